@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+
+from gigbranch.core.fields import BlindIndexField, EncryptedTextField
+from gigbranch.core.masking import mask_mobile
+
+from .roles import SCOPE_OF_ROLE, STAFF_ROLES, Role, ScopeKind, capabilities_of
+
+
+class GigbranchUserManager(UserManager["User"]):
+    def create_superuser(self, *args: Any, **kwargs: Any) -> User:
+        # There is no all-powerful account (三员分立); use the three administrator roles.
+        raise ValueError("gigbranch has no superuser; create a system administrator")
+
+
+class User(AbstractUser):
+    """An account. `role` decides capabilities; the scope fields decide which data."""
+
+    role = models.CharField("角色", max_length=24, choices=Role.choices)
+    full_name = models.CharField("姓名", max_length=40, blank=True)
+    mobile = EncryptedTextField("手机号码", blank=True, default="")
+    mobile_hash = BlindIndexField(
+        source="mobile", context="mobile", null=True, blank=True, unique=True
+    )
+    scope_region = models.ForeignKey(
+        "organizations.Region", verbose_name="管理区域", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    scope_organization = models.ForeignKey(
+        "organizations.Organization", verbose_name="管理党组织", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    department = models.ForeignKey(
+        "organizations.Department", verbose_name="所属部门", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+    )
+    worker = models.OneToOneField(
+        "members.Worker", verbose_name="对应劳动者", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="account",
+    )
+    failed_login_count = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    objects = GigbranchUserManager()
+
+    class Meta:
+        verbose_name = "用户"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_superuser=False), name="user_no_superuser"
+            ),
+            models.CheckConstraint(
+                condition=~(Q(scope_region__isnull=False) & Q(scope_organization__isnull=False)),
+                name="user_single_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def scope_kind(self) -> str:
+        return SCOPE_OF_ROLE.get(self.role, ScopeKind.NONE)
+
+    @property
+    def scope_label(self) -> str:
+        if self.scope_region_id:
+            return self.scope_region.name
+        if self.scope_organization_id:
+            return self.scope_organization.name
+        if self.department_id:
+            return self.department.name
+        if self.role == Role.WORKER:
+            return "本人"
+        return "系统管理（无业务数据）"
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return capabilities_of(self.role) if self.is_active else frozenset()
+
+
+class ApiToken(models.Model):
+    """A bearer token for a platform company or another system (DESIGN §3 API).
+
+    The token acts as its `user`, whose role and scope limit what it sees. Only a keyed
+    hash is stored; the token is shown once when issued.
+    """
+
+    name = models.CharField("名称", max_length=60)
+    user = models.ForeignKey(User, verbose_name="代表账号", on_delete=models.PROTECT, related_name="api_tokens")
+    prefix = models.CharField(max_length=8, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

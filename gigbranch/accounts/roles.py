@@ -1,0 +1,76 @@
+"""Roles and what each may do: data, not code paths (DESIGN §2, 三员分立).
+
+Business roles act inside a scope (an organisation subtree, a region or a department).
+The three administrators have disjoint powers and no business capability: the system
+administrator manages accounts and the calendar, the security administrator unlocks
+accounts and reviews login security, the audit administrator reads the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COUNTY_ADMIN = "county_admin", "县级管理员"
+    INDUSTRY_ADMIN = "industry_admin", "行业党委管理员"
+    TOWNSHIP_ADMIN = "township_admin", "乡镇（街道）管理员"
+    BRANCH_SECRETARY = "branch_secretary", "党支部书记"
+    DEPARTMENT_HANDLER = "department_handler", "部门承办人"
+    INSPECTOR = "inspector", "督导检查员"
+    WORKER = "worker", "新就业群体"
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "安全审计员"
+
+
+class ScopeKind(models.TextChoices):
+    REGION = "region", "属地（区域）"
+    ORGANIZATION = "organization", "党组织（行业条线）"
+    DEPARTMENT = "department", "部门"
+    SELF = "self", "本人"
+    NONE = "none", "无业务范围"
+
+
+BUSINESS_VIEW = {"console.view", "org.view", "people.view"}
+BUSINESS_CHANGE = {"org.change", "people.change", "pii.reveal"}
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.COUNTY_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE),
+    Role.INDUSTRY_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE),
+    Role.TOWNSHIP_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE),
+    Role.BRANCH_SECRETARY: frozenset(BUSINESS_VIEW | {"people.change"}),
+    Role.DEPARTMENT_HANDLER: frozenset({"console.view", "appeals.handle"}),
+    Role.INSPECTOR: frozenset(BUSINESS_VIEW),
+    Role.WORKER: frozenset({"portal.use"}),
+    Role.SYSTEM_ADMIN: frozenset({"admin.console", "accounts.manage", "calendar.manage"}),
+    Role.SECURITY_ADMIN: frozenset({"admin.console", "security.manage"}),
+    Role.AUDIT_ADMIN: frozenset({"admin.console", "audit.view"}),
+}
+
+SCOPE_OF_ROLE: dict[str, str] = {
+    Role.COUNTY_ADMIN: ScopeKind.REGION,
+    Role.INDUSTRY_ADMIN: ScopeKind.ORGANIZATION,
+    Role.TOWNSHIP_ADMIN: ScopeKind.REGION,
+    Role.BRANCH_SECRETARY: ScopeKind.ORGANIZATION,
+    Role.DEPARTMENT_HANDLER: ScopeKind.DEPARTMENT,
+    Role.INSPECTOR: ScopeKind.REGION,
+    Role.WORKER: ScopeKind.SELF,
+    Role.SYSTEM_ADMIN: ScopeKind.NONE,
+    Role.SECURITY_ADMIN: ScopeKind.NONE,
+    Role.AUDIT_ADMIN: ScopeKind.NONE,
+}
+
+STAFF_ROLES = frozenset(r for r in Role.values if r != Role.WORKER)
+
+
+def capabilities_of(role: str) -> frozenset[str]:
+    return CAPABILITIES.get(role, frozenset())
+
+
+def has_capability(user: Any, capability: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return capability in capabilities_of(user.role)

@@ -1,0 +1,167 @@
+"""Account writes: login with lockout, account creation, unlocking (every one audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from gigbranch.core import audit
+from gigbranch.core.validators import normalize_mobile
+
+from .backends import find_user
+from .models import User
+from .roles import SCOPE_OF_ROLE, Role, ScopeKind
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    error: str = ""
+
+
+def attempt_login(*, request: HttpRequest, identifier: str, password: str) -> LoginResult:
+    """Check credentials; count failures and lock after LOGIN_MAX_FAILURES (login security)."""
+    now = timezone.now()
+    with transaction.atomic():
+        account = find_user(identifier)
+        if account is not None:
+            account = User.objects.select_for_update().get(pk=account.pk)
+            if account.locked_until and account.locked_until > now:
+                audit.record(actor=None, action="login.refused_locked", obj=account)
+                until = timezone.localtime(account.locked_until).strftime("%H:%M")
+                return LoginResult(None, f"账号因多次登录失败已被锁定，请于{until}后再试，或联系安全管理员解锁。")
+        user = authenticate(request, username=identifier, password=password)
+        if user is None:
+            if account is not None:
+                account.failed_login_count += 1
+                changes: dict[str, Any] = {"failed_login_count": account.failed_login_count}
+                if account.failed_login_count >= settings.LOGIN_MAX_FAILURES:
+                    account.locked_until = now + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+                    account.failed_login_count = 0
+                    changes["locked_until"] = account.locked_until
+                account.save(update_fields=["failed_login_count", "locked_until"])
+                audit.record(actor=None, action="login.failed", obj=account, changes=changes)
+                if "locked_until" in changes:
+                    return LoginResult(
+                        None,
+                        f"连续{settings.LOGIN_MAX_FAILURES}次登录失败，账号已锁定"
+                        f"{settings.LOGIN_LOCKOUT_MINUTES}分钟。",
+                    )
+            else:
+                audit.record(
+                    actor=None, action="login.failed_unknown", object_type="accounts.user",
+                    changes={"identifier": identifier[:3] + "***"},
+                )
+            return LoginResult(None, "账号或密码不正确。")
+        assert isinstance(user, User)
+        if user.failed_login_count or user.locked_until:
+            user.failed_login_count = 0
+            user.locked_until = None
+            user.save(update_fields=["failed_login_count", "locked_until"])
+        audit.record(actor=user, action="login.succeeded", obj=user)
+        return LoginResult(user)
+
+
+def _check_scope(role: str, scope_region: Any, scope_organization: Any, department: Any) -> None:
+    kind = SCOPE_OF_ROLE[role]
+    given = {
+        ScopeKind.REGION: scope_region,
+        ScopeKind.ORGANIZATION: scope_organization,
+        ScopeKind.DEPARTMENT: department,
+    }
+    for scope_kind, value in given.items():
+        if scope_kind == kind and value is None:
+            raise ValidationError({"scope": f"角色“{Role(role).label}”必须指定{ScopeKind(kind).label}。"})
+        if scope_kind != kind and value is not None:
+            raise ValidationError({"scope": f"角色“{Role(role).label}”不能绑定{ScopeKind(scope_kind).label}。"})
+
+
+@transaction.atomic
+def create_user(
+    *, actor: Any, username: str, password: str, role: str, full_name: str = "",
+    mobile: str = "", scope_region: Any = None, scope_organization: Any = None,
+    department: Any = None, worker: Any = None, check_password: bool = True,
+) -> User:
+    if role not in Role.values:
+        raise ValidationError({"role": "未知角色。"})
+    _check_scope(role, scope_region, scope_organization, department)
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": "该账号已存在。"})
+    user = User(
+        username=username, role=role, full_name=full_name,
+        mobile=normalize_mobile(mobile) if mobile else "",
+        scope_region=scope_region, scope_organization=scope_organization,
+        department=department, worker=worker,
+    )
+    if check_password:
+        validate_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.save()
+    audit.record(
+        actor=actor, action="user.created", obj=user,
+        changes={"role": role, "scope": user.scope_label},
+    )
+    return user
+
+
+@transaction.atomic
+def unlock_user(*, actor: Any, user: User) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.locked_until = None
+    user.failed_login_count = 0
+    user.save(update_fields=["locked_until", "failed_login_count"])
+    audit.record(actor=actor, action="user.unlocked", obj=user)
+    return user
+
+
+@transaction.atomic
+def set_active(*, actor: Any, user: User, active: bool) -> User:
+    if user.pk == getattr(actor, "pk", None) and not active:
+        raise ValidationError("不能停用自己的账号。")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit.record(actor=actor, action="user.activated" if active else "user.deactivated", obj=user)
+    return user
+
+
+@transaction.atomic
+def issue_api_token(*, actor: Any, user: User, name: str) -> tuple[Any, str]:
+    """Create a token for `user`; return (record, plaintext). The plaintext is not stored."""
+    import secrets
+
+    from gigbranch.core.fields import blind_index
+
+    from .models import ApiToken
+
+    raw = "gb_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        name=name, user=user, prefix=raw[3:11], token_hash=blind_index(raw, context="api_token")
+    )
+    audit.record(actor=actor, action="api_token.issued", obj=token, changes={"user": user.username})
+    return token, raw
+
+
+def user_for_token(raw: str) -> User | None:
+    from gigbranch.core.fields import blind_index
+
+    from .models import ApiToken
+
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=blind_index(raw, context="api_token"), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

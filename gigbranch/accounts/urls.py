@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("users/", views.user_list, name="users"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/toggle/", views.user_toggle_active, name="user_toggle"),
+    path("security/", views.security, name="security"),
+    path("security/<int:pk>/unlock/", views.unlock, name="unlock"),
+]

@@ -1,0 +1,62 @@
+"""/api/v1/: django-ninja with session (CSRF-checked) or bearer-token authentication."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from gigbranch.accounts.services import user_for_token
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="gigbranch API",
+    version="1",
+    description="新就业群体党建工作平台接口。认证：Authorization: Bearer <令牌>，或浏览器会话（需CSRF）。",
+    auth=[BearerToken(), SessionAuth(csrf=True)],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> Any:
+    return api.create_response(request, {"detail": str(exc) or "无权执行此操作。"}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> Any:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": "数据校验失败。", "errors": errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> Any:
+    return api.create_response(request, {"detail": "未登录或令牌无效。"}, status=401)
+
+
+from . import routers  # noqa: E402
+
+api.add_router("/", routers.core_router)
+api.add_router("/organizations", routers.organizations_router)

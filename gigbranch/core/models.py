@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a write or a sensitive read (DESIGN §2, issue: audit log).
+
+    Written by services in the same transaction as the change. No code path updates or
+    deletes a row; on PostgreSQL a trigger refuses it at the database too.
+    """
+
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_username = models.CharField("账号", max_length=150, blank=True)
+    actor_role = models.CharField("角色", max_length=32, blank=True)
+    action = models.CharField("操作", max_length=64, db_index=True)
+    object_type = models.CharField("对象类型", max_length=64, blank=True, db_index=True)
+    object_id = models.CharField("对象编号", max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+    ip_address = models.GenericIPAddressField("IP地址", null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "审计事件"
+        indexes = [models.Index(fields=["object_type", "object_id", "created_at"])]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("audit events are append-only")
+
+
+class CalendarYear(models.Model):
+    """A year whose holidays and make-up days an administrator has loaded (APL-3)."""
+
+    year = models.PositiveIntegerField("年份", unique=True)
+    note = models.CharField("依据", max_length=200, blank=True)
+    loaded_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["year"]
+
+
+class CalendarDay(models.Model):
+    """An override of the national calendar: a holiday or a make-up working day."""
+
+    date = models.DateField("日期", unique=True)
+    is_working_day = models.BooleanField("是否工作日")
+    name = models.CharField("说明", max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+
+class WorkerHeartbeat(models.Model):
+    """Written by the background worker when it runs the heartbeat task (/healthz)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    beat_at = models.DateTimeField()
+
+
+class PeriodicRun(models.Model):
+    """One row per (job, time slot): makes periodic enqueueing idempotent across schedulers."""
+
+    job = models.CharField(max_length=100)
+    slot = models.CharField(max_length=40)
+    enqueued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="periodic_run_once")]
+
+
+class SystemNotice(models.Model):
+    """A console warning raised by a sweep (e.g. next year's calendar is missing)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    level = models.CharField(max_length=10, default="warning")
+    message = models.CharField(max_length=300)
+    raised_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)

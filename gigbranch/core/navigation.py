@@ -1,0 +1,46 @@
+"""The console's navigation: one list, filtered by the user's capabilities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+from gigbranch.accounts.roles import has_capability
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    capability: str
+    section: str
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("工作台", "home", "console.view", "综合"),
+    NavItem("组织体系", "organizations:tree", "org.view", "组织建设"),
+    NavItem("企业与站点", "organizations:workplaces", "org.view", "组织建设"),
+    NavItem("劳动者", "members:workers", "people.view", "人员管理"),
+    NavItem("账号管理", "accounts:users", "accounts.manage", "系统管理"),
+    NavItem("工作日历", "core:calendar", "calendar.manage", "系统管理"),
+    NavItem("登录安全", "accounts:security", "security.manage", "安全管理"),
+    NavItem("审计日志", "core:audit", "audit.view", "安全审计"),
+]
+
+
+def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for item in NAV_ITEMS:
+        if not has_capability(user, item.capability):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        sections.setdefault(item.section, []).append(
+            {"label": item.label, "url": url, "active": active}
+        )
+    return [{"section": name, "items": items} for name, items in sections.items()]

@@ -1,0 +1,56 @@
+"""The one place where a user's scope becomes a query filter (DESIGN §2).
+
+Each scoped model declares a `ScopeSpec`: the lookups from the model to the organisation
+materialised path (line of leadership) and to the region path (属地), and optionally to
+a department or to the worker who owns the record. `scope_filter(user, spec)` returns the
+Q object; `ScopedQuerySet.visible_to(user)` applies it. A user whose role has no reading
+capability for the model gets nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import models
+from django.db.models import Q
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class ScopeSpec:
+    capability: str
+    org_path: str | None = None
+    region_path: str | None = None
+    department: str | None = None
+    owner_worker: str | None = None
+
+
+NOTHING = Q(pk__in=[])
+
+
+def scope_filter(user: Any, spec: ScopeSpec) -> Q:
+    from gigbranch.accounts.roles import has_capability
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if spec.owner_worker and user.role == "worker":
+        worker_id = getattr(user, "worker_id", None)
+        return Q(**{spec.owner_worker: worker_id}) if worker_id else NOTHING
+    if not has_capability(user, spec.capability):
+        return NOTHING
+    if user.scope_region_id is not None and spec.region_path:
+        return Q(**{f"{spec.region_path}__startswith": user.scope_region.path})
+    if user.scope_organization_id is not None and spec.org_path:
+        return Q(**{f"{spec.org_path}__startswith": user.scope_organization.path})
+    if user.department_id is not None and spec.department:
+        return Q(**{spec.department: user.department_id})
+    return NOTHING
+
+
+class ScopedQuerySet(models.QuerySet[M], Generic[M]):
+    scope_spec: ScopeSpec
+
+    def visible_to(self, user: Any) -> ScopedQuerySet[M]:
+        return self.filter(scope_filter(user, self.scope_spec))

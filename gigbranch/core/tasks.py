@@ -1,0 +1,17 @@
+"""Background jobs: thin wrappers that call services (DESIGN §3)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from . import services, sweeps
+
+
+@task()
+def heartbeat() -> str:
+    return services.beat(name="default").beat_at.isoformat()
+
+
+@task()
+def calendar_sweep() -> int | None:
+    return sweeps.check_calendar()

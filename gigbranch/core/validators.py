@@ -1,0 +1,99 @@
+"""Validators for identity numbers and codes (rules.md ID; GB 11643-1999; GB 32100-2015).
+
+Pure functions: they take strings and return parsed values or raise ValidationError with
+a message in Chinese. No database access.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    number: str
+    area_code: str
+    birth_date: dt.date
+    sex: str  # "M" or "F"
+
+    @property
+    def last4(self) -> str:
+        return self.number[-4:]
+
+
+def resident_id_check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def parse_resident_id(value: str, *, today: dt.date | None = None) -> ResidentId:
+    """Validate an 18-character resident ID number (rule ID) and return its parts."""
+    number = (value or "").strip().upper()
+    if not _ID_PATTERN.match(number):
+        raise ValidationError("身份证号码应为18位，前17位为数字，最后一位为数字或X。", code="id_format")
+    if resident_id_check_char(number[:17]) != number[17]:
+        raise ValidationError("身份证号码校验位不正确，请核对。", code="id_check_char")
+    try:
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError("身份证号码中的出生日期不是有效日期。", code="id_birth_date") from None
+    if birth > (today or dt.date.today()) or birth.year < 1900:
+        raise ValidationError("身份证号码中的出生日期不能晚于今天。", code="id_birth_future")
+    sex = "M" if int(number[16]) % 2 == 1 else "F"
+    return ResidentId(number=number, area_code=number[:6], birth_date=birth, sex=sex)
+
+
+def validate_resident_id(value: str) -> None:
+    parse_resident_id(value)
+
+
+_MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_mobile(value: str) -> str:
+    """Return an 11-digit mainland mobile number; accepts +86/0086 prefixes and spaces."""
+    digits = re.sub(r"[\s-]", "", value or "")
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == 11 + len(prefix):
+            digits = digits[len(prefix) :]
+            break
+    if not _MOBILE_PATTERN.match(digits):
+        raise ValidationError("手机号码应为11位，以1开头，第二位为3至9。", code="mobile_format")
+    return digits
+
+
+def validate_mobile(value: str) -> None:
+    normalize_mobile(value)
+
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def normalize_uscc(value: str) -> str:
+    """Validate a unified social credit code (统一社会信用代码, GB 32100-2015)."""
+    code = (value or "").strip().upper()
+    if len(code) != 18 or any(c not in USCC_CHARS for c in code):
+        raise ValidationError(
+            "统一社会信用代码应为18位，由数字和大写字母（不含I、O、Z、S、V）组成。", code="uscc_format"
+        )
+    if not code[8:17].isalnum() or uscc_check_char(code[:17]) != code[17]:
+        raise ValidationError("统一社会信用代码校验位不正确，请核对。", code="uscc_check_char")
+    return code
+
+
+def validate_uscc(value: str) -> None:
+    normalize_uscc(value)
