@@ -19,7 +19,15 @@ from gigbranch.accounts import services as account_services
 from gigbranch.accounts.roles import Role
 from gigbranch.core import audit
 from gigbranch.core.validators import resident_id_check_char
-from gigbranch.members.models import Occupation, PoliticalStatus, Worker, WorkerStatus
+from gigbranch.members.models import (
+    MemberKind,
+    Occupation,
+    PartyMember,
+    PoliticalStatus,
+    Worker,
+    WorkerStatus,
+)
+from gigbranch.organizations.models import BRANCH_KINDS
 from gigbranch.organizations.models import (
     CoverageMode,
     Department,
@@ -99,6 +107,23 @@ def make_uscc(rng: random.Random) -> str:
 
     body = "91" + COUNTY_CODE + "".join(rng.choice(USCC_CHARS[:10] + "ABCDEFGH") for _ in range(9))
     return body + uscc_check_char(body)
+
+
+# Each later module adds "gigbranch.<app>.demo.seed" here; called as seed(rng=, ctx=, scale=)
+# after the core data and the accounts exist, in this order.
+DEMO_EXTENSIONS: list[str] = []
+
+
+@dataclass
+class SeedContext:
+    county: Region
+    towns: list[Region]
+    root: Organization
+    industry: Organization
+    town_orgs: list[Organization]
+    departments: list[Department]
+    workplaces: list[Workplace]
+    users: dict[str, Any]
 
 
 @dataclass
@@ -281,6 +306,26 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
         Worker.objects.bulk_create(batch)
     result.workers = spec["workers"]
 
+    # Party member records for the workers whose political status says so.
+    branch_kinds = {str(k) for k in BRANCH_KINDS}
+    org_kind = dict(Organization.objects.values_list("id", "kind"))
+    members = []
+    for w in Worker.objects.filter(
+        political_status__in=[PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY]
+    ).select_related("workplace").only("id", "political_status", "workplace__organization_id", "birth_date"):
+        org_id = w.workplace.organization_id if w.workplace else None
+        probationary = w.political_status == PoliticalStatus.PROBATIONARY
+        joined = max(w.birth_date.replace(year=w.birth_date.year + 19) if w.birth_date.month != 2 or w.birth_date.day != 29 else dt.date(w.birth_date.year + 19, 3, 1), dt.date(1995, 7, 1))
+        joined = dt.date(2026, 3, 1) - dt.timedelta(days=rng.randrange(30, 330)) if probationary else min(joined, dt.date(2024, 7, 1))
+        members.append(PartyMember(
+            worker_id=w.id,
+            organization_id=org_id if org_id and org_kind.get(org_id) in branch_kinds else None,
+            kind=MemberKind.PROBATIONARY if probationary else MemberKind.FULL,
+            joined_on=joined,
+            full_on=None if probationary else joined.replace(year=joined.year + 1) if not (joined.month == 2 and joined.day == 29) else dt.date(joined.year + 1, 3, 1),
+        ))
+    PartyMember.objects.bulk_create(members, batch_size=2000)
+
     # One account per role.
     chengguan, qingshi = towns[0], towns[5]
     rider = Worker.objects.filter(workplace__kind=WorkplaceKind.DELIVERY_STATION).order_by("id").first()
@@ -305,6 +350,18 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
         account_services.create_user(actor=None, username="rider", password=DEMO_PASSWORD, role=Role.WORKER,
                                      full_name=rider.name, worker=rider)
         result.users.append(("rider", f"新就业群体（骑手 {rider.name}，手机端）", DEMO_PASSWORD))
+
+    from django.utils.module_loading import import_string
+
+    from gigbranch.accounts.models import User
+
+    ctx = SeedContext(
+        county=county, towns=towns, root=root, industry=industry, town_orgs=town_orgs,
+        departments=departments, workplaces=workplaces,
+        users={u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)},
+    )
+    for extension in DEMO_EXTENSIONS:
+        import_string(extension)(rng=rng, ctx=ctx, scale=scale)
 
     audit.record(actor=None, action="demo.seeded", object_type="demo",
                  changes={"scale": scale, "seed": seed_value, "workers": result.workers})

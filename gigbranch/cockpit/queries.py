@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gigbranch.members.models import PoliticalStatus, Worker
+from gigbranch.members.models import PartyMember, Worker
 from gigbranch.organizations.models import Organization, Workplace
 
 
@@ -14,7 +14,5 @@ def console_summary(user: Any) -> dict[str, int]:
         "organizations": Organization.objects.visible_to(user).count(),
         "workplaces": Workplace.objects.visible_to(user).count(),
         "workers": workers.count(),
-        "members": workers.filter(
-            political_status__in=[PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY]
-        ).count(),
+        "members": PartyMember.objects.visible_to(user).filter(worker__status="active").count(),
     }

@@ -115,3 +115,47 @@ class SystemNotice(models.Model):
     message = models.CharField(max_length=300)
     raised_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+
+class FindingQuerySet(models.QuerySet["Finding"]):
+    def open(self) -> FindingQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+    def visible_to(self, user: Any) -> FindingQuerySet:
+        from .scoping import ScopeSpec, scope_filter
+
+        return self.filter(
+            scope_filter(
+                user,
+                ScopeSpec(capability="org.view", org_path="organization__path",
+                          region_path="region__path"),
+            )
+        )
+
+
+class Finding(models.Model):
+    """One rule-check result about one object (see core/findings.py)."""
+
+    rule_id = models.CharField("规则编号", max_length=20, db_index=True)
+    severity = models.CharField("严重程度", max_length=10)
+    object_type = models.CharField("对象类型", max_length=64)
+    object_id = models.CharField("对象编号", max_length=64)
+    object_label = models.CharField("对象", max_length=200)
+    summary = models.CharField("问题", max_length=300)
+    advice = models.CharField("处理建议", max_length=300)
+    facts = models.JSONField("依据数据", default=dict)
+    region = models.ForeignKey("organizations.Region", verbose_name="属地", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    organization = models.ForeignKey("organizations.Organization", verbose_name="党组织", null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    first_seen_at = models.DateTimeField("首次发现")
+    last_seen_at = models.DateTimeField("最近确认")
+    resolved_at = models.DateTimeField("已消除", null=True, blank=True)
+
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["rule_id", "-first_seen_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule_id", "object_type", "object_id"], name="finding_once")
+        ]

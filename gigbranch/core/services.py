@@ -60,3 +60,49 @@ def resolve_notice(*, key: str) -> None:
 def beat(*, name: str = "default") -> WorkerHeartbeat:
     hb, _ = WorkerHeartbeat.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
     return hb
+
+
+def recompute_findings(*, rule_ids: list[str] | None = None) -> dict[str, int]:
+    """Run the registered checkers; upsert findings, close those no longer found. Idempotent."""
+    from .findings import load_checkers
+    from .models import Finding
+
+    now = timezone.now()
+    stats = {"opened": 0, "kept": 0, "resolved": 0}
+    for checker in load_checkers().values():
+        if rule_ids and not set(checker.rule_ids) & set(rule_ids):
+            continue
+        with transaction.atomic():
+            seen: set[tuple[str, str, str]] = set()
+            for cand in checker.func():
+                key = (cand.rule_id, cand.obj._meta.label_lower, str(cand.obj.pk))
+                seen.add(key)
+                values = {
+                    "severity": cand.severity, "object_label": str(cand.obj)[:200],
+                    "summary": cand.summary[:300], "advice": cand.advice[:300], "facts": cand.facts,
+                    "region_id": cand.region_id, "organization_id": cand.organization_id,
+                    "last_seen_at": now, "resolved_at": None,
+                }
+                finding = Finding.objects.filter(
+                    rule_id=key[0], object_type=key[1], object_id=key[2]
+                ).first()
+                if finding is None:
+                    Finding.objects.create(rule_id=key[0], object_type=key[1], object_id=key[2],
+                                           first_seen_at=now, **values)
+                    stats["opened"] += 1
+                else:
+                    if finding.resolved_at is not None:
+                        values["first_seen_at"] = now  # a problem that came back is new again
+                        stats["opened"] += 1
+                    else:
+                        stats["kept"] += 1
+                    for name, value in values.items():
+                        setattr(finding, name, value)
+                    finding.save()
+            stale = Finding.objects.open().filter(rule_id__in=checker.rule_ids)
+            for finding in stale:
+                if (finding.rule_id, finding.object_type, finding.object_id) not in seen:
+                    finding.resolved_at = now
+                    finding.save(update_fields=["resolved_at"])
+                    stats["resolved"] += 1
+    return stats

@@ -15,3 +15,8 @@ def heartbeat() -> str:
 @task()
 def calendar_sweep() -> int | None:
     return sweeps.check_calendar()
+
+
+@task()
+def findings_sweep() -> dict[str, int]:
+    return services.recompute_findings()

@@ -99,3 +99,55 @@ class Worker(TimeStampedModel):
     @property
     def masked_mobile(self) -> str:
         return mask_mobile(self.mobile)
+
+
+class MemberKind(models.TextChoices):
+    FULL = "full", "正式党员"
+    PROBATIONARY = "probationary", "预备党员"
+
+
+class MemberStatus(models.TextChoices):
+    NORMAL = "normal", "正常"
+    LOST_CONTACT = "lost_contact", "失去联系"
+    SUSPENDED = "suspended", "停止党籍"
+    LEFT = "left", "已出党"
+
+
+class PartyMemberQuerySet(ScopedQuerySet["PartyMember"]):
+    scope_spec = ScopeSpec(
+        capability="people.view",
+        org_path="organization__path",
+        region_path="worker__region__path",
+        owner_worker="worker_id",
+    )
+
+    def full(self) -> PartyMemberQuerySet:
+        return self.filter(kind=MemberKind.FULL, status=MemberStatus.NORMAL)
+
+
+class PartyMember(TimeStampedModel):
+    """A Party member among the workers. `organization` is the branch holding the membership
+    in this county; null when it is held by an outflow organisation elsewhere (mobile member).
+    Full-member counts per workplace and branch (ORG-1, ORG-3, ORG-4) come from these rows.
+    """
+
+    worker = models.OneToOneField(Worker, verbose_name="劳动者", on_delete=models.PROTECT,
+                                  related_name="party_member")
+    organization = models.ForeignKey(
+        "organizations.Organization", verbose_name="所在党组织", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="members",
+    )
+    kind = models.CharField("党员类别", max_length=16, choices=MemberKind.choices)
+    joined_on = models.DateField("入党日期", null=True, blank=True)
+    full_on = models.DateField("转正日期", null=True, blank=True)
+    status = models.CharField("党籍状态", max_length=16, choices=MemberStatus.choices,
+                              default=MemberStatus.NORMAL)
+
+    objects = PartyMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党员"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.worker.name}（{self.get_kind_display()}）"
