@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "gigbranch.accounts",
     "gigbranch.organizations",
     "gigbranch.members",
+    "gigbranch.recruitment",
     "gigbranch.appeals",
     "gigbranch.stations",
     "gigbranch.activities",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("core/", include("gigbranch.core.urls")),
     path("org/", include("gigbranch.organizations.urls")),
     path("people/", include("gigbranch.members.urls")),
+    path("recruitment/", include("gigbranch.recruitment.urls")),
     path("appeals/", include("gigbranch.appeals.urls")),
     path("stations/", include("gigbranch.stations.urls")),
     path("activities/", include("gigbranch.activities.urls")),
