@@ -65,3 +65,15 @@ def client_for(client):
         return client
 
     return login
+
+
+def pytest_sessionstart(session):
+    """Compile the translation catalogues (pure Python) so the English UI can be tested."""
+    from pathlib import Path
+
+    import polib
+
+    for po_path in Path(__file__).parent.glob("gigbranch/locale/*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            polib.pofile(str(po_path)).save_as_mofile(str(mo_path))

@@ -50,6 +50,7 @@ COUNTY_CODE = "339021"
 COUNTY_CENTER = (Decimal("29.870000"), Decimal("120.350000"))
 
 SCALES = {
+    "tiny": {"workers": 400, "workplaces": 40, "townships": 1},
     "county": {"workers": 20_000, "workplaces": 500, "townships": 1},
     "city": {"workers": 300_000, "workplaces": 7_500, "townships": 15},
 }

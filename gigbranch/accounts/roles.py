@@ -50,6 +50,34 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.AUDIT_ADMIN: frozenset({"admin.console", "audit.view"}),
 }
 
+# Issue 7: stations, appointments, study, activity sign-ups (worker services).
+_WORKER_SERVICES: dict[str, set[str]] = {
+    Role.COUNTY_ADMIN: {"stations.view", "stations.manage", "appointments.manage",
+                        "study.manage", "activities.view", "activities.manage"},
+    Role.INDUSTRY_ADMIN: {"stations.view", "activities.view", "activities.manage"},
+    Role.TOWNSHIP_ADMIN: {"stations.view", "stations.manage", "activities.view",
+                          "activities.manage"},
+    Role.BRANCH_SECRETARY: {"activities.view", "activities.manage"},
+    Role.DEPARTMENT_HANDLER: {"appointments.provide"},
+    Role.INSPECTOR: {"stations.view", "activities.view"},
+}
+for _role, _caps in _WORKER_SERVICES.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
+
+# Appeals (issue 6): view/KPI in scope; handle (department, or township fallback); intake by
+# hotline staff; re-route returned appeals (county); the development SMS outbox (sysadmin).
+APPEAL_CAPABILITIES: dict[str, set[str]] = {
+    Role.COUNTY_ADMIN: {"appeals.view", "appeals.kpi", "appeals.intake", "appeals.route"},
+    Role.INDUSTRY_ADMIN: {"appeals.view", "appeals.kpi"},
+    Role.TOWNSHIP_ADMIN: {"appeals.view", "appeals.kpi", "appeals.intake", "appeals.handle"},
+    Role.DEPARTMENT_HANDLER: {"appeals.view", "appeals.kpi", "appeals.handle"},
+    Role.INSPECTOR: {"appeals.view", "appeals.kpi"},
+    Role.WORKER: {"appeals.submit"},
+    Role.SYSTEM_ADMIN: {"sms.outbox"},
+}
+for _role, _caps in APPEAL_CAPABILITIES.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
+
 SCOPE_OF_ROLE: dict[str, str] = {
     Role.COUNTY_ADMIN: ScopeKind.REGION,
     Role.INDUSTRY_ADMIN: ScopeKind.ORGANIZATION,

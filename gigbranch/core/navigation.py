@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 
 from gigbranch.accounts.roles import has_capability
 
@@ -40,7 +41,7 @@ def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
         except NoReverseMatch:
             continue
         active = current_path == url if url == "/" else current_path.startswith(url)
-        sections.setdefault(item.section, []).append(
-            {"label": item.label, "url": url, "active": active}
+        sections.setdefault(gettext(item.section), []).append(
+            {"label": gettext(item.label), "url": url, "active": active}
         )
     return [{"section": name, "items": items} for name, items in sections.items()]

@@ -112,6 +112,14 @@ class Organization(TimeStampedModel):
     address = models.CharField("地址", max_length=200, blank=True)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    # The secretary (ORG-8): a name and contact, or a link to the member's record. Other
+    # committee members are CommitteeMember rows; committee size = secretary + those rows.
+    secretary_name = models.CharField("书记", max_length=30, blank=True)
+    secretary_phone = models.CharField("书记联系电话", max_length=20, blank=True)
+    secretary_member = models.ForeignKey(
+        "members.PartyMember", verbose_name="书记（党员档案）", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
 
     objects = OrganizationQuerySet.as_manager()
 
@@ -125,6 +133,97 @@ class Organization(TimeStampedModel):
     @property
     def depth(self) -> int:
         return len(self.path) // PATH_STEP
+
+    @property
+    def has_secretary(self) -> bool:
+        return bool(self.secretary_name.strip()) or self.secretary_member_id is not None
+
+    @property
+    def secretary_display(self) -> str:
+        if self.secretary_name.strip():
+            return self.secretary_name
+        if self.secretary_member_id is not None:
+            return self.secretary_member.worker.name  # type: ignore[union-attr]
+        return ""
+
+
+class CommitteePost(models.TextChoices):
+    DEPUTY_SECRETARY = "deputy_secretary", "副书记"
+    ORGANIZATION = "organization", "组织委员"
+    PUBLICITY = "publicity", "宣传委员"
+    DISCIPLINE = "discipline", "纪检委员"
+    YOUTH = "youth", "青年委员"
+    OTHER = "other", "委员"
+
+
+class CommitteeMemberQuerySet(ScopedQuerySet["CommitteeMember"]):
+    scope_spec = ScopeSpec(
+        capability="org.view", org_path="organization__path",
+        region_path="organization__region__path",
+    )
+
+
+class CommitteeMember(models.Model):
+    """A committee member other than the secretary (ORG-4), with the post held."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name="党组织", on_delete=models.CASCADE, related_name="committee"
+    )
+    post = models.CharField("职务", max_length=20, choices=CommitteePost.choices)
+    person_name = models.CharField("姓名", max_length=30)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    member = models.ForeignKey(
+        "members.PartyMember", verbose_name="党员档案", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    since = models.DateField("任职日期", null=True, blank=True)
+
+    objects = CommitteeMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization_id", "post", "id"]
+        verbose_name = "支部委员"
+
+    def __str__(self) -> str:
+        return f"{self.person_name}（{self.get_post_display()}）"
+
+
+class InstructorQuerySet(ScopedQuerySet["Instructor"]):
+    scope_spec = ScopeSpec(
+        capability="org.view", org_path="organization__path", region_path="region__path"
+    )
+
+
+class Instructor(TimeStampedModel):
+    """A party-building instructor (党建工作指导员), sent to workplaces without a branch."""
+
+    name = models.CharField("姓名", max_length=30)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    work_unit = models.CharField("工作单位及职务", max_length=100, blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name="属地", on_delete=models.PROTECT, related_name="instructors"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name="选派党组织", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="instructors",
+    )
+    appointed_on = models.DateField("选派日期", null=True, blank=True)
+    active = models.BooleanField("在任", default=True)
+
+    objects = InstructorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region__path", "name"]
+        verbose_name = "党建工作指导员"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        from gigbranch.core.masking import mask_mobile
+
+        return mask_mobile(self.phone)
 
 
 class Department(models.Model):
@@ -191,6 +290,10 @@ class Workplace(TimeStampedModel):
     coverage_mode = models.CharField(
         "覆盖方式", max_length=16, choices=CoverageMode.choices, default=CoverageMode.NONE
     )
+    instructor = models.ForeignKey(
+        Instructor, verbose_name="党建工作指导员", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="workplaces",
+    )
 
     objects = WorkplaceQuerySet.as_manager()
 
@@ -200,3 +303,39 @@ class Workplace(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OrgRuleSet(models.Model):
+    """Configurable ORG thresholds for one jurisdiction (rules.md: "a rule-set per
+    jurisdiction, with these values as defaults"). `region` null is the system default;
+    an object uses the rule-set of its nearest region (longest path prefix) that has one.
+    Field defaults are the rules.md values.
+    """
+
+    region = models.OneToOneField(
+        Region, verbose_name="适用区域", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="org_ruleset",
+    )
+    branch_min_full_members = models.PositiveSmallIntegerField("单独建支部的正式党员人数（ORG-1）", default=3)
+    joint_branch_max_units = models.PositiveSmallIntegerField("联合党支部最多覆盖单位数（ORG-2）", default=5)
+    branch_max_members = models.PositiveSmallIntegerField("党支部党员人数上限（ORG-3）", default=50)
+    committee_min_full_members = models.PositiveSmallIntegerField("设支部委员会的正式党员人数（ORG-4）", default=7)
+    committee_min_size = models.PositiveSmallIntegerField("支委会最少人数（ORG-4）", default=3)
+    committee_normal_max_size = models.PositiveSmallIntegerField("支委会一般最多人数（ORG-4）", default=5)
+    committee_max_size = models.PositiveSmallIntegerField("支委会最多人数（ORG-4）", default=7)
+    branch_term_years = models.PositiveSmallIntegerField("支部、总支任期（年，ORG-5）", default=3)
+    committee_term_years = models.PositiveSmallIntegerField("基层党委任期（年，ORG-5）", default=5)
+    term_warning_days = models.PositiveSmallIntegerField("换届提前提醒天数（ORG-5）", default=90)
+    general_branch_min_members = models.PositiveSmallIntegerField("党总支参考人数下限（ORG-6）", default=50)
+    basic_committee_min_members = models.PositiveSmallIntegerField("基层党委参考人数下限（ORG-6）", default=100)
+    mobile_gathering_min_members = models.PositiveSmallIntegerField(
+        "流动党员聚集提示人数（ORG-7，本地做法）", default=8
+    )
+    note = models.CharField("依据", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "组织设置规则参数"
+
+    def __str__(self) -> str:
+        return f"规则参数：{self.region.name if self.region_id else '默认'}"  # type: ignore[union-attr]

@@ -1,0 +1,138 @@
+"""Login with username or mobile, lockout, password policy, hashing, session expiry."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from gigbranch.accounts import services
+from gigbranch.accounts.models import User
+from gigbranch.core.models import AuditEvent
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def post_login(client, identifier, password):
+    return client.post("/accounts/login/", {"identifier": identifier, "password": password})
+
+
+def test_login_with_username_lands_on_console(client, county_admin):
+    response = post_login(client, "county_admin", PASSWORD)
+    assert response.status_code == 302 and response.url == "/"
+    assert client.get("/").status_code == 200
+    assert AuditEvent.objects.filter(action="login.succeeded", actor=county_admin).count() == 1
+
+
+def test_login_with_mobile_number(client, county):
+    user = UserFactory(username="mobileuser", role="county_admin", scope_region=county, mobile="13912345678")
+    response = post_login(client, "139 1234 5678", PASSWORD)
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+def test_wrong_password_is_refused_in_chinese(client, county_admin):
+    response = post_login(client, "county_admin", "wrong-password")
+    assert response.status_code == 401
+    assert "账号或密码不正确" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_after_five_failures_for_fifteen_minutes(client, county_admin):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(4):
+            post_login(client, "county_admin", "bad")
+        county_admin.refresh_from_db()
+        assert county_admin.failed_login_count == 4 and county_admin.locked_until is None
+        response = post_login(client, "county_admin", "bad")
+        assert "已锁定" in response.content.decode()
+        county_admin.refresh_from_db()
+        assert county_admin.locked_until == start + dt.timedelta(minutes=15)
+        # Even the right password is refused while locked, and nothing is logged in.
+        response = post_login(client, "county_admin", PASSWORD)
+        assert response.status_code == 401 and "_auth_user_id" not in client.session
+    with time_machine.travel(start + dt.timedelta(minutes=14, seconds=59), tick=False):
+        assert post_login(client, "county_admin", PASSWORD).status_code == 401
+    with time_machine.travel(start + dt.timedelta(minutes=15, seconds=1), tick=False):
+        assert post_login(client, "county_admin", PASSWORD).status_code == 302
+    county_admin.refresh_from_db()
+    assert county_admin.failed_login_count == 0 and county_admin.locked_until is None
+
+
+def test_security_admin_unlocks(client_for, county_admin):
+    county_admin.locked_until = timezone.now() + dt.timedelta(minutes=10)
+    county_admin.save()
+    secadmin = UserFactory(role="security_admin")
+    client = client_for(secadmin)
+    assert client.post(f"/accounts/security/{county_admin.pk}/unlock/").status_code == 302
+    county_admin.refresh_from_db()
+    assert county_admin.locked_until is None
+    assert AuditEvent.objects.filter(action="user.unlocked", object_id=str(county_admin.pk)).count() == 1
+
+
+def test_passwords_are_hashed_with_argon2(county_admin):
+    assert county_admin.password.startswith("argon2$")
+
+
+@pytest.mark.parametrize(
+    "password,ok",
+    [("Short1!", False), ("alllowercaseletters", False), ("lowercase123456", False),
+     ("Lowercase123456", True), ("lower-case-12345", True)],
+)
+def test_password_policy(password, ok):
+    if ok:
+        validate_password(password, User(username="x"))
+    else:
+        with pytest.raises(ValidationError):
+            validate_password(password, User(username="x"))
+
+
+def test_there_is_no_superuser():
+    with pytest.raises(ValueError):
+        User.objects.create_superuser("root", password="x")
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(is_superuser=True)
+
+
+def test_staff_session_expires_after_30_idle_minutes(client, county_admin):
+    post_login(client, "county_admin", PASSWORD)
+    client.get("/")
+    assert client.session.get_expiry_age() == 30 * 60
+
+
+def test_worker_session_is_longer(client, county):
+    from tests.factories import WorkerFactory
+
+    worker = WorkerFactory(region=county)
+    UserFactory(username="w1", role="worker", worker=worker)
+    post_login(client, "w1", PASSWORD)
+    client.get("/")
+    assert client.session.get_expiry_age() == 14 * 24 * 3600
+
+
+def test_create_user_requires_the_role_scope(county):
+    with pytest.raises(ValidationError):
+        services.create_user(actor=None, username="t1", password="Good-pass-2026", role="township_admin")
+    with pytest.raises(ValidationError):
+        services.create_user(actor=None, username="t2", password="Good-pass-2026", role="audit_admin",
+                             scope_region=county)
+    assert not User.objects.filter(username__in=["t1", "t2"]).exists()
+
+
+def test_system_admin_creates_account_through_page(client_for, county):
+    sysadmin = UserFactory(role="system_admin")
+    client = client_for(sysadmin)
+    response = client.post("/accounts/users/new/", {
+        "username": "newtown", "full_name": "新用户", "role": "township_admin",
+        "scope_region": county.pk, "password": "Strong-pass-2026", "mobile": "",
+    })
+    assert response.status_code == 302
+    user = User.objects.get(username="newtown")
+    assert user.scope_region == county
+    assert AuditEvent.objects.filter(action="user.created", object_id=str(user.pk), actor=sysadmin).exists()

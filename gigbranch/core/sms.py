@@ -1,0 +1,79 @@
+"""Outbound SMS through a pluggable backend (settings.SMS_BACKEND).
+
+`send_sms(mobile=..., text=...)` is the single entry point for every app (appeal
+notifications, portal registration codes). The backend is chosen by dotted path in
+settings.SMS_BACKEND; production deployments plug in their carrier gateway by writing a
+class with the `SmsBackend` protocol.
+
+`DevelopmentLogSmsBackend` is for development and demos only: it does NOT send anything.
+It writes each message to the log and to `appeals.SmsMessage`, which a system
+administrator can read at /appeals/sms-outbox/.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol, runtime_checkable
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from gigbranch.core.masking import mask_mobile
+
+logger = logging.getLogger("gigbranch.sms")
+
+
+@dataclass(frozen=True)
+class SmsResult:
+    ok: bool
+    backend: str
+    reference: str = ""
+    error: str = ""
+
+
+@runtime_checkable
+class SmsBackend(Protocol):
+    """A carrier gateway. `send` must not raise for delivery failures; return ok=False."""
+
+    name: str
+
+    def send(self, *, mobile: str, text: str) -> SmsResult: ...
+
+
+class DevelopmentLogSmsBackend:
+    """Development backend: logs the message and stores it for the administrator page.
+
+    Nothing leaves the machine. Never configure this in production.
+    """
+
+    name = "development-log"
+
+    def send(self, *, mobile: str, text: str) -> SmsResult:
+        from gigbranch.appeals.models import SmsMessage  # local import: core must not import apps at load
+
+        msg = SmsMessage.objects.create(mobile=mobile, text=text, backend=self.name)
+        logger.info("DEVELOPMENT SMS (not sent) to %s: %s", mask_mobile(mobile), text)
+        return SmsResult(ok=True, backend=self.name, reference=str(msg.pk))
+
+
+@lru_cache(maxsize=4)
+def _backend_for(path: str) -> SmsBackend:
+    return import_string(path)()
+
+
+def get_backend() -> SmsBackend:
+    return _backend_for(settings.SMS_BACKEND)
+
+
+def send_sms(*, mobile: str, text: str) -> SmsResult:
+    """Send one SMS through the configured backend. Empty mobile or text is refused."""
+    mobile = (mobile or "").strip()
+    if not mobile or not text:
+        return SmsResult(ok=False, backend="", error="缺少手机号或短信内容")
+    try:
+        return get_backend().send(mobile=mobile, text=text)
+    except Exception as exc:  # a gateway outage must not break the caller's flow
+        logger.exception("SMS backend failed")
+        return SmsResult(ok=False, backend=settings.SMS_BACKEND, error=str(exc)[:200])

@@ -1,0 +1,371 @@
+"""Service stations, check-ins, appointments (legal aid, counselling) and study materials.
+
+Issue 7. Station locations are float degrees with a composite index on
+(latitude, longitude) for the nearest-station query (stations/nearest.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from gigbranch.core.models import TimeStampedModel
+from gigbranch.core.scoping import NOTHING, ScopedQuerySet, ScopeSpec, scope_filter
+
+from . import rules
+
+
+class StationKind(models.TextChoices):
+    PARTY_SERVICE = "party_service", "党群服务站"
+    UNION_OUTDOOR = "union_outdoor", "工会户外劳动者服务站点"
+    WARM_HEART = "warm_heart", "暖心驿站"
+    LOVE = "love", "爱心驿站"
+    RIDER_HOME = "rider_home", "骑手之家"
+    OTHER = "other", "其他服务站点"
+
+
+class Amenity(models.TextChoices):
+    WATER = "water", "饮水"
+    MICROWAVE = "microwave", "热饭/微波炉"
+    CHARGING = "charging", "充电"
+    TOILET = "toilet", "卫生间"
+    SEATING = "seating", "休息座椅"
+    AIR_CONDITIONING = "air_conditioning", "空调"
+    FIRST_AID = "first_aid", "药箱"
+    WIFI = "wifi", "Wi-Fi"
+    REPAIR = "repair", "应急维修"
+    BOOKS = "books", "书报阅读"
+    UMBRELLA = "umbrella", "爱心雨伞"
+
+
+def new_qr_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class StationQuerySet(ScopedQuerySet["Station"]):
+    scope_spec = ScopeSpec(
+        capability="stations.view", org_path="organization__path", region_path="region__path"
+    )
+
+    def active(self) -> StationQuerySet:
+        return self.filter(is_active=True)
+
+    def with_amenity(self, code: str) -> StationQuerySet:
+        return self.filter(amenities__code=code)
+
+
+class Station(TimeStampedModel):
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=20, choices=StationKind.choices)
+    address = models.CharField("地址", max_length=200)
+    region = models.ForeignKey(
+        "organizations.Region", verbose_name="属地", on_delete=models.PROTECT,
+        related_name="stations",
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization", verbose_name="指导党组织", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="stations",
+    )
+    operator = models.CharField("运营单位", max_length=100, blank=True)
+    contact_name = models.CharField("联系人", max_length=30, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    latitude = models.FloatField("纬度")
+    longitude = models.FloatField("经度")
+    always_open = models.BooleanField("24小时开放", default=False)
+    closed_on_holidays = models.BooleanField("法定节假日闭站", default=False)
+    hours_note = models.CharField("开放时间说明", max_length=100, blank=True)
+    description = models.TextField("简介", blank=True)
+    qr_token = models.CharField(max_length=24, unique=True, default=new_qr_token, editable=False)
+    external_code = models.CharField("站点编码", max_length=40, blank=True, db_index=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    objects = StationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "服务站点"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["latitude", "longitude"], name="station_lat_lng")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90)
+                & Q(longitude__gte=-180, longitude__lte=180),
+                name="station_coordinates_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def schedule(self, holidays: frozenset[Any] = frozenset()) -> rules.Schedule:
+        """Pure schedule from prefetched rows (prefetch `hours` and `closures`)."""
+        return rules.Schedule(
+            periods=tuple(
+                rules.Period(h.weekday, h.opens, h.closes) for h in self.hours.all()
+            ),
+            always_open=self.always_open,
+            closed_on_holidays=self.closed_on_holidays,
+            closures=tuple((c.start_date, c.end_date) for c in self.closures.all()),
+            holidays=holidays,
+        )
+
+    @property
+    def amenity_codes(self) -> list[str]:
+        return [a.code for a in self.amenities.all()]
+
+    @property
+    def amenity_labels(self) -> list[str]:
+        labels = dict(Amenity.choices)
+        return [labels.get(a.code, a.code) for a in self.amenities.all()]
+
+    @property
+    def hours_label(self) -> str:
+        return rules.hours_label(
+            self.always_open, [rules.Period(h.weekday, h.opens, h.closes) for h in self.hours.all()]
+        )
+
+
+class StationAmenity(models.Model):
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="amenities")
+    code = models.CharField("设施", max_length=20, choices=Amenity.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["station", "code"], name="station_amenity_once")
+        ]
+        indexes = [models.Index(fields=["code", "station"], name="station_amenity_code")]
+
+
+class OpeningHours(models.Model):
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField("星期", choices=list(enumerate(rules.WEEKDAYS)))
+    opens = models.TimeField("开门")
+    closes = models.TimeField("关门（早于开门表示次日）")
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday")
+        ]
+
+
+class StationClosure(models.Model):
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="closures")
+    start_date = models.DateField("闭站开始")
+    end_date = models.DateField("闭站结束")
+    reason = models.CharField("原因", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="closure_dates_order"
+            )
+        ]
+
+
+class StationPhoto(models.Model):
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField("照片", upload_to="stations/%Y/")
+    caption = models.CharField("说明", max_length=100, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+
+class CheckIn(models.Model):
+    """A worker's visit recorded by opening the station's QR link (not for officials)."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="checkins")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(db_index=True)
+    local_hour = models.PositiveSmallIntegerField()  # 0–23, Asia/Shanghai, for busy hours
+
+    class Meta:
+        indexes = [models.Index(fields=["station", "created_at"], name="checkin_station_time")]
+
+
+# --- Appointments -------------------------------------------------------------------------
+
+
+class ServiceKind(models.TextChoices):
+    LEGAL_AID = "legal_aid", "法律援助"
+    COUNSELLING = "counselling", "心理咨询"
+
+
+class ProviderQuerySet(ScopedQuerySet["ServiceProvider"]):
+    scope_spec = ScopeSpec(capability="appointments.manage", region_path="region__path")
+
+
+class ServiceProvider(TimeStampedModel):
+    name = models.CharField("服务机构", max_length=100)
+    kind = models.CharField("服务类型", max_length=16, choices=ServiceKind.choices)
+    region = models.ForeignKey(
+        "organizations.Region", verbose_name="属地", on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    phone = models.CharField("电话", max_length=20, blank=True)
+    description = models.TextField("服务说明", blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="服务人员账号", blank=True, related_name="providers"
+    )
+    is_active = models.BooleanField("启用", default=True)
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "服务机构"
+        ordering = ["kind", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlotQuerySet(models.QuerySet["Slot"]):
+    def bookable(self, now: Any) -> SlotQuerySet:
+        return self.filter(
+            starts_at__gt=now, is_open=True, provider__is_active=True
+        ).exclude(bookings__status=BookingStatus.BOOKED)
+
+
+class Slot(models.Model):
+    provider = models.ForeignKey(ServiceProvider, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField("开始时间", db_index=True)
+    ends_at = models.DateTimeField("结束时间")
+    place = models.CharField("地点/方式", max_length=100, blank=True)
+    is_open = models.BooleanField("开放预约", default=True)
+
+    objects = SlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="slot_order"),
+            models.UniqueConstraint(fields=["provider", "starts_at"], name="slot_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class BookingStatus(models.TextChoices):
+    BOOKED = "booked", "已预约"
+    CANCELLED = "cancelled", "已取消"
+    ATTENDED = "attended", "已服务"
+    NO_SHOW = "no_show", "未到"
+
+
+class BookingQuerySet(ScopedQuerySet["Booking"]):
+    scope_spec = ScopeSpec(capability="appointments.manage", owner_worker="user_id")
+
+    def visible_to(self, user: Any) -> BookingQuerySet:
+        """Worker: own bookings. Provider staff: their provider's bookings. Managers:
+        legal-aid bookings in their region. Counselling: provider and worker only."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.filter(NOTHING)
+        if user.role == "worker":
+            return self.filter(user_id=user.pk)
+        from gigbranch.accounts.roles import has_capability
+
+        q = NOTHING
+        if has_capability(user, "appointments.provide"):
+            q = Q(slot__provider__staff=user)
+        managed = scope_filter(
+            user, ScopeSpec(capability="appointments.manage", region_path="slot__provider__region__path")
+        )
+        if managed != NOTHING:
+            q |= managed & Q(slot__provider__kind=ServiceKind.LEGAL_AID)
+        return self.filter(q).distinct()
+
+
+class Booking(models.Model):
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    status = models.CharField(
+        "状态", max_length=12, choices=BookingStatus.choices, default=BookingStatus.BOOKED
+    )
+    topic = models.CharField("事项简述", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # The database itself refuses a second live booking of a slot (issue 7).
+            models.UniqueConstraint(
+                fields=["slot"], condition=Q(status="booked"), name="booking_one_live_per_slot"
+            )
+        ]
+
+
+class BookingEvent(models.Model):
+    """Append-only history of booking status changes."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+# --- Study ----------------------------------------------------------------------------------
+
+
+class ArticleKind(models.TextChoices):
+    ARTICLE = "article", "文章"
+    COURSE = "course", "微课"
+
+
+class ArticleQuerySet(ScopedQuerySet["Article"]):
+    scope_spec = ScopeSpec(capability="study.manage", region_path="region__path")
+
+    def published(self) -> ArticleQuerySet:
+        return self.filter(is_published=True)
+
+
+class Article(TimeStampedModel):
+    title = models.CharField("标题", max_length=120)
+    kind = models.CharField("类型", max_length=10, choices=ArticleKind.choices, default="article")
+    summary = models.CharField("摘要", max_length=200, blank=True)
+    body = models.TextField("正文（富文本，保存时清洗）")
+    region = models.ForeignKey(
+        "organizations.Region", verbose_name="发布范围", on_delete=models.PROTECT, related_name="+"
+    )
+    points = models.PositiveSmallIntegerField("完成积分", default=1)
+    is_published = models.BooleanField("已发布", default=False)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "学习资料"
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StudyCompletion(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="completions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_completions"
+    )
+    completed_at = models.DateTimeField(auto_now_add=True)
+    points_posted = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="study_complete_once")
+        ]
