@@ -19,7 +19,11 @@ _real_connect = socket.socket.connect
 
 def _guarded_connect(self, address):  # type: ignore[no-untyped-def]
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+    if (
+        isinstance(host, str)
+        and host not in ("127.0.0.1", "localhost", "::1")
+        and not host.startswith("/")
+    ):
         raise RuntimeError(f"network access blocked in tests: {address!r}")
     return _real_connect(self, address)
 
@@ -39,17 +43,29 @@ def two_townships(county):
     """Two townships, each with a committee, a branch, a workplace and a worker."""
     from gigbranch.organizations.models import OrgKind
 
-    root = OrganizationFactory(name="县委组织部", kind=OrgKind.ORG_DEPARTMENT, region=county, parent=None)
+    root = OrganizationFactory(
+        name="县委组织部", kind=OrgKind.ORG_DEPARTMENT, region=county, parent=None
+    )
     out = {"county": county, "root": root}
     for key, name in (("a", "甲镇"), ("b", "乙镇")):
         town = RegionFactory(name=name, level="township", parent=county)
-        committee = OrganizationFactory(name=f"{name}党委", kind=OrgKind.TOWNSHIP_COMMITTEE, region=town, parent=root)
-        branch = OrganizationFactory(name=f"{name}快递网点党支部", kind=OrgKind.BRANCH, region=town, parent=committee)
+        committee = OrganizationFactory(
+            name=f"{name}党委", kind=OrgKind.TOWNSHIP_COMMITTEE, region=town, parent=root
+        )
+        branch = OrganizationFactory(
+            name=f"{name}快递网点党支部", kind=OrgKind.BRANCH, region=town, parent=committee
+        )
         workplace = WorkplaceFactory(name=f"{name}快递网点", region=town, organization=branch)
         worker = WorkerFactory(region=town, workplace=workplace)
         admin = UserFactory(username=f"town_{key}", role="township_admin", scope_region=town)
-        out[key] = {"town": town, "committee": committee, "branch": branch, "workplace": workplace,
-                    "worker": worker, "admin": admin}
+        out[key] = {
+            "town": town,
+            "committee": committee,
+            "branch": branch,
+            "workplace": workplace,
+            "worker": worker,
+            "admin": admin,
+        }
     return out
 
 

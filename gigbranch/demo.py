@@ -27,8 +27,8 @@ from gigbranch.members.models import (
     Worker,
     WorkerStatus,
 )
-from gigbranch.organizations.models import BRANCH_KINDS
 from gigbranch.organizations.models import (
+    BRANCH_KINDS,
     CoverageMode,
     Department,
     Organization,
@@ -43,8 +43,17 @@ from gigbranch.organizations.models import (
 
 DEMO_PASSWORD = "Yunxi@2026demo"
 DEMO_USERNAMES = [
-    "county", "industry", "chengguan", "qingshi", "branch", "renshe", "inspector",
-    "sysadmin", "secadmin", "auditor", "rider",
+    "county",
+    "industry",
+    "chengguan",
+    "qingshi",
+    "branch",
+    "renshe",
+    "inspector",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+    "rider",
 ]
 COUNTY_CODE = "339021"
 COUNTY_CENTER = (Decimal("29.870000"), Decimal("120.350000"))
@@ -56,35 +65,90 @@ SCALES = {
 }
 
 TOWNSHIPS = [
-    ("城关街道", RegionLevel.STREET), ("东湖街道", RegionLevel.STREET),
-    ("西溪街道", RegionLevel.STREET), ("南岭街道", RegionLevel.STREET),
-    ("北山街道", RegionLevel.STREET), ("青石镇", RegionLevel.TOWNSHIP),
-    ("白沙镇", RegionLevel.TOWNSHIP), ("枫林镇", RegionLevel.TOWNSHIP),
-    ("云台镇", RegionLevel.TOWNSHIP), ("桃源镇", RegionLevel.TOWNSHIP),
-    ("望江镇", RegionLevel.TOWNSHIP), ("清河乡", RegionLevel.TOWNSHIP),
+    ("城关街道", RegionLevel.STREET),
+    ("东湖街道", RegionLevel.STREET),
+    ("西溪街道", RegionLevel.STREET),
+    ("南岭街道", RegionLevel.STREET),
+    ("北山街道", RegionLevel.STREET),
+    ("青石镇", RegionLevel.TOWNSHIP),
+    ("白沙镇", RegionLevel.TOWNSHIP),
+    ("枫林镇", RegionLevel.TOWNSHIP),
+    ("云台镇", RegionLevel.TOWNSHIP),
+    ("桃源镇", RegionLevel.TOWNSHIP),
+    ("望江镇", RegionLevel.TOWNSHIP),
+    ("清河乡", RegionLevel.TOWNSHIP),
 ]
-ROADS = ["人民路", "解放路", "中山路", "建设路", "文化路", "湖滨路", "迎宾大道", "新华街", "工业园路",
-         "滨江路", "振兴路", "育才路", "青年路", "兴业大道", "商贸街", "环城北路"]
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏飞浩宇轩然博文斌晨阳建国志刚海龙俊杰子豪思远佳怡欣怡雨婷梓涵浩然")
+ROADS = [
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "文化路",
+    "湖滨路",
+    "迎宾大道",
+    "新华街",
+    "工业园路",
+    "滨江路",
+    "振兴路",
+    "育才路",
+    "青年路",
+    "兴业大道",
+    "商贸街",
+    "环城北路",
+]
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = list(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏飞浩宇轩然博文斌晨阳建国志刚海龙俊杰子豪思远佳怡欣怡雨婷梓涵浩然"
+)
 HOMETOWN_CODES = {
-    "330000": "浙江", "340000": "安徽", "410000": "河南", "430000": "湖南",
-    "510000": "四川", "360000": "江西", "520000": "贵州", "450000": "广西",
-    "420000": "湖北", "320000": "江苏", "370000": "山东", "130000": "河北",
+    "330000": "浙江",
+    "340000": "安徽",
+    "410000": "河南",
+    "430000": "湖南",
+    "510000": "四川",
+    "360000": "江西",
+    "520000": "贵州",
+    "450000": "广西",
+    "420000": "湖北",
+    "320000": "江苏",
+    "370000": "山东",
+    "130000": "河北",
 }
 
 WORKPLACE_TEMPLATES: list[tuple[str, list[str], str]] = [
     (WorkplaceKind.DELIVERY_STATION, ["美团外卖", "饿了么"], "{brand}{town}{n}号配送站"),
-    (WorkplaceKind.EXPRESS_OUTLET, ["顺丰速运", "中通快递", "圆通速递", "韵达快递", "申通快递",
-                                    "极兔速递", "京东物流", "邮政快递"], "{brand}{town}{road}网点"),
-    (WorkplaceKind.FRANCHISE, ["美团外卖", "饿了么", "达达快送"], "云溪{brand}代理服务有限公司{town}分公司"),
-    (WorkplaceKind.RIDE_HAILING, ["滴滴出行", "曹操出行", "T3出行"], "云溪{brand}网约车服务有限公司{n}"),
+    (
+        WorkplaceKind.EXPRESS_OUTLET,
+        [
+            "顺丰速运",
+            "中通快递",
+            "圆通速递",
+            "韵达快递",
+            "申通快递",
+            "极兔速递",
+            "京东物流",
+            "邮政快递",
+        ],
+        "{brand}{town}{road}网点",
+    ),
+    (
+        WorkplaceKind.FRANCHISE,
+        ["美团外卖", "饿了么", "达达快送"],
+        "云溪{brand}代理服务有限公司{town}分公司",
+    ),
+    (
+        WorkplaceKind.RIDE_HAILING,
+        ["滴滴出行", "曹操出行", "T3出行"],
+        "云溪{brand}网约车服务有限公司{n}",
+    ),
     (WorkplaceKind.FREIGHT, ["货拉拉", "满帮", "快狗打车"], "{brand}云溪{town}货运服务部"),
     (WorkplaceKind.LIVE_STREAMING, ["抖音", "快手", "淘宝直播"], "云溪{town}{brand}直播电商基地"),
     (WorkplaceKind.PLATFORM, ["同城跑腿", "闪送"], "{brand}云溪服务中心"),
 ]
 KIND_WEIGHTS = [30, 30, 8, 8, 8, 8, 8]
-OCCUPATION_BY_KIND = {
+OCCUPATION_BY_KIND: dict[str, str] = {
     WorkplaceKind.DELIVERY_STATION: Occupation.DELIVERY_RIDER,
     WorkplaceKind.EXPRESS_OUTLET: Occupation.COURIER,
     WorkplaceKind.FRANCHISE: Occupation.DELIVERY_RIDER,
@@ -93,8 +157,18 @@ OCCUPATION_BY_KIND = {
     WorkplaceKind.LIVE_STREAMING: Occupation.ONLINE_HOST,
     WorkplaceKind.PLATFORM: Occupation.OTHER,
 }
-DEPARTMENTS = ["县委组织部", "县人力资源和社会保障局", "县司法局", "县交通运输局", "县邮政管理局",
-               "县总工会", "县卫生健康局", "县住房和城乡建设局", "县教育局", "县市场监督管理局"]
+DEPARTMENTS = [
+    "县委组织部",
+    "县人力资源和社会保障局",
+    "县司法局",
+    "县交通运输局",
+    "县邮政管理局",
+    "县总工会",
+    "县卫生健康局",
+    "县住房和城乡建设局",
+    "县教育局",
+    "县市场监督管理局",
+]
 
 
 def make_resident_id(rng: random.Random, area: str, birth: dt.date, sex: str) -> str:
@@ -143,7 +217,9 @@ def _with_path(model: Any, objs: list[Any]) -> None:
     model.objects.bulk_update(objs, ["path"], batch_size=500)
 
 
-def _near(rng: random.Random, center: tuple[Decimal, Decimal], spread: float) -> tuple[Decimal, Decimal]:
+def _near(
+    rng: random.Random, center: tuple[Decimal, Decimal], spread: float
+) -> tuple[Decimal, Decimal]:
     lat = center[0] + Decimal(str(round(rng.uniform(-spread, spread), 6)))
     lng = center[1] + Decimal(str(round(rng.uniform(-spread, spread), 6)))
     return lat.quantize(Decimal("0.000001")), lng.quantize(Decimal("0.000001"))
@@ -156,8 +232,13 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
     result = SeedResult()
 
     # Regions: a county with 12 townships and streets (×15 for the city scale).
-    county = Region.objects.create(name="云溪县", code=COUNTY_CODE, level=RegionLevel.COUNTY,
-                                   latitude=COUNTY_CENTER[0], longitude=COUNTY_CENTER[1])
+    county = Region.objects.create(
+        name="云溪县",
+        code=COUNTY_CODE,
+        level=RegionLevel.COUNTY,
+        latitude=COUNTY_CENTER[0],
+        longitude=COUNTY_CENTER[1],
+    )
     _with_path(Region, [county])
     towns: list[Region] = []
     copies = spec["townships"]
@@ -165,8 +246,16 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
         for i, (name, level) in enumerate(TOWNSHIPS):
             label = name if copies == 1 else f"{name}{copy + 1}区"
             lat, lng = _near(rng, COUNTY_CENTER, 0.12)
-            towns.append(Region(name=label, code=f"{COUNTY_CODE}{copy:02d}{i + 1:02d}"[:12],
-                                level=level, parent=county, latitude=lat, longitude=lng))
+            towns.append(
+                Region(
+                    name=label,
+                    code=f"{COUNTY_CODE}{copy:02d}{i + 1:02d}"[:12],
+                    level=level,
+                    parent=county,
+                    latitude=lat,
+                    longitude=lng,
+                )
+            )
     Region.objects.bulk_create(towns, batch_size=500)
     towns = list(Region.objects.filter(parent=county).order_by("code"))
     _with_path(Region, towns)
@@ -177,26 +266,48 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
     departments = list(Department.objects.filter(region=county).order_by("id"))
 
     # The 1+X+N network.
-    root = Organization.objects.create(name="中共云溪县委组织部（两新工委）", kind=OrgKind.ORG_DEPARTMENT,
-                                       region=county)
+    root = Organization.objects.create(
+        name="中共云溪县委组织部（两新工委）", kind=OrgKind.ORG_DEPARTMENT, region=county
+    )
     _with_path(Organization, [root])
     industry = Organization.objects.create(
-        name="中共云溪县新就业群体行业委员会", kind=OrgKind.INDUSTRY_COMMITTEE, parent=root, region=county,
-        founded_on=dt.date(2022, 6, 28), term_start=dt.date(2022, 6, 28), term_years=5,
-        contact_name="周建华", contact_phone="0579-8801" + "2345", address="云溪县人民路1号",
+        name="中共云溪县新就业群体行业委员会",
+        kind=OrgKind.INDUSTRY_COMMITTEE,
+        parent=root,
+        region=county,
+        founded_on=dt.date(2022, 6, 28),
+        term_start=dt.date(2022, 6, 28),
+        term_years=5,
+        contact_name="周建华",
+        contact_phone="0579-8801" + "2345",
+        address="云溪县人民路1号",
     )
     _with_path(Organization, [industry])
     town_orgs = []
     for town in towns:
-        kind = OrgKind.STREET_COMMITTEE if town.level == RegionLevel.STREET else OrgKind.TOWNSHIP_COMMITTEE
-        suffix = "工作委员会" if kind == OrgKind.STREET_COMMITTEE else "委员会"
-        town_orgs.append(Organization(
-            name=f"中共云溪县{town.name}{suffix}", kind=kind, parent=root, region=town,
-            founded_on=dt.date(2021, 9, 1), term_start=dt.date(2021, 9, 1), term_years=5,
-            latitude=town.latitude, longitude=town.longitude,
-        ))
+        town_kind = (
+            OrgKind.STREET_COMMITTEE
+            if town.level == RegionLevel.STREET
+            else OrgKind.TOWNSHIP_COMMITTEE
+        )
+        suffix = "工作委员会" if town_kind == OrgKind.STREET_COMMITTEE else "委员会"
+        town_orgs.append(
+            Organization(
+                name=f"中共云溪县{town.name}{suffix}",
+                kind=town_kind,
+                parent=root,
+                region=town,
+                founded_on=dt.date(2021, 9, 1),
+                term_start=dt.date(2021, 9, 1),
+                term_years=5,
+                latitude=town.latitude,
+                longitude=town.longitude,
+            )
+        )
     Organization.objects.bulk_create(town_orgs, batch_size=500)
-    town_orgs = list(Organization.objects.filter(parent=root).exclude(pk=industry.pk).order_by("id"))
+    town_orgs = list(
+        Organization.objects.filter(parent=root).exclude(pk=industry.pk).order_by("id")
+    )
     _with_path(Organization, town_orgs)
     town_org_by_region = {o.region_id: o for o in town_orgs}
 
@@ -217,14 +328,22 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
         while code in used_codes:
             code = make_uscc(rng)
         used_codes.add(code)
-        lat, lng = _near(rng, (town.latitude, town.longitude), 0.03)
-        workplaces.append(Workplace(
-            name=name, credit_code=code, kind=kind, brand=brand, region=town,
-            address=f"云溪县{town.name}{rng.choice(ROADS)}{rng.randrange(1, 400)}号",
-            latitude=lat, longitude=lng, contact_name=rng.choice(SURNAMES) + rng.choice(["经理", "站长", "主管"]),
-            contact_phone=f"139{rng.randrange(10**7, 10**8)}",
-            reported_worker_count=0,
-        ))
+        lat, lng = _near(rng, (town.latitude or COUNTY_CENTER[0], town.longitude or COUNTY_CENTER[1]), 0.03)
+        workplaces.append(
+            Workplace(
+                name=name,
+                credit_code=code,
+                kind=kind,
+                brand=brand,
+                region=town,
+                address=f"云溪县{town.name}{rng.choice(ROADS)}{rng.randrange(1, 400)}号",
+                latitude=lat,
+                longitude=lng,
+                contact_name=rng.choice(SURNAMES) + rng.choice(["经理", "站长", "主管"]),
+                contact_phone=f"139{rng.randrange(10**7, 10**8)}",
+                reported_worker_count=0,
+            )
+        )
     Workplace.objects.bulk_create(workplaces, batch_size=1000)
     workplaces = list(Workplace.objects.order_by("id"))
 
@@ -241,23 +360,43 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
     for start in range(0, len(joint_pool), 4):
         joint_groups.append(joint_pool[start : start + 4])
     for wp in own:
-        branches.append(Organization(
-            name=f"中共{wp.name}支部委员会", kind=OrgKind.BRANCH, setup_method=SetupMethod.STANDALONE,
-            parent=industry, region=wp.region, founded_on=dt.date(2023, rng.randrange(1, 13), 1),
-            term_start=dt.date(2023, 7, 1), term_years=3, address=wp.address,
-            latitude=wp.latitude, longitude=wp.longitude,
-        ))
+        branches.append(
+            Organization(
+                name=f"中共{wp.name}支部委员会",
+                kind=OrgKind.BRANCH,
+                setup_method=SetupMethod.STANDALONE,
+                parent=industry,
+                region=wp.region,
+                founded_on=dt.date(2023, rng.randrange(1, 13), 1),
+                term_start=dt.date(2023, 7, 1),
+                term_years=3,
+                address=wp.address,
+                latitude=wp.latitude,
+                longitude=wp.longitude,
+            )
+        )
     for idx, group in enumerate(joint_groups):
         lead = group[0]
         parent = industry if idx % 2 == 0 else town_org_by_region[lead.region_id]
-        branches.append(Organization(
-            name=f"中共云溪县{lead.region.name}新就业群体第{idx + 1}联合支部委员会", kind=OrgKind.JOINT_BRANCH,
-            setup_method=SetupMethod.JOINT, parent=parent, region=lead.region,
-            founded_on=dt.date(2023, 3, 1), term_start=dt.date(2023, 3, 1), term_years=3,
-            address=lead.address, latitude=lead.latitude, longitude=lead.longitude,
-        ))
+        branches.append(
+            Organization(
+                name=f"中共云溪县{lead.region.name}新就业群体第{idx + 1}联合支部委员会",
+                kind=OrgKind.JOINT_BRANCH,
+                setup_method=SetupMethod.JOINT,
+                parent=parent,
+                region=lead.region,
+                founded_on=dt.date(2023, 3, 1),
+                term_start=dt.date(2023, 3, 1),
+                term_years=3,
+                address=lead.address,
+                latitude=lead.latitude,
+                longitude=lead.longitude,
+            )
+        )
     Organization.objects.bulk_create(branches, batch_size=500)
-    branches = list(Organization.objects.filter(kind__in=[OrgKind.BRANCH, OrgKind.JOINT_BRANCH]).order_by("id"))
+    branches = list(
+        Organization.objects.filter(kind__in=[OrgKind.BRANCH, OrgKind.JOINT_BRANCH]).order_by("id")
+    )
     _with_path(Organization, branches)
     own_branches = [b for b in branches if b.kind == OrgKind.BRANCH]
     joint_branches = [b for b in branches if b.kind == OrgKind.JOINT_BRANCH]
@@ -267,8 +406,13 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
         for wp in group:
             wp.organization, wp.coverage_mode = br, CoverageMode.JOINT_BRANCH
     for wp in instructor:
-        wp.organization, wp.coverage_mode = town_org_by_region[wp.region_id], CoverageMode.INSTRUCTOR
-    Workplace.objects.bulk_update(own + joint_pool + instructor, ["organization", "coverage_mode"], batch_size=1000)
+        wp.organization, wp.coverage_mode = (
+            town_org_by_region[wp.region_id],
+            CoverageMode.INSTRUCTOR,
+        )
+    Workplace.objects.bulk_update(
+        own + joint_pool + instructor, ["organization", "coverage_mode"], batch_size=1000
+    )
     result.organizations = Organization.objects.count()
     result.workplaces = len(workplaces)
 
@@ -289,17 +433,33 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
             number = make_resident_id(rng, province_area, birth, sex)
         seen_ids.add(number)
         roll = rng.random()
-        political = (PoliticalStatus.PARTY_MEMBER if roll < 0.034 else PoliticalStatus.PROBATIONARY
-                     if roll < 0.04 else PoliticalStatus.LEAGUE_MEMBER if roll < 0.16 else PoliticalStatus.MASSES)
-        batch.append(Worker(
-            name=rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2]))),
-            id_number=number, sex=sex, birth_date=birth,
-            mobile=f"1{rng.choice('3578')}{rng.randrange(0, 10)}{i:08d}",
-            occupation=OCCUPATION_BY_KIND[wp.kind], political_status=political,
-            workplace=wp, region_id=wp.region_id, platform_worker_id=f"P{seed_value}{i:07d}",
-            hometown=HOMETOWN_CODES[area], started_on=today - dt.timedelta(days=rng.randrange(30, 2500)),
-            status=WorkerStatus.ACTIVE if rng.random() > 0.03 else WorkerStatus.LEFT,
-        ))
+        political = (
+            PoliticalStatus.PARTY_MEMBER
+            if roll < 0.034
+            else PoliticalStatus.PROBATIONARY
+            if roll < 0.04
+            else PoliticalStatus.LEAGUE_MEMBER
+            if roll < 0.16
+            else PoliticalStatus.MASSES
+        )
+        batch.append(
+            Worker(
+                name=rng.choice(SURNAMES)
+                + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2]))),
+                id_number=number,
+                sex=sex,
+                birth_date=birth,
+                mobile=f"1{rng.choice('3578')}{rng.randrange(0, 10)}{i:08d}",
+                occupation=OCCUPATION_BY_KIND[wp.kind],
+                political_status=political,
+                workplace=wp,
+                region_id=wp.region_id,
+                platform_worker_id=f"P{seed_value}{i:07d}",
+                hometown=HOMETOWN_CODES[area],
+                started_on=today - dt.timedelta(days=rng.randrange(30, 2500)),
+                status=WorkerStatus.ACTIVE if rng.random() > 0.03 else WorkerStatus.LEFT,
+            )
+        )
         if len(batch) >= 2000:
             Worker.objects.bulk_create(batch)
             batch = []
@@ -311,45 +471,114 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
     branch_kinds = {str(k) for k in BRANCH_KINDS}
     org_kind = dict(Organization.objects.values_list("id", "kind"))
     members = []
-    for w in Worker.objects.filter(
-        political_status__in=[PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY]
-    ).select_related("workplace").only("id", "political_status", "workplace__organization_id", "birth_date"):
+    for w in (
+        Worker.objects.filter(
+            political_status__in=[PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY]
+        )
+        .select_related("workplace")
+        .only("id", "political_status", "workplace__organization_id", "birth_date")
+    ):
         org_id = w.workplace.organization_id if w.workplace else None
         probationary = w.political_status == PoliticalStatus.PROBATIONARY
-        joined = max(w.birth_date.replace(year=w.birth_date.year + 19) if w.birth_date.month != 2 or w.birth_date.day != 29 else dt.date(w.birth_date.year + 19, 3, 1), dt.date(1995, 7, 1))
-        joined = dt.date(2026, 3, 1) - dt.timedelta(days=rng.randrange(30, 330)) if probationary else min(joined, dt.date(2024, 7, 1))
-        members.append(PartyMember(
-            worker_id=w.id,
-            organization_id=org_id if org_id and org_kind.get(org_id) in branch_kinds else None,
-            kind=MemberKind.PROBATIONARY if probationary else MemberKind.FULL,
-            joined_on=joined,
-            full_on=None if probationary else joined.replace(year=joined.year + 1) if not (joined.month == 2 and joined.day == 29) else dt.date(joined.year + 1, 3, 1),
-        ))
+        joined = max(
+            w.birth_date.replace(year=w.birth_date.year + 19)
+            if w.birth_date.month != 2 or w.birth_date.day != 29
+            else dt.date(w.birth_date.year + 19, 3, 1),
+            dt.date(1995, 7, 1),
+        )
+        joined = (
+            dt.date(2026, 3, 1) - dt.timedelta(days=rng.randrange(30, 330))
+            if probationary
+            else min(joined, dt.date(2024, 7, 1))
+        )
+        members.append(
+            PartyMember(
+                worker_id=w.id,
+                organization_id=org_id if org_id and org_kind.get(org_id) in branch_kinds else None,
+                kind=MemberKind.PROBATIONARY if probationary else MemberKind.FULL,
+                joined_on=joined,
+                full_on=None
+                if probationary
+                else joined.replace(year=joined.year + 1)
+                if not (joined.month == 2 and joined.day == 29)
+                else dt.date(joined.year + 1, 3, 1),
+            )
+        )
     PartyMember.objects.bulk_create(members, batch_size=2000)
 
     # One account per role.
     chengguan, qingshi = towns[0], towns[5]
-    rider = Worker.objects.filter(workplace__kind=WorkplaceKind.DELIVERY_STATION).order_by("id").first()
+    rider = (
+        Worker.objects.filter(workplace__kind=WorkplaceKind.DELIVERY_STATION).order_by("id").first()
+    )
     sample_branch = own_branches[0] if own_branches else None
-    accounts = [
-        ("county", "县级管理员（组织部）", Role.COUNTY_ADMIN, {"scope_region": county}, "县委组织部 陈志远"),
-        ("industry", "行业党委管理员", Role.INDUSTRY_ADMIN, {"scope_organization": industry}, "行业党委 周建华"),
-        ("chengguan", "乡镇（街道）管理员：城关街道", Role.TOWNSHIP_ADMIN, {"scope_region": chengguan}, "城关街道 李晓梅"),
-        ("qingshi", "乡镇（街道）管理员：青石镇", Role.TOWNSHIP_ADMIN, {"scope_region": qingshi}, "青石镇 王海军"),
-        ("branch", "党支部书记", Role.BRANCH_SECRETARY, {"scope_organization": sample_branch}, "支部书记 刘建军"),
-        ("renshe", "部门承办人（人社局）", Role.DEPARTMENT_HANDLER, {"department": departments[1]}, "人社局 赵敏"),
+    accounts: list[tuple[str, str, str, dict[str, Any], str]] = [
+        (
+            "county",
+            "县级管理员（组织部）",
+            Role.COUNTY_ADMIN,
+            {"scope_region": county},
+            "县委组织部 陈志远",
+        ),
+        (
+            "industry",
+            "行业党委管理员",
+            Role.INDUSTRY_ADMIN,
+            {"scope_organization": industry},
+            "行业党委 周建华",
+        ),
+        (
+            "chengguan",
+            "乡镇（街道）管理员：城关街道",
+            Role.TOWNSHIP_ADMIN,
+            {"scope_region": chengguan},
+            "城关街道 李晓梅",
+        ),
+        (
+            "qingshi",
+            "乡镇（街道）管理员：青石镇",
+            Role.TOWNSHIP_ADMIN,
+            {"scope_region": qingshi},
+            "青石镇 王海军",
+        ),
+        (
+            "branch",
+            "党支部书记",
+            Role.BRANCH_SECRETARY,
+            {"scope_organization": sample_branch},
+            "支部书记 刘建军",
+        ),
+        (
+            "renshe",
+            "部门承办人（人社局）",
+            Role.DEPARTMENT_HANDLER,
+            {"department": departments[1]},
+            "人社局 赵敏",
+        ),
         ("inspector", "督导检查员", Role.INSPECTOR, {"scope_region": county}, "督导组 孙立新"),
         ("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, {}, "系统管理员"),
         ("secadmin", "安全管理员", Role.SECURITY_ADMIN, {}, "安全管理员"),
         ("auditor", "安全审计员", Role.AUDIT_ADMIN, {}, "安全审计员"),
     ]
     for username, label, role, scope, full_name in accounts:
-        account_services.create_user(actor=None, username=username, password=DEMO_PASSWORD, role=role,
-                                     full_name=full_name, **scope)
+        account_services.create_user(
+            actor=None,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            full_name=full_name,
+            **scope,
+        )
         result.users.append((username, label, DEMO_PASSWORD))
     if rider is not None:
-        account_services.create_user(actor=None, username="rider", password=DEMO_PASSWORD, role=Role.WORKER,
-                                     full_name=rider.name, worker=rider)
+        account_services.create_user(
+            actor=None,
+            username="rider",
+            password=DEMO_PASSWORD,
+            role=Role.WORKER,
+            full_name=rider.name,
+            worker=rider,
+        )
         result.users.append(("rider", f"新就业群体（骑手 {rider.name}，手机端）", DEMO_PASSWORD))
 
     from django.utils.module_loading import import_string
@@ -357,13 +586,22 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
     from gigbranch.accounts.models import User
 
     ctx = SeedContext(
-        county=county, towns=towns, root=root, industry=industry, town_orgs=town_orgs,
-        departments=departments, workplaces=workplaces,
+        county=county,
+        towns=towns,
+        root=root,
+        industry=industry,
+        town_orgs=town_orgs,
+        departments=departments,
+        workplaces=workplaces,
         users={u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)},
     )
     for extension in DEMO_EXTENSIONS:
         import_string(extension)(rng=rng, ctx=ctx, scale=scale)
 
-    audit.record(actor=None, action="demo.seeded", object_type="demo",
-                 changes={"scale": scale, "seed": seed_value, "workers": result.workers})
+    audit.record(
+        actor=None,
+        action="demo.seeded",
+        object_type="demo",
+        changes={"scale": scale, "seed": seed_value, "workers": result.workers},
+    )
     return result

@@ -10,7 +10,13 @@ import factory
 from gigbranch.accounts.models import User
 from gigbranch.core.validators import resident_id_check_char
 from gigbranch.members.models import Occupation, Worker
-from gigbranch.organizations.models import Organization, Region, Workplace, WorkplaceKind, path_segment
+from gigbranch.organizations.models import (
+    Organization,
+    Region,
+    Workplace,
+    WorkplaceKind,
+    path_segment,
+)
 
 PASSWORD = "Test@pass2026"
 

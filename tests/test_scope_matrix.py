@@ -29,7 +29,9 @@ API_READS = [lambda t: f"/api/v1/organizations/{t['branch'].pk}"]
 
 
 @pytest.mark.parametrize("url_for", PAGE_READS + API_READS)
-def test_reads_in_own_township_succeed_and_in_other_township_are_refused(client, two_townships, url_for):
+def test_reads_in_own_township_succeed_and_in_other_township_are_refused(
+    client, two_townships, url_for
+):
     a, b = two_townships["a"], two_townships["b"]
     client.force_login(a["admin"])
     assert client.get(url_for(a)).status_code == 200
@@ -50,9 +52,15 @@ def test_page_edit_of_other_township_changes_nothing(client, two_townships):
     a, b = two_townships["a"], two_townships["b"]
     client.force_login(a["admin"])
     before = snapshot(b["branch"])
-    response = client.post(f"/org/{b['branch'].pk}/edit/", {
-        "name": "篡改", "kind": "branch", "region": a["town"].pk, "term_years": 9,
-    })
+    response = client.post(
+        f"/org/{b['branch'].pk}/edit/",
+        {
+            "name": "篡改",
+            "kind": "branch",
+            "region": a["town"].pk,
+            "term_years": 9,
+        },
+    )
     assert response.status_code == 404
     assert snapshot(b["branch"]) == before
 
@@ -61,9 +69,14 @@ def test_page_edit_cannot_move_own_branch_into_other_township(client, two_townsh
     a, b = two_townships["a"], two_townships["b"]
     client.force_login(a["admin"])
     before = snapshot(a["branch"])
-    response = client.post(f"/org/{a['branch'].pk}/edit/", {
-        "name": a["branch"].name, "kind": "branch", "region": b["town"].pk,
-    })
+    response = client.post(
+        f"/org/{a['branch'].pk}/edit/",
+        {
+            "name": a["branch"].name,
+            "kind": "branch",
+            "region": b["town"].pk,
+        },
+    )
     assert response.status_code == 200  # form re-rendered with an error
     assert "选择一个有效的选项" in response.content.decode() or "有效" in response.content.decode()
     assert snapshot(a["branch"]) == before
@@ -74,8 +87,10 @@ def test_api_patch_of_other_township_changes_nothing(client, two_townships):
     client.force_login(a["admin"])
     before = snapshot(b["branch"])
     response = client.patch(
-        f"/api/v1/organizations/{b['branch'].pk}", data=json.dumps({"name": "篡改"}),
-        content_type="application/json", HTTP_X_CSRFTOKEN="x",
+        f"/api/v1/organizations/{b['branch'].pk}",
+        data=json.dumps({"name": "篡改"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN="x",
     )
     assert response.status_code in (403, 404)
     assert snapshot(b["branch"]) == before
@@ -88,7 +103,8 @@ def test_api_patch_own_branch_is_audited(client, two_townships):
     csrf_client = Client(enforce_csrf_checks=False)
     csrf_client.force_login(a["admin"])
     response = csrf_client.patch(
-        f"/api/v1/organizations/{a['branch'].pk}", data=json.dumps({"term_years": 3}),
+        f"/api/v1/organizations/{a['branch'].pk}",
+        data=json.dumps({"term_years": 3}),
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
@@ -103,8 +119,11 @@ def test_api_bad_payload_is_422_with_field_errors(client, two_townships):
     a = two_townships["a"]
     c = Client()
     c.force_login(a["admin"])
-    response = c.patch(f"/api/v1/organizations/{a['branch'].pk}", data=json.dumps({"term_years": "abc"}),
-                       content_type="application/json")
+    response = c.patch(
+        f"/api/v1/organizations/{a['branch'].pk}",
+        data=json.dumps({"term_years": "abc"}),
+        content_type="application/json",
+    )
     assert response.status_code == 422
     assert "term_years" in json.dumps(response.json(), ensure_ascii=False)
 
@@ -116,7 +135,9 @@ def test_bearer_token_acts_within_its_user_scope(client, two_townships):
     _, raw = issue_api_token(actor=None, user=a["admin"], name="测试平台")
     ok = client.get(f"/api/v1/organizations/{a['branch'].pk}", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert ok.status_code == 200 and ok.json()["name"] == a["branch"].name
-    refused = client.get(f"/api/v1/organizations/{b['branch'].pk}", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    refused = client.get(
+        f"/api/v1/organizations/{b['branch'].pk}", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
     assert refused.status_code == 404
     assert client.get("/api/v1/organizations", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
 

@@ -62,9 +62,15 @@ def test_anonymous_request_is_refused(client, pattern):
     url = concrete(pattern)
     for method in ("get", "post"):
         response = getattr(client, method)(url)
-        assert response.status_code in (301, 302, 401, 403, 404, 405), (method, url, response.status_code)
+        assert response.status_code in (301, 302, 401, 403, 404, 405), (
+            method,
+            url,
+            response.status_code,
+        )
         if response.status_code in (301, 302):
-            assert "/accounts/login/" in response["Location"] or "/m/login" in response["Location"], (url, response["Location"])
+            assert (
+                "/accounts/login/" in response["Location"] or "/m/login" in response["Location"]
+            ), (url, response["Location"])
         if response.status_code == 404:
             # Only acceptable when the resolver itself did not match (e.g. converters),
             # never as a page rendered for an anonymous user.

@@ -6,18 +6,35 @@ from .roles import Role
 
 
 class LoginForm(forms.Form):
-    identifier = forms.CharField(label="账号或手机号", max_length=150,
-                                 widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label="密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    identifier = forms.CharField(
+        label="账号或手机号",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class UserCreateForm(forms.Form):
-    username = forms.RegexField(label="账号", max_length=150, regex=r"^[A-Za-z0-9_.@-]+$",
-                                error_messages={"invalid": "账号只能包含字母、数字和 _ . @ -"})
+    username = forms.RegexField(
+        label="账号",
+        max_length=150,
+        regex=r"^[A-Za-z0-9_.@-]+$",
+        error_messages={"invalid": "账号只能包含字母、数字和 _ . @ -"},
+    )
     full_name = forms.CharField(label="姓名", max_length=40)
     mobile = forms.CharField(label="手机号码", max_length=20, required=False)
     role = forms.ChoiceField(label="角色", choices=[c for c in Role.choices if c[0] != Role.WORKER])
-    scope_region = forms.ModelChoiceField(label="管理区域", queryset=Region.objects.all(), required=False)
-    scope_organization = forms.ModelChoiceField(label="管理党组织", queryset=Organization.objects.all(), required=False)
-    department = forms.ModelChoiceField(label="所属部门", queryset=Department.objects.all(), required=False)
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    scope_region = forms.ModelChoiceField(
+        label="管理区域", queryset=Region.objects.all(), required=False
+    )
+    scope_organization = forms.ModelChoiceField(
+        label="管理党组织", queryset=Organization.objects.all(), required=False
+    )
+    department = forms.ModelChoiceField(
+        label="所属部门", queryset=Department.objects.all(), required=False
+    )
+    password = forms.CharField(
+        label="初始密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )

@@ -28,33 +28,47 @@ class User(AbstractUser):
         source="mobile", context="mobile", null=True, blank=True, unique=True
     )
     scope_region = models.ForeignKey(
-        "organizations.Region", verbose_name="管理区域", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "organizations.Region",
+        verbose_name="管理区域",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     scope_organization = models.ForeignKey(
-        "organizations.Organization", verbose_name="管理党组织", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "organizations.Organization",
+        verbose_name="管理党组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     department = models.ForeignKey(
-        "organizations.Department", verbose_name="所属部门", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="users",
+        "organizations.Department",
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     worker = models.OneToOneField(
-        "members.Worker", verbose_name="对应劳动者", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="account",
+        "members.Worker",
+        verbose_name="对应劳动者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="account",
     )
     failed_login_count = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
-    objects = GigbranchUserManager()
+    objects = GigbranchUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = "用户"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(is_superuser=False), name="user_no_superuser"
-            ),
+            models.CheckConstraint(condition=Q(is_superuser=False), name="user_no_superuser"),
             models.CheckConstraint(
                 condition=~(Q(scope_region__isnull=False) & Q(scope_organization__isnull=False)),
                 name="user_single_scope",
@@ -101,7 +115,9 @@ class ApiToken(models.Model):
     """
 
     name = models.CharField("名称", max_length=60)
-    user = models.ForeignKey(User, verbose_name="代表账号", on_delete=models.PROTECT, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name="代表账号", on_delete=models.PROTECT, related_name="api_tokens"
+    )
     prefix = models.CharField(max_length=8, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

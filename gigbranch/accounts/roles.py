@@ -34,14 +34,14 @@ class ScopeKind(models.TextChoices):
     NONE = "none", "无业务范围"
 
 
-BUSINESS_VIEW = {"console.view", "org.view", "people.view"}
-BUSINESS_CHANGE = {"org.change", "people.change", "pii.reveal"}
+BUSINESS_VIEW = {"console.view", "org.view", "people.view", "recruitment.view"}
+BUSINESS_CHANGE = {"org.change", "people.change", "pii.reveal", "recruitment.change"}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.COUNTY_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE),
+    Role.COUNTY_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE | {"recruitment.rules"}),
     Role.INDUSTRY_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE),
     Role.TOWNSHIP_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE),
-    Role.BRANCH_SECRETARY: frozenset(BUSINESS_VIEW | {"people.change"}),
+    Role.BRANCH_SECRETARY: frozenset(BUSINESS_VIEW | {"people.change", "recruitment.change"}),
     Role.DEPARTMENT_HANDLER: frozenset({"console.view", "appeals.handle"}),
     Role.INSPECTOR: frozenset(BUSINESS_VIEW),
     Role.WORKER: frozenset({"portal.use"}),
@@ -52,11 +52,21 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 
 # Issue 7: stations, appointments, study, activity sign-ups (worker services).
 _WORKER_SERVICES: dict[str, set[str]] = {
-    Role.COUNTY_ADMIN: {"stations.view", "stations.manage", "appointments.manage",
-                        "study.manage", "activities.view", "activities.manage"},
+    Role.COUNTY_ADMIN: {
+        "stations.view",
+        "stations.manage",
+        "appointments.manage",
+        "study.manage",
+        "activities.view",
+        "activities.manage",
+    },
     Role.INDUSTRY_ADMIN: {"stations.view", "activities.view", "activities.manage"},
-    Role.TOWNSHIP_ADMIN: {"stations.view", "stations.manage", "activities.view",
-                          "activities.manage"},
+    Role.TOWNSHIP_ADMIN: {
+        "stations.view",
+        "stations.manage",
+        "activities.view",
+        "activities.manage",
+    },
     Role.BRANCH_SECRETARY: {"activities.view", "activities.manage"},
     Role.DEPARTMENT_HANDLER: {"appointments.provide"},
     Role.INSPECTOR: {"stations.view", "activities.view"},

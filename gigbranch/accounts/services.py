@@ -38,14 +38,18 @@ def attempt_login(*, request: HttpRequest, identifier: str, password: str) -> Lo
             if account.locked_until and account.locked_until > now:
                 audit.record(actor=None, action="login.refused_locked", obj=account)
                 until = timezone.localtime(account.locked_until).strftime("%H:%M")
-                return LoginResult(None, f"账号因多次登录失败已被锁定，请于{until}后再试，或联系安全管理员解锁。")
+                return LoginResult(
+                    None, f"账号因多次登录失败已被锁定，请于{until}后再试，或联系安全管理员解锁。"
+                )
         user = authenticate(request, username=identifier, password=password)
         if user is None:
             if account is not None:
                 account.failed_login_count += 1
                 changes: dict[str, Any] = {"failed_login_count": account.failed_login_count}
                 if account.failed_login_count >= settings.LOGIN_MAX_FAILURES:
-                    account.locked_until = now + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+                    account.locked_until = now + dt.timedelta(
+                        minutes=settings.LOGIN_LOCKOUT_MINUTES
+                    )
                     account.failed_login_count = 0
                     changes["locked_until"] = account.locked_until
                 account.save(update_fields=["failed_login_count", "locked_until"])
@@ -58,7 +62,9 @@ def attempt_login(*, request: HttpRequest, identifier: str, password: str) -> Lo
                     )
             else:
                 audit.record(
-                    actor=None, action="login.failed_unknown", object_type="accounts.user",
+                    actor=None,
+                    action="login.failed_unknown",
+                    object_type="accounts.user",
                     changes={"identifier": identifier[:3] + "***"},
                 )
             return LoginResult(None, "账号或密码不正确。")
@@ -80,16 +86,29 @@ def _check_scope(role: str, scope_region: Any, scope_organization: Any, departme
     }
     for scope_kind, value in given.items():
         if scope_kind == kind and value is None:
-            raise ValidationError({"scope": f"角色“{Role(role).label}”必须指定{ScopeKind(kind).label}。"})
+            raise ValidationError(
+                {"scope": f"角色“{Role(role).label}”必须指定{ScopeKind(kind).label}。"}
+            )
         if scope_kind != kind and value is not None:
-            raise ValidationError({"scope": f"角色“{Role(role).label}”不能绑定{ScopeKind(scope_kind).label}。"})
+            raise ValidationError(
+                {"scope": f"角色“{Role(role).label}”不能绑定{ScopeKind(scope_kind).label}。"}
+            )
 
 
 @transaction.atomic
 def create_user(
-    *, actor: Any, username: str, password: str, role: str, full_name: str = "",
-    mobile: str = "", scope_region: Any = None, scope_organization: Any = None,
-    department: Any = None, worker: Any = None, check_password: bool = True,
+    *,
+    actor: Any,
+    username: str,
+    password: str,
+    role: str,
+    full_name: str = "",
+    mobile: str = "",
+    scope_region: Any = None,
+    scope_organization: Any = None,
+    department: Any = None,
+    worker: Any = None,
+    check_password: bool = True,
 ) -> User:
     if role not in Role.values:
         raise ValidationError({"role": "未知角色。"})
@@ -97,10 +116,14 @@ def create_user(
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": "该账号已存在。"})
     user = User(
-        username=username, role=role, full_name=full_name,
+        username=username,
+        role=role,
+        full_name=full_name,
         mobile=normalize_mobile(mobile) if mobile else "",
-        scope_region=scope_region, scope_organization=scope_organization,
-        department=department, worker=worker,
+        scope_region=scope_region,
+        scope_organization=scope_organization,
+        department=department,
+        worker=worker,
     )
     if check_password:
         validate_password(password, user)
@@ -108,7 +131,9 @@ def create_user(
     user.password_changed_at = timezone.now()
     user.save()
     audit.record(
-        actor=actor, action="user.created", obj=user,
+        actor=actor,
+        action="user.created",
+        obj=user,
         changes={"role": role, "scope": user.scope_label},
     )
     return user

@@ -35,7 +35,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(target)
         error = result.error
     return render(
-        request, "accounts/login.html",
+        request,
+        "accounts/login.html",
         {"form": form, "error": error, "next": request.GET.get("next", "")},
         status=200 if not error else 401,
     )
@@ -57,8 +58,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
     if q:
         users = users.filter(username__icontains=q) | users.filter(full_name__icontains=q)
     page = Paginator(users.order_by("role", "username"), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/user_list.html",
-                  {"page": page, "roles": Role.choices, "role": role, "q": q})
+    return render(
+        request,
+        "accounts/user_list.html",
+        {"page": page, "roles": Role.choices, "role": role, "q": q},
+    )
 
 
 @require_capability("accounts.manage")
@@ -99,9 +103,11 @@ def security(request: HttpRequest) -> HttpResponse:
     locked = User.objects.filter(locked_until__gt=timezone.now()).order_by("-locked_until")
     recent_failures = AuditEvent.objects.filter(action__startswith="login.failed")[:50]
     return render(
-        request, "accounts/security.html",
+        request,
+        "accounts/security.html",
         {
-            "locked": locked, "failures": recent_failures,
+            "locked": locked,
+            "failures": recent_failures,
             "policy": {
                 "min_length": settings.PASSWORD_MIN_LENGTH,
                 "classes": settings.PASSWORD_MIN_CHARACTER_CLASSES,

@@ -1,4 +1,3 @@
-
 import datetime as dt
 from typing import Any
 
@@ -25,8 +24,12 @@ class MeOut(Schema):
 @core_router.get("/me", response=MeOut)
 def me(request: Any) -> dict[str, str]:
     user = request.auth
-    return {"username": user.username, "full_name": user.full_name, "role": user.role,
-            "scope": user.scope_label}
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "scope": user.scope_label,
+    }
 
 
 class OrganizationOut(Schema):

@@ -282,3 +282,10 @@ class Open311Client(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EventDelivery(models.Model):
+    """Marks an event's notifications as delivered, so a retried job sends nothing twice."""
+
+    event = models.OneToOneField(AppealEvent, on_delete=models.CASCADE, related_name="+")
+    delivered_at = models.DateTimeField(auto_now_add=True)

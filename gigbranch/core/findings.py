@@ -43,7 +43,9 @@ class RuleChecker:
 REGISTRY: dict[str, RuleChecker] = {}
 
 
-def checker(*rule_ids: str, title: str) -> Callable[[Callable[[], Iterable[Candidate]]], Callable[[], Iterable[Candidate]]]:
+def checker(
+    *rule_ids: str, title: str
+) -> Callable[[Callable[[], Iterable[Candidate]]], Callable[[], Iterable[Candidate]]]:
     def register(func: Callable[[], Iterable[Candidate]]) -> Callable[[], Iterable[Candidate]]:
         key = f"{func.__module__}.{func.__name__}"
         REGISTRY[key] = RuleChecker(rule_ids=rule_ids, title=title, func=func)

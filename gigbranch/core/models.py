@@ -66,6 +66,9 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("audit events are append-only")
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"
+
 
 class CalendarYear(models.Model):
     """A year whose holidays and make-up days an administrator has loaded (APL-3)."""
@@ -76,6 +79,9 @@ class CalendarYear(models.Model):
 
     class Meta:
         ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年日历"
 
 
 class CalendarDay(models.Model):
@@ -88,12 +94,18 @@ class CalendarDay(models.Model):
     class Meta:
         ordering = ["date"]
 
+    def __str__(self) -> str:
+        return f"{self.date} {'工作日' if self.is_working_day else '休息日'}"
+
 
 class WorkerHeartbeat(models.Model):
     """Written by the background worker when it runs the heartbeat task (/healthz)."""
 
     name = models.CharField(max_length=50, unique=True)
     beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.beat_at}"
 
 
 class PeriodicRun(models.Model):
@@ -106,6 +118,9 @@ class PeriodicRun(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "slot"], name="periodic_run_once")]
 
+    def __str__(self) -> str:
+        return f"{self.job}@{self.slot}"
+
 
 class SystemNotice(models.Model):
     """A console warning raised by a sweep (e.g. next year's calendar is missing)."""
@@ -115,6 +130,9 @@ class SystemNotice(models.Model):
     message = models.CharField(max_length=300)
     raised_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class FindingQuerySet(models.QuerySet["Finding"]):
@@ -127,8 +145,9 @@ class FindingQuerySet(models.QuerySet["Finding"]):
         return self.filter(
             scope_filter(
                 user,
-                ScopeSpec(capability="org.view", org_path="organization__path",
-                          region_path="region__path"),
+                ScopeSpec(
+                    capability="org.view", org_path="organization__path", region_path="region__path"
+                ),
             )
         )
 
@@ -144,10 +163,22 @@ class Finding(models.Model):
     summary = models.CharField("问题", max_length=300)
     advice = models.CharField("处理建议", max_length=300)
     facts = models.JSONField("依据数据", default=dict)
-    region = models.ForeignKey("organizations.Region", verbose_name="属地", null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
-    organization = models.ForeignKey("organizations.Organization", verbose_name="党组织", null=True,
-                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    region = models.ForeignKey(
+        "organizations.Region",
+        verbose_name="属地",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="党组织",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     first_seen_at = models.DateTimeField("首次发现")
     last_seen_at = models.DateTimeField("最近确认")
     resolved_at = models.DateTimeField("已消除", null=True, blank=True)
@@ -157,5 +188,7 @@ class Finding(models.Model):
     class Meta:
         ordering = ["rule_id", "-first_seen_at"]
         constraints = [
-            models.UniqueConstraint(fields=["rule_id", "object_type", "object_id"], name="finding_once")
+            models.UniqueConstraint(
+                fields=["rule_id", "object_type", "object_id"], name="finding_once"
+            )
         ]

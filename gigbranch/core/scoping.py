@@ -10,7 +10,7 @@ capability for the model gets nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -52,5 +52,5 @@ def scope_filter(user: Any, spec: ScopeSpec) -> Q:
 class ScopedQuerySet(models.QuerySet[M], Generic[M]):
     scope_spec: ScopeSpec
 
-    def visible_to(self, user: Any) -> ScopedQuerySet[M]:
+    def visible_to(self, user: Any) -> Self:
         return self.filter(scope_filter(user, self.scope_spec))

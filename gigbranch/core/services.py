@@ -14,12 +14,16 @@ from .models import CalendarDay, CalendarYear, SystemNotice, WorkerHeartbeat
 
 
 @transaction.atomic
-def set_calendar_day(*, actor: Any, date: dt.date, is_working_day: bool, name: str = "") -> CalendarDay:
-    day, created = CalendarDay.objects.update_or_create(
+def set_calendar_day(
+    *, actor: Any, date: dt.date, is_working_day: bool, name: str = ""
+) -> CalendarDay:
+    day, _ = CalendarDay.objects.update_or_create(
         date=date, defaults={"is_working_day": is_working_day, "name": name}
     )
     audit.record(
-        actor=actor, action="calendar.day_set", obj=day,
+        actor=actor,
+        action="calendar.day_set",
+        obj=day,
         changes={"date": date.isoformat(), "is_working_day": is_working_day, "name": name},
     )
     return day
@@ -27,8 +31,9 @@ def set_calendar_day(*, actor: Any, date: dt.date, is_working_day: bool, name: s
 
 @transaction.atomic
 def delete_calendar_day(*, actor: Any, day: CalendarDay) -> None:
-    audit.record(actor=actor, action="calendar.day_deleted", obj=day,
-                 changes={"date": day.date.isoformat()})
+    audit.record(
+        actor=actor, action="calendar.day_deleted", obj=day, changes={"date": day.date.isoformat()}
+    )
     day.delete()
 
 
@@ -54,11 +59,15 @@ def raise_notice(*, key: str, message: str, level: str = "warning") -> SystemNot
 
 
 def resolve_notice(*, key: str) -> None:
-    SystemNotice.objects.filter(key=key, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    SystemNotice.objects.filter(key=key, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
+    )
 
 
 def beat(*, name: str = "default") -> WorkerHeartbeat:
-    hb, _ = WorkerHeartbeat.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
+    hb, _ = WorkerHeartbeat.objects.update_or_create(
+        name=name, defaults={"beat_at": timezone.now()}
+    )
     return hb
 
 
@@ -78,17 +87,27 @@ def recompute_findings(*, rule_ids: list[str] | None = None) -> dict[str, int]:
                 key = (cand.rule_id, cand.obj._meta.label_lower, str(cand.obj.pk))
                 seen.add(key)
                 values = {
-                    "severity": cand.severity, "object_label": str(cand.obj)[:200],
-                    "summary": cand.summary[:300], "advice": cand.advice[:300], "facts": cand.facts,
-                    "region_id": cand.region_id, "organization_id": cand.organization_id,
-                    "last_seen_at": now, "resolved_at": None,
+                    "severity": cand.severity,
+                    "object_label": str(cand.obj)[:200],
+                    "summary": cand.summary[:300],
+                    "advice": cand.advice[:300],
+                    "facts": cand.facts,
+                    "region_id": cand.region_id,
+                    "organization_id": cand.organization_id,
+                    "last_seen_at": now,
+                    "resolved_at": None,
                 }
                 finding = Finding.objects.filter(
                     rule_id=key[0], object_type=key[1], object_id=key[2]
                 ).first()
                 if finding is None:
-                    Finding.objects.create(rule_id=key[0], object_type=key[1], object_id=key[2],
-                                           first_seen_at=now, **values)
+                    Finding.objects.create(
+                        rule_id=key[0],
+                        object_type=key[1],
+                        object_id=key[2],
+                        first_seen_at=now,
+                        **values,
+                    )
                     stats["opened"] += 1
                 else:
                     if finding.resolved_at is not None:

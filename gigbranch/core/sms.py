@@ -51,7 +51,9 @@ class DevelopmentLogSmsBackend:
     name = "development-log"
 
     def send(self, *, mobile: str, text: str) -> SmsResult:
-        from gigbranch.appeals.models import SmsMessage  # local import: core must not import apps at load
+        from gigbranch.appeals.models import (
+            SmsMessage,
+        )  # local import: core must not import apps at load
 
         msg = SmsMessage.objects.create(mobile=mobile, text=text, backend=self.name)
         logger.info("DEVELOPMENT SMS (not sent) to %s: %s", mask_mobile(mobile), text)

@@ -38,13 +38,17 @@ def parse_resident_id(value: str, *, today: dt.date | None = None) -> ResidentId
     """Validate an 18-character resident ID number (rule ID) and return its parts."""
     number = (value or "").strip().upper()
     if not _ID_PATTERN.match(number):
-        raise ValidationError("身份证号码应为18位，前17位为数字，最后一位为数字或X。", code="id_format")
+        raise ValidationError(
+            "身份证号码应为18位，前17位为数字，最后一位为数字或X。", code="id_format"
+        )
     if resident_id_check_char(number[:17]) != number[17]:
         raise ValidationError("身份证号码校验位不正确，请核对。", code="id_check_char")
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise ValidationError("身份证号码中的出生日期不是有效日期。", code="id_birth_date") from None
+        raise ValidationError(
+            "身份证号码中的出生日期不是有效日期。", code="id_birth_date"
+        ) from None
     if birth > (today or dt.date.today()) or birth.year < 1900:
         raise ValidationError("身份证号码中的出生日期不能晚于今天。", code="id_birth_future")
     sex = "M" if int(number[16]) % 2 == 1 else "F"
@@ -88,7 +92,8 @@ def normalize_uscc(value: str) -> str:
     code = (value or "").strip().upper()
     if len(code) != 18 or any(c not in USCC_CHARS for c in code):
         raise ValidationError(
-            "统一社会信用代码应为18位，由数字和大写字母（不含I、O、Z、S、V）组成。", code="uscc_format"
+            "统一社会信用代码应为18位，由数字和大写字母（不含I、O、Z、S、V）组成。",
+            code="uscc_format",
         )
     if not code[8:17].isalnum() or uscc_check_char(code[:17]) != code[17]:
         raise ValidationError("统一社会信用代码校验位不正确，请核对。", code="uscc_check_char")

@@ -31,7 +31,8 @@ def home(request: HttpRequest) -> HttpResponse:
     from gigbranch.cockpit.queries import console_summary
 
     return render(
-        request, "core/console_home.html",
+        request,
+        "core/console_home.html",
         {"summary": console_summary(user), "notices": _notices(user)},
     )
 
@@ -93,7 +94,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "core/audit_log.html",
+        request,
+        "core/audit_log.html",
         {"form": form, "page": page, "query": query.urlencode(), "roles": dict(Role.choices)},
     )
 
@@ -124,14 +126,20 @@ def calendar_admin(request: HttpRequest) -> HttpResponse:
                 "year": year,
                 "package": package_knows_year(year),
                 "manual": CalendarYear.objects.filter(year=year).first(),
-                "working_days": len(cal.working_days_in(dt.date(year, 1, 1), dt.date(year, 12, 31))),
+                "working_days": len(
+                    cal.working_days_in(dt.date(year, 1, 1), dt.date(year, 12, 31))
+                ),
             }
         )
     return render(
-        request, "core/calendar.html",
+        request,
+        "core/calendar.html",
         {
-            "day_form": day_form, "year_form": year_form, "years": years,
-            "overrides": CalendarDay.objects.all(), "periods": settings.WORKING_PERIODS,
+            "day_form": day_form,
+            "year_form": year_form,
+            "years": years,
+            "overrides": CalendarDay.objects.all(),
+            "periods": settings.WORKING_PERIODS,
         },
     )
 

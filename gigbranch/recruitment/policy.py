@@ -9,9 +9,11 @@ whose values may tighten but never relax the national ones (`validate_local_rule
 Conventions fixed here (recorded in docs/adr/0101-recruitment-rules.md):
 - "within N months" uses calendar-month arithmetic with end-of-month clamping:
   one month after 31 January is the last day of February (`add_months`).
-- "at least N months/years after" uses the same arithmetic for the earliest date.
-- A person born on 29 February turns 18 on 1 March of a non-leap year (REC-AGE): the
-  conservative reading, so nobody is admitted before the full 18 years have passed.
+- "at least N months/years" (minimum periods: aged 18, activist for a year, probation)
+  completes on 1 March when the start day does not exist in the target month (29 February
+  in a non-leap year, 31 August + 6 months): `add_months_at_least`. A person born on
+  29 February turns 18 on 1 March; this is the strict reading and matches the members
+  app's probation end.
 """
 
 from __future__ import annotations
@@ -178,13 +180,21 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
+def add_months_at_least(day: dt.date, months: int) -> dt.date:
+    """The first day on which at least `months` full calendar months have passed.
+
+    Used for minimum periods ("at least one year", "aged 18"): when the target month has no
+    such day (31 → February, 29 February → a non-leap year) the period completes on the
+    next day, 1 March, never on the clamped last day of February. Maximum periods
+    ("within one month") use the clamped `add_months`, so both readings are the strict one.
+    """
+    result = add_months(day, months)
+    return result + dt.timedelta(days=1) if result.day < day.day else result
+
+
 def eighteenth_birthday(birth: dt.date) -> dt.date:
     """The day a person reaches 18 (REC-AGE); 29 February births reach it on 1 March."""
-    year = birth.year + MIN_AGE
-    try:
-        return birth.replace(year=year)
-    except ValueError:  # 29 February in a non-leap year
-        return dt.date(year, 3, 1)
+    return add_months_at_least(birth, MIN_AGE * 12)
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -345,7 +355,7 @@ class CaseFacts:
 
 def probation_end(vote_date: dt.date, extension_months: int = 0) -> dt.date:
     """REC-PROB: one year from the branch vote (step 15), plus any extension."""
-    return add_months(vote_date, PROBATION_MONTHS + extension_months)
+    return add_months_at_least(vote_date, PROBATION_MONTHS + extension_months)
 
 
 @dataclass(frozen=True)
@@ -375,12 +385,16 @@ def window(step: int, facts: CaseFacts, rules: LocalRules) -> Window:
         latest = add_months(d[1], rules.talk_within_months)
         notes.append(f"收到申请书（{fmt(d[1])}）后{rules.talk_within_months}个月内谈话")
     elif step == 3 and 1 in d and rules.activist_min_months_after_application:
-        earliest = later(earliest, add_months(d[1], rules.activist_min_months_after_application))
+        earliest = later(
+            earliest, add_months_at_least(d[1], rules.activist_min_months_after_application)
+        )
         notes.append(f"本地规则：递交申请书满{rules.activist_min_months_after_application}个月")
     elif step == 5:
         notes.append("需1至2名正式党员作为培养联系人")
     elif step == 7 and 3 in d:
-        earliest = later(earliest, add_months(d[3], rules.activist_to_candidate_min_months))
+        earliest = later(
+            earliest, add_months_at_least(d[3], rules.activist_to_candidate_min_months)
+        )
         notes.append(f"确定为入党积极分子（{fmt(d[3])}）满{rules.activist_to_candidate_min_months}个月")
         if rules.public_notice_working_days:
             notes.append(f"本地规则：事先公示不少于{rules.public_notice_working_days}个工作日")

@@ -28,7 +28,9 @@ def test_login_with_username_lands_on_console(client, county_admin):
 
 
 def test_login_with_mobile_number(client, county):
-    user = UserFactory(username="mobileuser", role="county_admin", scope_region=county, mobile="13912345678")
+    user = UserFactory(
+        username="mobileuser", role="county_admin", scope_region=county, mobile="13912345678"
+    )
     response = post_login(client, "139 1234 5678", PASSWORD)
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == user.pk
@@ -71,7 +73,10 @@ def test_security_admin_unlocks(client_for, county_admin):
     assert client.post(f"/accounts/security/{county_admin.pk}/unlock/").status_code == 302
     county_admin.refresh_from_db()
     assert county_admin.locked_until is None
-    assert AuditEvent.objects.filter(action="user.unlocked", object_id=str(county_admin.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="user.unlocked", object_id=str(county_admin.pk)).count()
+        == 1
+    )
 
 
 def test_passwords_are_hashed_with_argon2(county_admin):
@@ -80,8 +85,13 @@ def test_passwords_are_hashed_with_argon2(county_admin):
 
 @pytest.mark.parametrize(
     "password,ok",
-    [("Short1!", False), ("alllowercaseletters", False), ("lowercase123456", False),
-     ("Lowercase123456", True), ("lower-case-12345", True)],
+    [
+        ("Short1!", False),
+        ("alllowercaseletters", False),
+        ("lowercase123456", False),
+        ("Lowercase123456", True),
+        ("lower-case-12345", True),
+    ],
 )
 def test_password_policy(password, ok):
     if ok:
@@ -118,21 +128,37 @@ def test_worker_session_is_longer(client, county):
 
 def test_create_user_requires_the_role_scope(county):
     with pytest.raises(ValidationError):
-        services.create_user(actor=None, username="t1", password="Good-pass-2026", role="township_admin")
+        services.create_user(
+            actor=None, username="t1", password="Good-pass-2026", role="township_admin"
+        )
     with pytest.raises(ValidationError):
-        services.create_user(actor=None, username="t2", password="Good-pass-2026", role="audit_admin",
-                             scope_region=county)
+        services.create_user(
+            actor=None,
+            username="t2",
+            password="Good-pass-2026",
+            role="audit_admin",
+            scope_region=county,
+        )
     assert not User.objects.filter(username__in=["t1", "t2"]).exists()
 
 
 def test_system_admin_creates_account_through_page(client_for, county):
     sysadmin = UserFactory(role="system_admin")
     client = client_for(sysadmin)
-    response = client.post("/accounts/users/new/", {
-        "username": "newtown", "full_name": "新用户", "role": "township_admin",
-        "scope_region": county.pk, "password": "Strong-pass-2026", "mobile": "",
-    })
+    response = client.post(
+        "/accounts/users/new/",
+        {
+            "username": "newtown",
+            "full_name": "新用户",
+            "role": "township_admin",
+            "scope_region": county.pk,
+            "password": "Strong-pass-2026",
+            "mobile": "",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(username="newtown")
     assert user.scope_region == county
-    assert AuditEvent.objects.filter(action="user.created", object_id=str(user.pk), actor=sysadmin).exists()
+    assert AuditEvent.objects.filter(
+        action="user.created", object_id=str(user.pk), actor=sysadmin
+    ).exists()

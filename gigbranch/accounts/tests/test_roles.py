@@ -17,7 +17,9 @@ def test_three_administrators_have_disjoint_powers():
 def test_administrators_have_no_business_capability():
     for role in ADMINS:
         assert CAPABILITIES[role] & (BUSINESS_VIEW | BUSINESS_CHANGE) == set()
-        assert not any(c.startswith(("org.", "people.", "pii.", "appeals.")) for c in CAPABILITIES[role])
+        assert not any(
+            c.startswith(("org.", "people.", "pii.", "appeals.")) for c in CAPABILITIES[role]
+        )
 
 
 def test_only_the_audit_administrator_reads_the_audit_log():
@@ -33,18 +35,21 @@ def test_administrators_cannot_open_business_pages(client, two_townships, role, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role,url,allowed", [
-    (Role.AUDIT_ADMIN, "/core/audit/", True),
-    (Role.SYSTEM_ADMIN, "/core/audit/", False),
-    (Role.SECURITY_ADMIN, "/core/audit/", False),
-    (Role.COUNTY_ADMIN, "/core/audit/", False),
-    (Role.SYSTEM_ADMIN, "/accounts/users/", True),
-    (Role.AUDIT_ADMIN, "/accounts/users/", False),
-    (Role.SECURITY_ADMIN, "/accounts/security/", True),
-    (Role.SYSTEM_ADMIN, "/accounts/security/", False),
-    (Role.SYSTEM_ADMIN, "/core/calendar/", True),
-    (Role.COUNTY_ADMIN, "/core/calendar/", False),
-])
+@pytest.mark.parametrize(
+    "role,url,allowed",
+    [
+        (Role.AUDIT_ADMIN, "/core/audit/", True),
+        (Role.SYSTEM_ADMIN, "/core/audit/", False),
+        (Role.SECURITY_ADMIN, "/core/audit/", False),
+        (Role.COUNTY_ADMIN, "/core/audit/", False),
+        (Role.SYSTEM_ADMIN, "/accounts/users/", True),
+        (Role.AUDIT_ADMIN, "/accounts/users/", False),
+        (Role.SECURITY_ADMIN, "/accounts/security/", True),
+        (Role.SYSTEM_ADMIN, "/accounts/security/", False),
+        (Role.SYSTEM_ADMIN, "/core/calendar/", True),
+        (Role.COUNTY_ADMIN, "/core/calendar/", False),
+    ],
+)
 def test_admin_pages_matrix(client, county, role, url, allowed):
     kwargs = {"scope_region": county} if role == Role.COUNTY_ADMIN else {}
     client.force_login(UserFactory(role=role, **kwargs))

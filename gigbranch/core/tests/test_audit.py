@@ -14,9 +14,15 @@ pytestmark = pytest.mark.django_db
 def test_service_writes_event_with_actor_role_fields_and_ip(client, two_townships):
     a = two_townships["a"]
     client.force_login(a["admin"])
-    response = client.post(f"/org/{a['branch'].pk}/edit/", {
-        "name": "甲镇快递网点联合党支部", "kind": "branch", "region": a["town"].pk,
-    }, REMOTE_ADDR="10.1.2.3")
+    response = client.post(
+        f"/org/{a['branch'].pk}/edit/",
+        {
+            "name": "甲镇快递网点联合党支部",
+            "kind": "branch",
+            "region": a["town"].pk,
+        },
+        REMOTE_ADDR="10.1.2.3",
+    )
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="organization.updated")
     assert event.actor == a["admin"]
@@ -52,12 +58,17 @@ def test_events_cannot_be_updated_or_deleted_through_the_orm():
     assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="database trigger exists on PostgreSQL")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="database trigger exists on PostgreSQL"
+)
 def test_postgresql_trigger_refuses_raw_update_and_delete():
     from django.db import DatabaseError
 
     event = audit.record(actor=None, action="test.event")
-    for sql in ("UPDATE core_auditevent SET action = 'x' WHERE id = %s", "DELETE FROM core_auditevent WHERE id = %s"):
+    for sql in (
+        "UPDATE core_auditevent SET action = 'x' WHERE id = %s",
+        "DELETE FROM core_auditevent WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
@@ -65,7 +76,12 @@ def test_postgresql_trigger_refuses_raw_update_and_delete():
 
 def test_audit_search_page_filters(client):
     auditor = UserFactory(role="audit_admin", username="auditor1")
-    audit.record(actor=None, action="organization.updated", object_type="organizations.organization", object_id="7")
+    audit.record(
+        actor=None,
+        action="organization.updated",
+        object_type="organizations.organization",
+        object_id="7",
+    )
     audit.record(actor=None, action="user.created", object_type="accounts.user", object_id="8")
     client.force_login(auditor)
     body = client.get("/core/audit/", {"action": "organization"}).content.decode()

@@ -59,7 +59,10 @@ def test_masks():
 def test_database_column_never_contains_plaintext():
     worker = WorkerFactory(id_number="11010519491231002X", mobile="13812345678")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id_number, mobile, id_number_hash FROM members_worker WHERE id = %s", [worker.pk])
+        cursor.execute(
+            "SELECT id_number, mobile, id_number_hash FROM members_worker WHERE id = %s",
+            [worker.pk],
+        )
         raw_id, raw_mobile, raw_hash = cursor.fetchone()
     assert "11010519491231002X" not in raw_id and "13812345678" not in raw_mobile
     assert raw_id.startswith("v1.") and raw_mobile.startswith("v1.")
@@ -75,6 +78,11 @@ def test_lookup_by_blind_index_and_uniqueness():
     from django.db import IntegrityError, transaction
 
     WorkerFactory(id_number="11010519491231002X")
-    assert Worker.objects.filter(id_number_hash=blind_index("11010519491231002X", context="id_number")).count() == 1
+    assert (
+        Worker.objects.filter(
+            id_number_hash=blind_index("11010519491231002X", context="id_number")
+        ).count()
+        == 1
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         WorkerFactory(id_number="11010519491231002X")

@@ -32,7 +32,11 @@ def test_production_profile_passes_check_deploy(tmp_path):
     env.pop("DEBUG", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -42,8 +46,14 @@ def test_production_profile_refuses_to_start_without_keys(tmp_path):
     env = {**os.environ, "GIGBRANCH_PROFILE": "production", "GIGBRANCH_VAR_DIR": str(tmp_path)}
     for key in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY", "FIELD_ENCRYPTION_KEY"):
         env.pop(key, None)
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY must be set in production" in result.stderr
 
@@ -67,7 +77,9 @@ def test_healthz_reports_database_and_worker(client):
     WorkerHeartbeat.objects.create(name="default", beat_at=timezone.now())
     body = client.get("/healthz").json()
     assert body["status"] == "ok" and body["worker"]["status"] == "ok"
-    WorkerHeartbeat.objects.filter(name="default").update(beat_at=timezone.now() - dt.timedelta(minutes=10))
+    WorkerHeartbeat.objects.filter(name="default").update(
+        beat_at=timezone.now() - dt.timedelta(minutes=10)
+    )
     assert client.get("/healthz").json()["worker"]["status"] == "stale"
 
 

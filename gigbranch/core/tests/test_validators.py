@@ -40,10 +40,14 @@ class TestResidentId:  # rules.md ID
     def test_birth_date_in_the_future_is_invalid(self):
         first17 = "11010520300101002"
         with pytest.raises(ValidationError) as exc:
-            parse_resident_id(first17 + resident_id_check_char(first17), today=dt.date(2026, 11, 29))
+            parse_resident_id(
+                first17 + resident_id_check_char(first17), today=dt.date(2026, 11, 29)
+            )
         assert exc.value.code == "id_birth_future"
 
-    @pytest.mark.parametrize("value", ["", "1101051949123100", "11010519491231002Y", "A1010519491231002X"])
+    @pytest.mark.parametrize(
+        "value", ["", "1101051949123100", "11010519491231002Y", "A1010519491231002X"]
+    )
     def test_malformed_numbers_are_invalid(self, value):
         with pytest.raises(ValidationError) as exc:
             parse_resident_id(value)
@@ -67,7 +71,11 @@ class TestResidentId:  # rules.md ID
 class TestMobile:
     @pytest.mark.parametrize(
         "raw,expected",
-        [("13812345678", "13812345678"), ("+86 138 1234 5678", "13812345678"), ("008619912345678", "19912345678")],
+        [
+            ("13812345678", "13812345678"),
+            ("+86 138 1234 5678", "13812345678"),
+            ("008619912345678", "19912345678"),
+        ],
     )
     def test_accepted_forms(self, raw, expected):
         assert normalize_mobile(raw) == expected

@@ -79,7 +79,9 @@ def test_bad_period_is_refused():
 
 @pytest.mark.django_db
 def test_admin_override_is_used_by_default_calendar(county_admin):
-    services.set_calendar_day(actor=county_admin, date=dt.date(2027, 1, 1), is_working_day=False, name="元旦")
+    services.set_calendar_day(
+        actor=county_admin, date=dt.date(2027, 1, 1), is_working_day=False, name="元旦"
+    )
     assert default_calendar().is_working_day(dt.date(2027, 1, 1)) is False
 
 
@@ -89,7 +91,9 @@ class TestMissingCalendarSweep:
         with time_machine.travel(dt.datetime(2026, 11, 29, 10, tzinfo=SH)):
             assert sweeps.check_calendar() == 2027
             assert sweeps.check_calendar() == 2027
-        notices = SystemNotice.objects.filter(key=sweeps.CALENDAR_NOTICE_KEY, resolved_at__isnull=True)
+        notices = SystemNotice.objects.filter(
+            key=sweeps.CALENDAR_NOTICE_KEY, resolved_at__isnull=True
+        )
         assert notices.count() == 1
         assert "2027年" in notices.get().message
 

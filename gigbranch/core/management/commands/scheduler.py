@@ -1,3 +1,4 @@
+import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand
@@ -19,7 +20,7 @@ class Command(BaseCommand):
             done = enqueue_due(timezone.now())
             if done:
                 self.stdout.write(f"enqueued: {', '.join(done)}")
-            cutoff = timezone.now() - timezone.timedelta(days=2)
+            cutoff = timezone.now() - dt.timedelta(days=2)
             PeriodicRun.objects.filter(enqueued_at__lt=cutoff).delete()
             if once:
                 return

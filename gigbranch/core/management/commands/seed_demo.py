@@ -12,8 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=sorted(demo.SCALES), default="county")
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing when the demo county already exists")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when the demo county already exists"
+        )
 
     def handle(self, *args, scale, seed, if_empty, **options):
         if Region.objects.filter(code=demo.COUNTY_CODE).exists():

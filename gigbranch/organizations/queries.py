@@ -1,0 +1,234 @@
+"""Multi-model reads for the network: rule-sets, member counts, subtree counts, coverage.
+
+Subtree aggregates use the materialised path only: either `path LIKE prefix%` (correlated
+per displayed node) or GROUP BY SUBSTR(path, 1, n) to fold a whole level in one query.
+No recursion and no query per node in Python (issue 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Substr
+
+from gigbranch.members.models import MemberKind, MemberStatus, PartyMember
+
+from .models import (
+    PATH_STEP,
+    CoverageMode,
+    Organization,
+    OrgRuleSet,
+    Region,
+    Workplace,
+    WorkplaceKind,
+)
+from .policy import DEFAULT_THRESHOLDS, Thresholds
+
+IN_STANDING = (MemberStatus.NORMAL, MemberStatus.LOST_CONTACT)
+FULL_Q = Q(kind=MemberKind.FULL, status=MemberStatus.NORMAL)
+
+
+# --- Rule-sets --------------------------------------------------------------------------
+
+
+class ThresholdResolver:
+    """Loads every rule-set once; `for_path(region_path)` picks the nearest one."""
+
+    def __init__(self) -> None:
+        self.default = DEFAULT_THRESHOLDS
+        self.by_path: list[tuple[str, Thresholds]] = []
+        names = Thresholds.field_names()
+        for rs in OrgRuleSet.objects.select_related("region"):
+            th = Thresholds(**{n: getattr(rs, n) for n in names})
+            if rs.region_id is None:
+                self.default = th
+            else:
+                self.by_path.append((rs.region.path, th))  # type: ignore[union-attr]
+        self.by_path.sort(key=lambda item: len(item[0]), reverse=True)
+
+    def for_path(self, region_path: str | None) -> Thresholds:
+        if region_path:
+            for prefix, th in self.by_path:
+                if region_path.startswith(prefix):
+                    return th
+        return self.default
+
+    def minimum(self, name: str) -> int:
+        return min([getattr(self.default, name)] + [getattr(th, name) for _, th in self.by_path])
+
+
+def thresholds_for(region: Region | None) -> Thresholds:
+    return ThresholdResolver().for_path(region.path if region else None)
+
+
+# --- Counts -----------------------------------------------------------------------------
+
+
+def full_members_by_workplace(workplace_ids: list[int] | None = None) -> dict[int, int]:
+    qs = PartyMember.objects.filter(FULL_Q, worker__workplace__isnull=False)
+    if workplace_ids is not None:
+        qs = qs.filter(worker__workplace_id__in=workplace_ids)
+    return dict(
+        qs.order_by().values_list("worker__workplace_id").annotate(n=Count("id")).values_list(
+            "worker__workplace_id", "n"
+        )
+    )
+
+
+def _count_subquery(qs: QuerySet[Any], outer_lookup: str, expr: Any = None) -> Subquery:
+    """Correlated COUNT (or SUM) over `qs` whose `outer_lookup` starts with OuterRef('path')."""
+    inner = qs.filter(**{f"{outer_lookup}__startswith": OuterRef("path")}).order_by()
+    inner = inner.annotate(_one=Value(1)).values("_one")
+    inner = inner.annotate(total=expr if expr is not None else Count("pk")).values("total")
+    return Coalesce(Subquery(inner, output_field=IntegerField()), Value(0))  # type: ignore[return-value]
+
+
+def annotate_subtree_counts(nodes: QuerySet[Organization], user: Any) -> QuerySet[Organization]:
+    """Per node: organisations, workplaces, workers (reported) and full members in its
+    subtree, counting only what `user` may see. One SQL statement for any number of nodes."""
+    orgs = Organization.objects.visible_to(user)
+    wps = Workplace.objects.visible_to(user)
+    members = PartyMember.objects.filter(FULL_Q).filter(
+        organization__in=Organization.objects.visible_to(user).values("pk")
+    )
+    return nodes.annotate(
+        n_orgs=_count_subquery(orgs, "path"),
+        n_workplaces=_count_subquery(wps, "organization__path"),
+        n_workers=_count_subquery(wps, "organization__path", Sum("reported_worker_count")),
+        n_full_members=_count_subquery(members, "organization__path"),
+        n_children=Coalesce(
+            Subquery(
+                orgs.filter(parent=OuterRef("pk")).order_by().annotate(_one=Value(1))
+                .values("_one").annotate(total=Count("pk")).values("total"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+    )
+
+
+def tree_roots(user: Any) -> QuerySet[Organization]:
+    """The visible organisations whose parent is not visible (the tops of the user's forest)."""
+    visible = Organization.objects.visible_to(user)
+    return visible.filter(Q(parent__isnull=True) | ~Q(parent__in=visible.values("pk")))
+
+
+# --- Coverage ---------------------------------------------------------------------------
+
+ORG_COVERED = (CoverageMode.OWN_BRANCH, CoverageMode.JOINT_BRANCH)
+WORK_COVERED = (CoverageMode.OWN_BRANCH, CoverageMode.JOINT_BRANCH, CoverageMode.INSTRUCTOR)
+
+
+@dataclass
+class CoverageRow:
+    key: str
+    label: str
+    workplaces: int = 0
+    workers: int = 0
+    org_covered: int = 0
+    org_covered_workers: int = 0
+    work_covered: int = 0
+    work_covered_workers: int = 0
+    by_mode: dict[str, int] = field(default_factory=dict)
+    region_id: int | None = None
+    drill: bool = False
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return round(100.0 * part / whole, 1) if whole else None
+
+    @property
+    def org_rate(self) -> float | None:
+        return self._rate(self.org_covered, self.workplaces)
+
+    @property
+    def work_rate(self) -> float | None:
+        return self._rate(self.work_covered, self.workplaces)
+
+    @property
+    def org_rate_weighted(self) -> float | None:
+        return self._rate(self.org_covered_workers, self.workers)
+
+    @property
+    def work_rate_weighted(self) -> float | None:
+        return self._rate(self.work_covered_workers, self.workers)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "label": self.label, "workplaces": self.workplaces, "workers": self.workers,
+            "org_rate": self.org_rate, "work_rate": self.work_rate,
+            "org_rate_weighted": self.org_rate_weighted, "work_rate_weighted": self.work_rate_weighted,
+        }
+
+
+def _coverage_aggregate(qs: QuerySet[Workplace], group: Any) -> dict[Any, CoverageRow]:
+    rows: dict[Any, CoverageRow] = {}
+    data = (
+        qs.order_by().annotate(g=group).values("g", "coverage_mode")
+        .annotate(n=Count("pk"), w=Coalesce(Sum("reported_worker_count"), 0))
+    )
+    for item in data:
+        row = rows.setdefault(item["g"], CoverageRow(key=str(item["g"]), label=str(item["g"])))
+        mode, n, w = item["coverage_mode"], item["n"], item["w"]
+        row.workplaces += n
+        row.workers += w
+        row.by_mode[mode] = row.by_mode.get(mode, 0) + n
+        if mode in ORG_COVERED:
+            row.org_covered += n
+            row.org_covered_workers += w
+        if mode in WORK_COVERED:
+            row.work_covered += n
+            row.work_covered_workers += w
+    return rows
+
+
+def coverage_report(user: Any, region: Region) -> dict[str, Any]:
+    """Coverage inside `region` (already checked visible): overall, per child region
+    (drill-down), per workplace kind. Three GROUP BY statements."""
+    qs = Workplace.objects.visible_to(user).filter(region__path__startswith=region.path)
+    overall = _coverage_aggregate(qs, Value("all")).get("all", CoverageRow(key="all", label="合计"))
+    overall.label = "合计"
+    child_len = len(region.path) + PATH_STEP
+    by_prefix = _coverage_aggregate(qs, Substr(F("region__path"), 1, child_len))
+    children = {c.path: c for c in Region.objects.filter(parent=region).order_by("code")}
+    per_region: list[CoverageRow] = []
+    for path, child in children.items():
+        row = by_prefix.pop(path, CoverageRow(key=path, label=child.name))
+        row.label, row.region_id = child.name, child.pk
+        row.drill = True
+        per_region.append(row)
+    own = by_prefix.pop(region.path, None)
+    if own is not None:
+        own.label, own.region_id = f"{region.name}（本级）", region.pk
+        per_region.insert(0, own)
+    kind_labels = dict(WorkplaceKind.choices)
+    by_kind = _coverage_aggregate(qs, F("kind"))
+    per_kind = []
+    for value, label in kind_labels.items():
+        row = by_kind.get(value)
+        if row is not None:
+            row.label = label
+            per_kind.append(row)
+    return {"overall": overall, "per_region": per_region, "per_kind": per_kind}
+
+
+def uncovered(user: Any, region: Region) -> QuerySet[Workplace]:
+    return (
+        Workplace.objects.visible_to(user)
+        .filter(region__path__startswith=region.path, coverage_mode=CoverageMode.NONE)
+        .select_related("region")
+        .order_by("-reported_worker_count", "name", "pk")
+    )
+
+
+def map_points(user: Any, region: Region) -> list[list[Any]]:
+    """[lat, lng, mode, name] for every located workplace in the region (compact for JSON)."""
+    rows = (
+        Workplace.objects.visible_to(user)
+        .filter(region__path__startswith=region.path, latitude__isnull=False, longitude__isnull=False)
+        .order_by()
+        .values_list("latitude", "longitude", "coverage_mode", "name")
+    )
+    return [[float(lat), float(lng), mode, name] for lat, lng, mode, name in rows]
