@@ -29,13 +29,11 @@ from gigbranch.members.models import (
 )
 from gigbranch.organizations.models import (
     BRANCH_KINDS,
-    CoverageMode,
     Department,
     Organization,
     OrgKind,
     Region,
     RegionLevel,
-    SetupMethod,
     Workplace,
     WorkplaceKind,
     path_segment,
@@ -186,7 +184,9 @@ def make_uscc(rng: random.Random) -> str:
 
 # Each later module adds "gigbranch.<app>.demo.seed" here; called as seed(rng=, ctx=, scale=)
 # after the core data and the accounts exist, in this order.
-DEMO_EXTENSIONS: list[str] = []
+DEMO_EXTENSIONS: list[str] = [
+    "gigbranch.organizations.demo.seed",
+]
 
 
 @dataclass
@@ -309,7 +309,6 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
         Organization.objects.filter(parent=root).exclude(pk=industry.pk).order_by("id")
     )
     _with_path(Organization, town_orgs)
-    town_org_by_region = {o.region_id: o for o in town_orgs}
 
     # Workplaces.
     workplaces: list[Workplace] = []
@@ -347,73 +346,7 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
     Workplace.objects.bulk_create(workplaces, batch_size=1000)
     workplaces = list(Workplace.objects.order_by("id"))
 
-    # Coverage mix: own branches for large workplaces, joint branches of up to 5 units,
-    # instructor-only and uncovered ones.
-    branches: list[Organization] = []
-    own, joint_groups = [], []
-    shuffled = workplaces[:]
-    rng.shuffle(shuffled)
-    n = len(shuffled)
-    own = shuffled[: n * 8 // 100]
-    joint_pool = shuffled[n * 8 // 100 : n * 40 // 100]
-    instructor = shuffled[n * 40 // 100 : n * 68 // 100]
-    for start in range(0, len(joint_pool), 4):
-        joint_groups.append(joint_pool[start : start + 4])
-    for wp in own:
-        branches.append(
-            Organization(
-                name=f"中共{wp.name}支部委员会",
-                kind=OrgKind.BRANCH,
-                setup_method=SetupMethod.STANDALONE,
-                parent=industry,
-                region=wp.region,
-                founded_on=dt.date(2023, rng.randrange(1, 13), 1),
-                term_start=dt.date(2023, 7, 1),
-                term_years=3,
-                address=wp.address,
-                latitude=wp.latitude,
-                longitude=wp.longitude,
-            )
-        )
-    for idx, group in enumerate(joint_groups):
-        lead = group[0]
-        parent = industry if idx % 2 == 0 else town_org_by_region[lead.region_id]
-        branches.append(
-            Organization(
-                name=f"中共云溪县{lead.region.name}新就业群体第{idx + 1}联合支部委员会",
-                kind=OrgKind.JOINT_BRANCH,
-                setup_method=SetupMethod.JOINT,
-                parent=parent,
-                region=lead.region,
-                founded_on=dt.date(2023, 3, 1),
-                term_start=dt.date(2023, 3, 1),
-                term_years=3,
-                address=lead.address,
-                latitude=lead.latitude,
-                longitude=lead.longitude,
-            )
-        )
-    Organization.objects.bulk_create(branches, batch_size=500)
-    branches = list(
-        Organization.objects.filter(kind__in=[OrgKind.BRANCH, OrgKind.JOINT_BRANCH]).order_by("id")
-    )
-    _with_path(Organization, branches)
-    own_branches = [b for b in branches if b.kind == OrgKind.BRANCH]
-    joint_branches = [b for b in branches if b.kind == OrgKind.JOINT_BRANCH]
-    for wp, br in zip(own, own_branches, strict=True):
-        wp.organization, wp.coverage_mode = br, CoverageMode.OWN_BRANCH
-    for group, br in zip(joint_groups, joint_branches, strict=True):
-        for wp in group:
-            wp.organization, wp.coverage_mode = br, CoverageMode.JOINT_BRANCH
-    for wp in instructor:
-        wp.organization, wp.coverage_mode = (
-            town_org_by_region[wp.region_id],
-            CoverageMode.INSTRUCTOR,
-        )
-    Workplace.objects.bulk_update(
-        own + joint_pool + instructor, ["organization", "coverage_mode"], batch_size=1000
-    )
-    result.organizations = Organization.objects.count()
+    # Coverage (own/joint branches, instructors) is built once the member records exist.
     result.workplaces = len(workplaces)
 
     # Workers with valid resident ID numbers; about 4% Party members.
@@ -505,6 +438,14 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
             )
         )
     PartyMember.objects.bulk_create(members, batch_size=2000)
+
+    # The coverage mix depends on full members per workplace (gigbranch.organizations.demo).
+    from gigbranch.organizations.demo import build_coverage
+
+    own_branches = build_coverage(
+        rng=rng, industry=industry, town_orgs=town_orgs, workplaces=workplaces
+    )
+    result.organizations = Organization.objects.count()
 
     # One account per role.
     chengguan, qingshi = towns[0], towns[5]

@@ -101,3 +101,72 @@ class UserFactory(factory.django.DjangoModelFactory):
         obj.set_password(extracted or PASSWORD)
         if create:
             obj.save()
+
+
+# --- Issue 7: stations, appointments, study, activities -----------------------------------
+
+
+class StationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stations.Station"
+
+    name = factory.Sequence(lambda n: f"暖心驿站{n}")
+    kind = "warm_heart"
+    address = factory.Sequence(lambda n: f"人民路{n}号")
+    region = factory.SubFactory(RegionFactory)
+    latitude = 29.87
+    longitude = 120.35
+    always_open = True
+
+
+class ServiceProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stations.ServiceProvider"
+
+    name = factory.Sequence(lambda n: f"法律援助工作站{n}")
+    kind = "legal_aid"
+    region = factory.SubFactory(RegionFactory)
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stations.Slot"
+
+    provider = factory.SubFactory(ServiceProviderFactory)
+    starts_at = factory.Sequence(
+        lambda n: dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC) + dt.timedelta(hours=n)
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(minutes=50))
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stations.Article"
+
+    title = factory.Sequence(lambda n: f"学习资料{n}")
+    body = "<p>正文</p>"
+    region = factory.SubFactory(RegionFactory)
+    points = 2
+    is_published = True
+    published_at = factory.LazyFunction(lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "activities.Activity"
+
+    title = factory.Sequence(lambda n: f"志愿服务活动{n}")
+    organization = factory.SubFactory(OrganizationFactory)
+    region = factory.LazyAttribute(lambda o: o.organization.region)
+    place = "城关街道党群服务中心"
+    starts_at = dt.datetime(2030, 5, 1, 9, tzinfo=dt.UTC)
+    ends_at = dt.datetime(2030, 5, 1, 11, tzinfo=dt.UTC)
+    capacity = 2
+    status = "published"
+
+
+class WorkerUserFactory(UserFactory):
+    """A portal account (role worker) with a mobile number."""
+
+    role = "worker"
+    mobile = factory.Sequence(lambda n: f"137{n:08d}")

@@ -9,6 +9,8 @@ urlpatterns = [
     path("users/", views.user_list, name="users"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/toggle/", views.user_toggle_active, name="user_toggle"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("security/", views.security, name="security"),
     path("security/<int:pk>/unlock/", views.unlock, name="unlock"),
 ]

@@ -126,3 +126,30 @@ def unlock(request: HttpRequest, pk: int) -> HttpResponse:
     services.unlock_user(actor=request.user, user=user)
     messages.success(request, f"已解锁账号 {user.username}。")
     return redirect("accounts:security")
+
+
+@require_capability("accounts.manage")
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    from .forms import ApiTokenForm
+    from .models import ApiToken
+
+    form = ApiTokenForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        token, issued = services.issue_api_token(
+            actor=request.user, user=form.cleaned_data["user"], name=form.cleaned_data["name"]
+        )
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.select_related("user").order_by("-created_at")
+    return render(request, "accounts/api_tokens.html",
+                  {"form": form, "tokens": tokens, "issued": issued})
+
+
+@require_capability("accounts.manage")
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    from .models import ApiToken
+
+    services.revoke_api_token(actor=request.user, token=get_object_or_404(ApiToken, pk=pk))
+    messages.success(request, "令牌已吊销。")
+    return redirect("accounts:api_tokens")

@@ -59,4 +59,6 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> Any:
 from . import routers  # noqa: E402
 
 api.add_router("/", routers.core_router)
-api.add_router("/organizations", routers.organizations_router)
+from . import organizations  # noqa: E402
+
+api.add_router("/", organizations.router)

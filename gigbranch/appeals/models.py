@@ -199,6 +199,14 @@ class AppealEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("appeal events are append-only")
 
+    @property
+    def from_label(self) -> str:
+        return dict(Status.CHOICES).get(self.from_status, "新建")
+
+    @property
+    def to_label(self) -> str:
+        return dict(Status.CHOICES).get(self.to_status, "")
+
 
 class Escalation(models.Model):
     """Warning or escalation raised by the SLA sweep. Unique per clock/phase/cycle → idempotent."""

@@ -69,6 +69,18 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
 
+    @property
+    def role_label(self) -> str:
+        from gigbranch.accounts.roles import Role
+
+        return dict(Role.choices).get(self.actor_role, self.actor_role)
+
+    @property
+    def changes_text(self) -> str:
+        import json
+
+        return json.dumps(self.changes, ensure_ascii=False) if self.changes else ""
+
 
 class CalendarYear(models.Model):
     """A year whose holidays and make-up days an administrator has loaded (APL-3)."""

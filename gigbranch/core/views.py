@@ -33,12 +33,16 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/console_home.html",
-        {"summary": console_summary(user), "notices": _notices(user)},
+        {
+            "summary": console_summary(user) if has_capability(user, "org.view") else None,
+            "notices": _notices(user),
+        },
     )
 
 
 def _notices(user) -> list[SystemNotice]:
-    if has_capability(user, "calendar.manage") or has_capability(user, "console.view"):
+    # System warnings (e.g. a missing calendar year) go to whoever can act on them.
+    if has_capability(user, "calendar.manage") or user.role == Role.COUNTY_ADMIN:
         return list(SystemNotice.objects.filter(resolved_at__isnull=True))
     return []
 

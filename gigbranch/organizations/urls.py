@@ -5,7 +5,20 @@ from . import views
 app_name = "organizations"
 urlpatterns = [
     path("", views.tree, name="tree"),
+    path("tree/<int:pk>/children/", views.tree_children, name="tree_children"),
     path("<int:pk>/", views.organization_detail, name="detail"),
     path("<int:pk>/edit/", views.organization_edit, name="edit"),
+    path("<int:pk>/move/", views.organization_move, name="move"),
+    path("<int:pk>/committee/", views.committee_add, name="committee_add"),
+    path("<int:pk>/committee/<int:member_pk>/remove/", views.committee_remove, name="committee_remove"),
     path("workplaces/", views.workplaces, name="workplaces"),
+    path("workplaces/<int:pk>/", views.workplace_detail, name="workplace"),
+    path("instructors/", views.instructors, name="instructors"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("findings/", views.findings, name="findings"),
+    path("findings/recheck/", views.findings_recheck, name="findings_recheck"),
+    path("import/<str:kind>/", views.import_start, name="import"),
+    path("import/<str:kind>/template/", views.import_template, name="import_template"),
+    path("import/<str:kind>/apply/", views.import_apply, name="import_apply"),
+    path("export/<str:kind>/", views.export_ledger, name="export"),
 ]

@@ -1,40 +1,100 @@
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from gigbranch.accounts.roles import has_capability
+from gigbranch.core.audit import record
+from gigbranch.core.findings import Severity
+from gigbranch.core.models import AuditEvent, Finding
 from gigbranch.core.permissions import require_capability
 
-from . import services
-from .forms import OrganizationForm
-from .models import Organization, Workplace
+from . import excel, queries, services
+from .forms import CommitteeMemberForm, ImportForm, MoveForm, OrganizationForm
+from .models import (
+    CommitteeMember,
+    CoverageMode,
+    Instructor,
+    Organization,
+    Region,
+    Workplace,
+    WorkplaceKind,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _with_counts(nodes: Any, user: Any) -> list[Organization]:
+    rows = list(queries.annotate_subtree_counts(nodes.select_related("region"), user).order_by("path"))
+    for r in rows:
+        r.n_descendants = r.n_orgs - 1  # type: ignore[attr-defined]
+    return rows
 
 
 @require_capability("org.view")
 def tree(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    orgs = Organization.objects.visible_to(request.user).select_related("region", "parent")
     if q:
-        orgs = orgs.filter(name__icontains=q)
-    orgs = orgs.annotate(workplace_count=Count("workplaces")).order_by("path")
-    page = Paginator(orgs, 100).get_page(request.GET.get("page"))
-    return render(request, "organizations/tree.html", {"page": page, "q": q})
+        nodes = Organization.objects.visible_to(request.user).filter(name__icontains=q)
+        page = Paginator(nodes.order_by("path"), 50).get_page(request.GET.get("page"))
+        rows = _with_counts(Organization.objects.filter(pk__in=[o.pk for o in page]), request.user)
+        return render(request, "organizations/tree.html",
+                      {"rows": rows, "q": q, "page": page, "searching": True, "query": f"q={q}"})
+    rows = _with_counts(queries.tree_roots(request.user), request.user)
+    return render(request, "organizations/tree.html", {"rows": rows, "q": "", "searching": False})
+
+
+@require_capability("org.view")
+def tree_children(request: HttpRequest, pk: int) -> HttpResponse:
+    node = get_object_or_404(Organization.objects.visible_to(request.user), pk=pk)
+    children = Organization.objects.visible_to(request.user).filter(parent=node)
+    return render(request, "organizations/_tree_rows.html",
+                  {"rows": _with_counts(children, request.user), "parent": node})
+
+
+def _history(org: Organization) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(object_type="organizations.organization", object_id=str(org.pk))
+        .order_by("-created_at", "-id")[:50]
+    )
 
 
 @require_capability("org.view")
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    org = get_object_or_404(
-        Organization.objects.visible_to(request.user).select_related("region", "parent"), pk=pk
+    visible = Organization.objects.visible_to(request.user)
+    org = get_object_or_404(visible.select_related("region", "parent", "secretary_member__worker"), pk=pk)
+    counted = _with_counts(Organization.objects.filter(pk=org.pk), request.user)[0]
+    direct = org.members.aggregate(
+        full=Count("pk", filter=queries.FULL_Q),
+        total=Count("pk", filter=Q(status__in=queries.IN_STANDING)),
     )
-    return render(
-        request, "organizations/detail.html",
-        {"org": org, "children": org.children.visible_to(request.user),
-         "workplaces": org.workplaces.visible_to(request.user).select_related("region")},
+    move_form = None
+    if has_capability(request.user, "org.change"):
+        move_form = MoveForm(user=request.user, node=org)
+    findings = Finding.objects.visible_to(request.user).open().filter(
+        Q(organization=org) | Q(object_type="organizations.organization", object_id=str(org.pk))
     )
+    return render(request, "organizations/detail.html", {
+        "org": org, "counted": counted, "direct": direct,
+        "children": visible.filter(parent=org).order_by("path"),
+        "workplaces": org.workplaces.visible_to(request.user).select_related("region", "instructor"),
+        "committee": org.committee.all(),
+        "committee_form": CommitteeMemberForm() if move_form else None,
+        "move_form": move_form, "history": _history(org), "findings": findings[:20],
+        "can_change": move_form is not None,
+    })
 
 
 @require_capability("org.change")
@@ -54,12 +114,299 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "organizations/edit.html", {"org": org, "form": form})
 
 
+@require_POST
+@require_capability("org.change")
+def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_object_or_404(Organization.objects.visible_to(request.user), pk=pk)
+    form = MoveForm(request.POST, user=request.user, node=org)
+    if form.is_valid():
+        try:
+            moved = services.move_subtree(actor=request.user, organization=org,
+                                          new_parent=form.cleaned_data["new_parent"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, f"已移动，共更新{moved}个党组织的隶属关系。")
+    else:
+        messages.error(request, "请选择有效的目标上级党组织。")
+    return redirect("organizations:detail", pk=org.pk)
+
+
+@require_POST
+@require_capability("org.change")
+def committee_add(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_object_or_404(Organization.objects.visible_to(request.user), pk=pk)
+    form = CommitteeMemberForm(request.POST)
+    if form.is_valid():
+        services.add_committee_member(actor=request.user, organization=org, **form.cleaned_data)
+        messages.success(request, "已添加支部委员。")
+    else:
+        messages.error(request, "请填写姓名和职务。")
+    return redirect("organizations:detail", pk=org.pk)
+
+
+@require_POST
+@require_capability("org.change")
+def committee_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    org = get_object_or_404(Organization.objects.visible_to(request.user), pk=pk)
+    row = get_object_or_404(CommitteeMember.objects.filter(organization=org), pk=member_pk)
+    services.remove_committee_member(actor=request.user, committee_member=row)
+    messages.success(request, "已移除。")
+    return redirect("organizations:detail", pk=org.pk)
+
+
 @require_capability("org.view")
 def workplaces(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    qs = Workplace.objects.visible_to(request.user).select_related("region", "organization")
+    mode = request.GET.get("coverage", "")
+    kind = request.GET.get("kind", "")
+    qs = Workplace.objects.visible_to(request.user).select_related("region", "organization", "instructor")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()))
+    if mode in CoverageMode.values:
+        qs = qs.filter(coverage_mode=mode)
+    if kind in WorkplaceKind.values:
+        qs = qs.filter(kind=kind)
     qs = qs.annotate(worker_count=Count("workers")).order_by("region__path", "name", "id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "organizations/workplaces.html", {"page": page, "q": q})
+    query = "&".join(f"{k}={v}" for k, v in (("q", q), ("coverage", mode), ("kind", kind)) if v)
+    return render(request, "organizations/workplaces.html", {
+        "page": page, "q": q, "mode": mode, "kind": kind, "query": query,
+        "modes": CoverageMode.choices, "kinds": WorkplaceKind.choices,
+    })
+
+
+@require_capability("org.view")
+def instructors(request: HttpRequest) -> HttpResponse:
+    qs = (Instructor.objects.visible_to(request.user).select_related("region", "organization")
+          .annotate(n_workplaces=Count("workplaces")).order_by("region__path", "name"))
+    return render(request, "organizations/instructors.html", {"instructors": qs})
+
+
+# --- Coverage ---------------------------------------------------------------------------
+
+
+def _scope_region(request: HttpRequest) -> Region:
+    visible = Region.objects.visible_to(request.user)
+    region_id = request.GET.get("region")
+    if region_id:
+        try:
+            return get_object_or_404(visible, pk=int(region_id))
+        except ValueError:
+            raise Http404 from None
+    if request.user.scope_region_id:
+        return request.user.scope_region
+    top = visible.order_by("path").first()
+    if top is None:
+        # Organisation-scoped users: the region of their organisation.
+        org = request.user.scope_organization
+        if org is None:
+            raise Http404
+        return org.region
+    return top
+
+
+@require_capability("org.view")
+def coverage(request: HttpRequest) -> HttpResponse:
+    if request.user.scope_region_id:
+        region = _scope_region(request)
+    else:
+        # Industry-line scopes see their workplaces wherever they are; start at the county.
+        region_id = request.GET.get("region")
+        region = (get_object_or_404(Region.objects.all(), pk=int(region_id)) if region_id and region_id.isdigit()
+                  else Region.objects.filter(parent__isnull=True).order_by("path").first())
+        if region is None:
+            raise Http404
+    report = queries.coverage_report(request.user, region)
+    uncovered_qs = queries.uncovered(request.user, region)
+    chart = {
+        "regions": [r.as_dict() for r in report["per_region"]],
+        "kinds": [r.as_dict() for r in report["per_kind"]],
+    }
+    mapdata = {
+        "points": queries.map_points(request.user, region),
+        "center": [float(region.latitude), float(region.longitude)] if region.latitude is not None else None,
+        "tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "labels": dict(CoverageMode.choices),
+    }
+    crumbs = []
+    node: Region | None = region
+    top_path = request.user.scope_region.path if request.user.scope_region_id else ""
+    while node is not None and node.path.startswith(top_path):
+        crumbs.insert(0, node)
+        node = node.parent
+    return render(request, "organizations/coverage.html", {
+        "region": region, "report": report, "overall": report["overall"], "chart": chart,
+        "mapdata": mapdata, "uncovered": uncovered_qs[:100], "uncovered_count": uncovered_qs.count(),
+        "crumbs": crumbs,
+    })
+
+
+# --- Findings ---------------------------------------------------------------------------
+
+
+@require_capability("org.view")
+def findings(request: HttpRequest) -> HttpResponse:
+    qs = Finding.objects.visible_to(request.user).select_related("region", "organization")
+    status = request.GET.get("status", "open")
+    qs = qs.open() if status != "resolved" else qs.filter(resolved_at__isnull=False)
+    rule = request.GET.get("rule", "")
+    severity = request.GET.get("severity", "")
+    region_id = request.GET.get("region", "")
+    org_id = request.GET.get("organization", "")
+    if rule:
+        qs = qs.filter(rule_id=rule)
+    if severity in Severity.values:
+        qs = qs.filter(severity=severity)
+    if region_id.isdigit():
+        region = get_object_or_404(Region.objects.visible_to(request.user), pk=int(region_id))
+        qs = qs.filter(region__path__startswith=region.path)
+    if org_id.isdigit():
+        org = get_object_or_404(Organization.objects.visible_to(request.user), pk=int(org_id))
+        qs = qs.filter(organization__path__startswith=org.path)
+    rules = (Finding.objects.visible_to(request.user).open().order_by("rule_id")
+             .values("rule_id").annotate(n=Count("pk")))
+    page = Paginator(qs.order_by("rule_id", "-first_seen_at", "pk"), 50).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in (("status", status), ("rule", rule), ("severity", severity),
+                                              ("region", region_id), ("organization", org_id)) if v)
+    return render(request, "organizations/findings.html", {
+        "page": page, "rules": rules, "rule": rule, "severity": severity, "status": status,
+        "region_id": region_id, "org_id": org_id, "query": query, "severities": Severity.choices,
+        "regions": Region.objects.visible_to(request.user).order_by("path"),
+        "orgs": Organization.objects.visible_to(request.user).exclude(kind="party_group").order_by("path")[:500],
+    })
+
+
+@require_POST
+@require_capability("org.view")
+def findings_recheck(request: HttpRequest) -> HttpResponse:
+    from gigbranch.core.services import recompute_findings
+
+    stats = recompute_findings()
+    record(actor=request.user, action="findings.rechecked", object_type="core.finding", changes=stats)
+    messages.success(
+        request, f"已重新检查：新发现{stats['opened']}条，仍存在{stats['kept']}条，已消除{stats['resolved']}条。"
+    )
+    return redirect(request.POST.get("next") or reverse("organizations:findings"))
+
+
+def finding_object_url(finding: Finding) -> str:
+    if finding.object_type == "organizations.organization":
+        return reverse("organizations:detail", args=[finding.object_id])
+    if finding.object_type == "organizations.workplace":
+        return reverse("organizations:workplace", args=[finding.object_id])
+    return ""
+
+
+@require_capability("org.view")
+def workplace_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    wp = get_object_or_404(
+        Workplace.objects.visible_to(request.user).select_related("region", "organization", "instructor"), pk=pk
+    )
+    full = queries.full_members_by_workplace([wp.pk]).get(wp.pk, 0)
+    history = AuditEvent.objects.filter(object_type="organizations.workplace", object_id=str(wp.pk))[:30]
+    findings_qs = Finding.objects.visible_to(request.user).open().filter(
+        object_type="organizations.workplace", object_id=str(wp.pk))
+    return render(request, "organizations/workplace_detail.html", {
+        "wp": wp, "full": full, "workers": wp.workers.count(), "history": history, "findings": findings_qs,
+    })
+
+
+# --- Import and export ------------------------------------------------------------------
+
+KINDS = {"workplaces": "企业/站点", "organizations": "党组织"}
+
+
+def _kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise Http404
+    return kind
+
+
+def _stash_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@require_capability("org.change")
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    title = excel.TEMPLATES[_kind(kind)][0]
+    response = HttpResponse(excel.template_bytes(kind), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(title)}.xlsx"
+    return response
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)
+
+
+@require_capability("org.change")
+def import_start(request: HttpRequest, kind: str) -> HttpResponse:
+    _kind(kind)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    ctx: dict[str, Any] = {"kind": kind, "kind_label": KINDS[kind], "form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            form.add_error("file", f"文件超过大小上限{settings.UPLOAD_MAX_BYTES // 1024 // 1024}MB，已拒绝。")
+            return render(request, "organizations/import.html", ctx, status=400)
+        data = upload.read(settings.UPLOAD_MAX_BYTES + 1)
+        try:
+            result = excel.parse(kind, data, actor=request.user)
+        except excel.ImportRefused as exc:
+            form.add_error("file", str(exc))
+            return render(request, "organizations/import.html", ctx, status=400)
+        token = uuid.uuid4().hex
+        (_stash_dir() / f"{token}.xlsx").write_bytes(data)
+        request.session[f"org_import_{token}"] = {"kind": kind, "user": request.user.pk,
+                                                 "at": timezone.now().isoformat()}
+        ctx |= {"result": result, "counts": result.counts(), "token": token}
+    return render(request, "organizations/import.html", ctx)
+
+
+@require_POST
+@require_capability("org.change")
+def import_apply(request: HttpRequest, kind: str) -> HttpResponse:
+    _kind(kind)
+    token = request.POST.get("token", "")
+    meta = request.session.get(f"org_import_{token}") if token.isalnum() else None
+    path = _stash_dir() / f"{token}.xlsx"
+    if not meta or meta["kind"] != kind or meta["user"] != request.user.pk or not path.exists():
+        messages.error(request, "导入文件已失效，请重新上传。")
+        return redirect("organizations:import", kind=kind)
+    valid_only = request.POST.get("valid_only") == "1"
+    try:
+        result = excel.parse(kind, path.read_bytes(), actor=request.user)
+        counts = excel.apply(result, actor=request.user, valid_only=valid_only)
+    except (excel.ImportRefused, ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("organizations:import", kind=kind)
+    path.unlink(missing_ok=True)
+    request.session.pop(f"org_import_{token}", None)
+    messages.success(
+        request,
+        f"导入完成：新增{counts['created']}条，更新{counts['updated']}条，未变化{counts['unchanged']}条"
+        + (f"，跳过有错误的{counts['skipped']}行" if counts["skipped"] else "") + "。",
+    )
+    return redirect("organizations:workplaces" if kind == "workplaces" else "organizations:tree")
+
+
+@require_capability("org.view")
+def export_ledger(request: HttpRequest, kind: str) -> HttpResponse:
+    _kind(kind)
+    if kind == "workplaces":
+        qs = Workplace.objects.visible_to(request.user).annotate(n_workers=Count("workers"))
+        data, title = excel.export_workplaces(qs), "企业站点台账"
+    else:
+        qs = Organization.objects.visible_to(request.user).annotate(
+            n_full=Count("members", filter=queries.FULL_Q, distinct=True),
+            n_members=Count("members", filter=Q(members__status__in=queries.IN_STANDING), distinct=True),
+        )
+        data, title = excel.export_organizations(qs), "党组织台账"
+    record(actor=request.user, action=f"{kind}.exported", object_type=f"organizations.{kind}",
+           changes={"rows": qs.count()})
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return FileResponse(iter([data]), as_attachment=True, filename=f"{title}{stamp}.xlsx", content_type=XLSX)

@@ -1,11 +1,528 @@
+"""The workers' mobile site (/m/). Every essential path works without JavaScript.
+
+Portal pages need a worker account with the basic consent; `portal_view` sends anyone
+else to the SMS login or the consent screen. Staff accounts are sent to the console.
+"""
+
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from gigbranch.core.permissions import require_capability
+from gigbranch.accounts.roles import Role
+from gigbranch.activities import services as activity_services
+from gigbranch.activities.models import Activity, SignUp, SignUpStatus
+from gigbranch.stations import queries as station_queries
+from gigbranch.stations import services as station_services
+from gigbranch.stations.models import (
+    Amenity,
+    Article,
+    Booking,
+    BookingStatus,
+    ServiceKind,
+    ServiceProvider,
+    Slot,
+    Station,
+    StudyCompletion,
+)
+
+from . import services
+from .consent import current_consents
+from .models import ConsentPurpose
+
+SESSION_MOBILE = "portal_mobile"
 
 
-@require_capability("portal.use")
+def _error_text(exc: ValidationError | PermissionDenied) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc) or "无权执行此操作。"
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):
+        return nxt
+    return default
+
+
+def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged-in worker with the basic consent, else login / consent / console."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect(f"{reverse('portal:login')}?next={request.get_full_path()}")
+        if user.role != Role.WORKER:
+            raise PermissionDenied("工作人员请使用工作台。")
+        if not current_consents(user).get(ConsentPurpose.BASIC):
+            return redirect(f"{reverse('portal:consent')}?next={request.get_full_path()}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _optional_url(name: str) -> str | None:
+    """Links to pages other modules provide (e.g. appeals) — absent until they land."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+# --- Accounts: SMS login/registration, consent, roster link ---------------------------------
+
+
+def login_mobile(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.user.role == Role.WORKER:
+        return redirect(_safe_next(request, reverse("portal:home")))
+    error = ""
+    mobile = ""
+    if request.method == "POST":
+        mobile = request.POST.get("mobile", "").strip()
+        try:
+            services.request_code(mobile=mobile)
+        except ValidationError as exc:
+            error = _error_text(exc)
+            if "60秒" in error:  # a code was just sent: go on to enter it
+                request.session[SESSION_MOBILE] = mobile
+                messages.info(request, error)
+                return redirect(_verify_url(request))
+        else:
+            request.session[SESSION_MOBILE] = mobile
+            messages.info(request, "验证码已发送，5分钟内有效。")
+            return redirect(_verify_url(request))
+    return render(request, "portal/login.html", {"error": error, "mobile": mobile,
+                                                 "next": _safe_next(request, "")})
+
+
+def _verify_url(request: HttpRequest) -> str:
+    nxt = _safe_next(request, "")
+    url = reverse("portal:verify")
+    return f"{url}?next={nxt}" if nxt else url
+
+
+def login_verify(request: HttpRequest) -> HttpResponse:
+    mobile = request.session.get(SESSION_MOBILE, "")
+    if not mobile:
+        return redirect("portal:login")
+    error = ""
+    if request.method == "POST":
+        try:
+            result = services.verify_code(mobile=mobile, code=request.POST.get("code", ""))
+        except (ValidationError, PermissionDenied) as exc:
+            error = _error_text(exc)
+        else:
+            login(request, result.user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            request.session.pop(SESSION_MOBILE, None)
+            nxt = _safe_next(request, reverse("portal:home"))
+            if not current_consents(result.user).get(ConsentPurpose.BASIC):
+                return redirect(f"{reverse('portal:consent')}?next={nxt}")
+            return redirect(nxt)
+    masked = mobile[:3] + "****" + mobile[-4:] if len(mobile) >= 7 else mobile
+    return render(request, "portal/verify.html", {"error": error, "masked": masked,
+                                                  "next": _safe_next(request, "")})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("portal:login")
+
+
+def consent(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("portal:login")
+    if user.role != Role.WORKER:
+        raise PermissionDenied("工作人员无需此授权。")
+    state = current_consents(user)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.record_consent(
+                user=user, basic=request.POST.get("basic") == "on",
+                political_status=request.POST.get("political_status") == "on",
+            )
+        except ValidationError as exc:
+            error = _error_text(exc)
+        else:
+            default = reverse("portal:home") if user.worker_id else reverse("portal:link")
+            return redirect(_safe_next(request, default) if user.worker_id else default)
+    return render(request, "portal/consent.html", {"state": state, "error": error,
+                                                   "next": _safe_next(request, "")})
+
+
+@portal_view
+def link(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    error = ""
+    if request.method == "POST":
+        try:
+            worker = services.link_worker(user=user, id_number=request.POST.get("id_number", ""))
+        except ValidationError as exc:
+            error = _error_text(exc)
+        else:
+            messages.success(request, f"已关联登记信息：{worker.name}。")
+            return redirect("portal:home")
+    return render(request, "portal/link.html", {"error": error, "tab": "me"})
+
+
+# --- Home and My page -----------------------------------------------------------------------
+
+
+@portal_view
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"worker": request.user.worker})
+    return render(request, "portal/home.html", {
+        "worker": request.user.worker, "tab": "home",
+        "appeal_new_url": _optional_url("appeals:portal_new"),
+    })
+
+
+def _points_for(worker: Any) -> Any:
+    """Points balance from the people module when it provides one (else None)."""
+    if worker is None:
+        return None
+    try:
+        from gigbranch.members import services as member_services
+    except ImportError:  # pragma: no cover
+        return None
+    for name in ("points_balance", "points_total", "balance_for"):
+        func = getattr(member_services, name, None)
+        if func is not None:
+            try:
+                return func(worker=worker)
+            except TypeError:
+                try:
+                    return func(worker)
+                except Exception:  # noqa: BLE001 - never break My page on another module
+                    return None
+    return None
+
+
+def _membership_for(worker: Any) -> dict[str, Any] | None:
+    if worker is None:
+        return None
+    member = getattr(worker, "party_member", None) if hasattr(worker, "party_member") else None
+    if member is None:
+        return None
+    out: dict[str, Any] = {"member": member, "dues": None}
+    try:
+        from gigbranch.members import services as member_services
+
+        func = getattr(member_services, "dues_summary", None)
+        if func is not None:
+            out["dues"] = func(member=member)
+    except Exception:  # noqa: BLE001
+        out["dues"] = None
+    return out
+
+
+@portal_view
+def me(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    worker = user.worker
+    now = timezone.now()
+    bookings = (
+        Booking.objects.visible_to(user).select_related("slot__provider")
+        .order_by("-slot__starts_at")[:20]
+    )
+    signups = SignUp.objects.filter(user=user).select_related("activity").order_by("-created_at")[:20]
+    completions = StudyCompletion.objects.filter(user=user).select_related("article")
+    try:
+        from gigbranch.members.models import PartyMember
+
+        member = PartyMember.objects.filter(worker=worker).first() if worker else None
+    except Exception:  # noqa: BLE001
+        member = None
+    return render(request, "portal/me.html", {
+        "tab": "me", "worker": worker, "now": now,
+        "bookings": bookings, "signups": signups, "completions": completions,
+        "study_points": sum(c.article.points for c in completions),
+        "points": _points_for(worker),
+        "member": member, "membership": _membership_for(worker) if member else None,
+        "appeal_list_url": _optional_url("appeals:portal_list"),
+        "appeal_new_url": _optional_url("appeals:portal_new"),
+    })
+
+
+@portal_view
+def my_data(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "correct":
+                services.correct_name(user=user, full_name=request.POST.get("full_name", ""))
+                messages.success(request, "姓名已更正。")
+            elif action == "withdraw_political":
+                services.withdraw_consent(user=user, purpose=ConsentPurpose.POLITICAL_STATUS)
+                messages.success(request, "已撤回政治面貌授权，工作人员将不再看到您的政治面貌。")
+            elif action == "grant_political":
+                services.record_consent(user=user, basic=True, political_status=True)
+                messages.success(request, "已授权政治面貌用于党组织联系服务。")
+            elif action == "withdraw_basic":
+                services.withdraw_consent(user=user, purpose=ConsentPurpose.BASIC)
+                logout(request)
+                return redirect("portal:login")
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("portal:my_data")
+    return render(request, "portal/my_data.html", {
+        "tab": "me", "worker": user.worker, "consents": current_consents(user),
+        "records": user.consent_records.all()[:20],
+    })
+
+
+@portal_view
+def my_data_export(request: HttpRequest) -> HttpResponse:
+    body = services.export_my_data(user=request.user)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+# --- Stations -------------------------------------------------------------------------------
+
+
+def _float(value: str | None, lo: float, hi: float) -> float | None:
+    try:
+        f = float(value or "")
+    except ValueError:
+        return None
+    return f if lo <= f <= hi else None
+
+
+@portal_view
+def stations(request: HttpRequest) -> HttpResponse:
+    lat = _float(request.GET.get("lat"), -90, 90)
+    lng = _float(request.GET.get("lng"), -180, 180)
+    place = request.GET.get("place", "").strip()
+    amenity = request.GET.get("amenity", "")
+    amenity = amenity if amenity in Amenity.values else ""
+    open_now = request.GET.get("open") == "1"
+    where = ""
+    error = ""
+    if (lat is None or lng is None) and place:
+        resolved = station_queries.resolve_place(place)
+        if resolved is None:
+            error = f"没有找到“{place}”，请换个地名，例如街道或乡镇名称。"
+        else:
+            lat, lng, where = resolved
+    elif lat is not None and lng is not None:
+        where = "您的位置"
+    results = []
+    if lat is not None and lng is not None:
+        results = station_queries.find_stations(lat=lat, lng=lng, amenity=amenity,
+                                                open_now=open_now, k=10)
+    return render(request, "portal/stations.html", {
+        "tab": "stations", "amenities": Amenity.choices, "amenity": amenity, "open_now": open_now,
+        "place": place, "lat": lat, "lng": lng, "where": where, "results": results,
+        "error": error, "searched": lat is not None,
+    })
+
+
+@portal_view
+def stations_map(request: HttpRequest) -> HttpResponse:
+    lat = _float(request.GET.get("lat"), -90, 90)
+    lng = _float(request.GET.get("lng"), -180, 180)
+    amenity = request.GET.get("amenity", "")
+    amenity = amenity if amenity in Amenity.values else ""
+    data: dict[str, Any] = {"tiles": settings.MAP_TILE_URL,
+                            "attribution": settings.MAP_TILE_ATTRIBUTION, "stations": []}
+    if lat is not None and lng is not None:
+        found = station_queries.find_stations(lat=lat, lng=lng, amenity=amenity, k=30)
+        data["center"] = [lat, lng]
+        data["stations"] = [
+            {"name": f.station.name, "lat": f.station.latitude, "lng": f.station.longitude,
+             "open": f.is_open, "status": f.status, "distance": f.distance_label,
+             "url": reverse("portal:station", args=[f.station.pk])}
+            for f in found
+        ]
+    return render(request, "portal/stations_map.html", {
+        "tab": "stations", "data": data, "lat": lat, "lng": lng, "amenity": amenity,
+        "count": len(data["stations"]),
+    })
+
+
+@portal_view
+def station(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_object_or_404(
+        station_queries.with_schedule(Station.objects.active()).select_related("region"), pk=pk
+    )
+    now_local = timezone.localtime().replace(tzinfo=None)
+    sched = station_queries.schedules_for([obj], now_local)[obj.pk]
+    counts = station_services.busy_hours(obj)
+    return render(request, "portal/station.html", {
+        "tab": "stations", "station": obj, "status": station_queries.rules.status_text(sched, now_local),
+        "is_open": station_queries.rules.is_open(sched, now_local),
+        "bars": list(zip(range(24), counts, station_queries.bar_classes(counts), strict=True)),
+        "busy_total": sum(counts), "hour_now": now_local.hour,
+        "closures": [c for c in obj.closures.all() if c.end_date >= now_local.date()],
+    })
+
+
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """The QR poster's link: confirm, then count the visit (POST; no JS needed)."""
+    obj = get_object_or_404(Station.objects.active(), qr_token=token)
+    user = request.user
+    if not user.is_authenticated:
+        messages.info(request, f"登录后即可在“{obj.name}”签到。")
+        return redirect(f"{reverse('portal:login')}?next={request.get_full_path()}")
+    if user.role != Role.WORKER:
+        return render(request, "portal/checkin.html", {"station": obj, "staff": True})
+    if not current_consents(user).get(ConsentPurpose.BASIC):
+        return redirect(f"{reverse('portal:consent')}?next={request.get_full_path()}")
+    if request.method == "POST":
+        try:
+            _checkin, created = station_services.check_in(user=user, station=obj)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, f"签到成功，欢迎来到{obj.name}！" if created
+                             else "您刚刚已签到过，本次不重复计数。")
+        return redirect("portal:station", pk=obj.pk)
+    return render(request, "portal/checkin.html", {"station": obj, "staff": False})
+
+
+# --- Appointments ---------------------------------------------------------------------------
+
+
+@portal_view
+def service_list(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    providers = ServiceProvider.objects.filter(is_active=True)
+    if kind in ServiceKind.values:
+        providers = providers.filter(kind=kind)
+    now = timezone.now()
+    free = {
+        p: Slot.objects.bookable(now).filter(provider=p).count() for p in providers
+    }
+    return render(request, "portal/services.html", {
+        "tab": "services", "providers": list(free.items()), "kind": kind, "kinds": ServiceKind.choices,
+    })
+
+
+@portal_view
+def provider(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_object_or_404(ServiceProvider.objects.filter(is_active=True), pk=pk)
+    now = timezone.now()
+    slots = list(Slot.objects.bookable(now).filter(provider=obj, starts_at__lt=now + dt.timedelta(days=30))[:60])
+    if request.method == "POST":
+        try:
+            booking = station_services.book_slot(
+                user=request.user, slot_id=int(request.POST.get("slot", "0") or 0),
+                topic=request.POST.get("topic", ""),
+            )
+        except Slot.DoesNotExist:
+            messages.error(request, "该时段不存在，请刷新后重试。")
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            start = timezone.localtime(booking.slot.starts_at)
+            messages.success(request, f"预约成功：{start:%m月%d日 %H:%M}，{obj.name}。开始前一天会短信提醒您。")
+            return redirect("portal:me")
+        return redirect("portal:provider", pk=obj.pk)
+    return render(request, "portal/provider.html", {"tab": "services", "provider": obj, "slots": slots})
+
+
+@portal_view
+@require_POST
+def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = get_object_or_404(Booking.objects.visible_to(request.user), pk=pk)
+    try:
+        station_services.cancel_booking(actor=request.user, booking=booking)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "预约已取消。")
+    return redirect("portal:me")
+
+
+# --- Study ----------------------------------------------------------------------------------
+
+
+@portal_view
+def study(request: HttpRequest) -> HttpResponse:
+    articles = Article.objects.published().order_by("-published_at", "-id")[:50]
+    done = set(StudyCompletion.objects.filter(user=request.user).values_list("article_id", flat=True))
+    return render(request, "portal/study.html", {"tab": "home", "articles": articles, "done": done})
+
+
+@portal_view
+def article(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_object_or_404(Article.objects.published(), pk=pk)
+    if request.method == "POST":
+        try:
+            _c, created = station_services.complete_article(user=request.user, article=obj)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            if created:
+                messages.success(request, f"已完成学习，获得{obj.points}积分。")
+        return redirect("portal:article", pk=obj.pk)
+    done = StudyCompletion.objects.filter(user=request.user, article=obj).exists()
+    return render(request, "portal/article.html", {"tab": "home", "article": obj, "done": done})
+
+
+# --- Activities -----------------------------------------------------------------------------
+
+
+@portal_view
+def activities(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    items = Activity.objects.published().filter(ends_at__gt=now).select_related("organization")[:50]
+    mine = dict(SignUp.objects.live().filter(user=request.user).values_list("activity_id", "status"))
+    return render(request, "portal/activities.html", {"tab": "home", "activities": items, "mine": mine})
+
+
+@portal_view
+def activity(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_object_or_404(Activity.objects.published().select_related("organization"), pk=pk)
+    if request.method == "POST":
+        try:
+            signup = activity_services.sign_up(user=request.user, activity_id=obj.pk)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            if signup.status == SignUpStatus.CONFIRMED:
+                messages.success(request, "报名成功！")
+            else:
+                pos = activity_services.waitlist_position(signup)
+                messages.info(request, f"名额已满，您已进入候补，当前第{pos}位；有人取消时自动递补。")
+        return redirect("portal:activity", pk=obj.pk)
+    mine = SignUp.objects.live().filter(user=request.user, activity=obj).first()
+    confirmed = obj.signups.filter(status=SignUpStatus.CONFIRMED).count()
+    return render(request, "portal/activity.html", {
+        "tab": "home", "activity": obj, "mine": mine, "confirmed": confirmed,
+        "left": max(obj.capacity - confirmed, 0),
+        "position": activity_services.waitlist_position(mine) if mine else None,
+        "closed": timezone.now() >= (obj.signup_deadline or obj.starts_at),
+    })
+
+
+@portal_view
+@require_POST
+def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    signup = get_object_or_404(SignUp.objects.filter(user=request.user), pk=pk)
+    try:
+        activity_services.cancel_signup(actor=request.user, signup=signup)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "已取消报名。")
+    return redirect("portal:activity", pk=signup.activity_id)

@@ -520,8 +520,12 @@ def check_step(step: int, given: StepInput, facts: CaseFacts, rules: LocalRules,
                 "special_reason",
             ))
     else:
-        if win.earliest is not None and day < win.earliest:
-            problems.append(Problem("REC-ORDER", _too_early(step, day, win, facts, rules)))
+        prior_max = max(facts.done[r] for r in STEPS[step].requires) if STEPS[step].requires else None
+        if win.earliest is not None and day < win.earliest and not (
+            prior_max is not None and day < prior_max and win.earliest == prior_max
+        ):
+            rule = "REC-PROB" if step in (22, 23) else "REC-ORDER"
+            problems.append(Problem(rule, _too_early(step, day, win, facts, rules)))
         if win.latest is not None and day > win.latest:
             problems.append(Problem("REC-ORDER", _too_late(step, day, win, facts, rules)))
 

@@ -135,7 +135,7 @@ def _refresh_position(case: Case) -> None:
     case.last_step = max(facts.done, default=0)
     nxt = policy.next_step(facts)
     case.next_step = None if case.is_closed else nxt
-    if case.status in (CaseStatus.FULL, CaseStatus.ARCHIVED):
+    if case.status in (CaseStatus.PROBATIONARY, CaseStatus.FULL, CaseStatus.ARCHIVED):
         case.stage = 5
     else:
         case.stage = policy.stage_of(nxt) if nxt else 5

@@ -31,5 +31,5 @@ def test_township_admin_is_refused_other_townships_page(desktop, two_townships):
     assert "不在您的数据范围内" in desktop.content()
     desktop.goto("/org/")
     listing = desktop.locator("main").inner_text()
-    assert a["branch"].name in listing and b["branch"].name not in listing
+    assert a["committee"].name in listing and b["committee"].name not in listing
     screenshot(desktop, "foundation-township-admin-refused")

@@ -33,3 +33,9 @@ def world(two_townships, county_admin):
         "wages": wages, "traffic": traffic, "handler": handler, "traffic_handler": traffic_handler,
         "worker": worker, "worker_user": worker_user, "other_worker_user": other_worker_user,
     }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Test speed only: the factories' passwords need not be hashed with Argon2 here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -57,12 +57,18 @@ def test_refused_count():
 # --- APL-1 accept within 2 working hours ---------------------------------------------------
 
 def test_accept_due_same_afternoon():
-    assert rules.accept_due(CAL, at(2026, 9, 25, 16, 0), Priority.GENERAL) == at(2026, 9, 25, 18, 0)
+    assert rules.accept_due(CAL, at(2026, 9, 24, 16, 0), Priority.GENERAL) == at(2026, 9, 24, 18, 0)
 
 
 def test_accept_due_across_weekend():
     # Friday 17:00: one hour on Friday, one on Monday morning.
-    assert rules.accept_due(CAL, at(2026, 9, 25, 17, 0), Priority.GENERAL) == at(2026, 9, 28, 10, 0)
+    assert rules.accept_due(CAL, at(2026, 10, 16, 17, 0), Priority.GENERAL) == at(2026, 10, 19, 10, 0)
+    # Thursday 24 Sep 17:00: Mid-Autumn Festival 25–27 Sep, then Monday.
+    assert rules.accept_due(CAL, at(2026, 9, 24, 17, 0), Priority.GENERAL) == at(2026, 9, 28, 10, 0)
+
+
+def test_accept_due_on_makeup_sunday_2026_09_20():
+    assert rules.accept_due(CAL, at(2026, 9, 18, 17, 0), Priority.GENERAL) == at(2026, 9, 20, 10, 0)
 
 
 def test_accept_due_lunch_break_is_not_working_time():
@@ -82,7 +88,8 @@ def test_emergency_accept_any_hour():
 # --- APL-2 reply ---------------------------------------------------------------------------
 
 def test_general_reply_across_national_day():
-    assert rules.reply_due(CAL, at(2026, 9, 25, 17, 0), Priority.GENERAL) == at(2026, 10, 9, 17, 0)
+    # Thu 24 Sep 17:00 → 28, 29, 30 Sep, 8, 9 Oct.
+    assert rules.reply_due(CAL, at(2026, 9, 24, 17, 0), Priority.GENERAL) == at(2026, 10, 9, 17, 0)
 
 
 def test_weekend_submission_uses_makeup_saturday_2026_10_10():
@@ -97,11 +104,12 @@ def test_urgent_reply_one_working_day_over_holiday():
 
 
 def test_complex_reply_fifteen_working_days():
-    assert rules.reply_due(CAL, at(2026, 9, 28, 9, 0), Priority.COMPLEX) == at(2026, 10, 20, 9, 0)
+    assert rules.reply_due(CAL, at(2026, 9, 28, 9, 0), Priority.COMPLEX) == at(2026, 10, 23, 9, 0)
 
 
 def test_extension_adds_the_period_once_more():
-    due = rules.reply_due(CAL, at(2026, 9, 25, 17, 0), Priority.GENERAL)
+    due = rules.reply_due(CAL, at(2026, 9, 24, 17, 0), Priority.GENERAL)
+    assert due == at(2026, 10, 9, 17, 0)
     # 10 (make-up Saturday), 12, 13, 14, 15 Oct.
     assert rules.extended_due(CAL, due, Priority.GENERAL) == at(2026, 10, 15, 17, 0)
 

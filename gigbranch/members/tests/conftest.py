@@ -27,3 +27,8 @@ def make_branch():
         return OrganizationFactory(kind="branch", **kw)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

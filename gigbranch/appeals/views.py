@@ -1,0 +1,297 @@
+"""Appeal pages: staff console (list, detail, actions, intake, KPIs), worker portal, SMS outbox."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from gigbranch.accounts.roles import has_capability
+from gigbranch.core.permissions import require_capability
+from gigbranch.organizations.models import Department, Region, Workplace
+
+from . import forms, queries, rules, services
+from .models import Appeal, AppealPhoto, Channel, Notification, SmsMessage
+
+FORM_SALT = "appeals.portal-form"
+
+
+# --- staff --------------------------------------------------------------------------------
+
+
+def _staff_filters(request: HttpRequest) -> dict[str, str]:
+    return {k: request.GET.get(k, "").strip() for k in ("status", "month", "department", "region",
+                                                         "metric", "q")}
+
+
+@require_capability("appeals.view")
+def appeal_list(request: HttpRequest) -> HttpResponse:
+    f = _staff_filters(request)
+    qs = Appeal.objects.visible_to(request.user)
+    try:
+        qs = queries.filtered(qs, month=f["month"], department=f["department"], region=f["region"])
+    except (ValueError, TypeError):
+        qs = qs.none()
+    if f["status"] in dict(rules.Status.CHOICES):
+        qs = qs.filter(status=f["status"])
+    if f["q"]:
+        qs = qs.filter(Q(tracking_no__icontains=f["q"]) | Q(description__icontains=f["q"]))
+    if f["metric"]:
+        qs = queries.drill_down(qs, f["metric"])
+    qs = qs.select_related("category", "department", "region")
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    now = timezone.now()
+    overdue = queries.overdue_ids(page.object_list, now)
+    return render(request, "appeals/list.html", {
+        "page": page, "f": f, "statuses": rules.Status.CHOICES, "overdue": overdue,
+        "query": "&".join(f"{k}={v}" for k, v in f.items() if v and k != "q"),
+        "metric_label": rules.METRIC_LABELS.get(f["metric"], ""),
+        "can_intake": has_capability(request.user, "appeals.intake"),
+    })
+
+
+@require_capability("appeals.view")
+def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = get_object_or_404(
+        Appeal.objects.visible_to(request.user).select_related("category", "department", "region",
+                                                               "worker", "workplace"), pk=pk)
+    can_handle = services.can_handle(request.user, appeal)
+    return render(request, "appeals/detail.html", {
+        "appeal": appeal, "events": appeal.events.select_related("actor"),
+        "photos": appeal.photos.all(), "can_handle": can_handle,
+        "can_route": services.can_route(request.user, appeal),
+        "reason_form": forms.ReasonForm(), "reply_form": forms.ReplyForm(),
+        "reroute_form": forms.RerouteForm(),
+        "overdue": appeal.pk in queries.overdue_ids([appeal], timezone.now()),
+        "phase": rules.sla_phase(timezone.now(), appeal.clock_started_at, appeal.reply_due_at)
+        if appeal.is_open else "",
+    })
+
+
+@require_POST
+@require_capability("appeals.view")
+def appeal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    appeal = get_object_or_404(Appeal.objects.visible_to(request.user), pk=pk)
+    post = request.POST
+    try:
+        if action == "accept":
+            services.accept(actor=request.user, appeal=appeal)
+        elif action == "return":
+            services.return_appeal(actor=request.user, appeal=appeal, reason=post.get("reason", ""))
+        elif action == "extend":
+            services.request_extension(actor=request.user, appeal=appeal,
+                                       reason=post.get("reason", ""))
+        elif action == "reply":
+            services.reply(actor=request.user, appeal=appeal, text=post.get("text", ""))
+        elif action == "reroute":
+            dept_id = post.get("department") or None
+            dept = get_object_or_404(Department, pk=dept_id) if dept_id else None
+            services.reroute(actor=request.user, appeal=appeal, department=dept,
+                             reason=post.get("reason", ""))
+        else:
+            raise PermissionDenied("未知操作。")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    except rules.TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已{rules.ACTION_LABELS.get(action, action)}。")
+    return redirect("appeals:detail", pk=appeal.pk)
+
+
+@require_capability("appeals.intake")
+def intake(request: HttpRequest) -> HttpResponse:
+    """Hotline staff enter an appeal taken by phone."""
+    form = forms.IntakeForm(request.POST or None)
+    form.fields["region"].queryset = Region.objects.visible_to(request.user).filter(
+        parent__isnull=False) if request.user.scope_region_id else Region.objects.none()
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            sub = services.submit_appeal(
+                actor=request.user, category=d["category"], description=d["description"],
+                channel=Channel.HOTLINE, region=d["region"], contact_name=d["contact_name"],
+                contact_mobile=d["contact_mobile"], anonymous=d["anonymous"],
+                address=d["address"], priority=d["priority"] or None,
+                idempotency_key=f"hotline:{request.user.pk}:{request.POST.get('form_token', '')}"
+                if request.POST.get("form_token") else None,
+            )
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, f"已登记，受理编号{sub.appeal.tracking_no}。")
+            return redirect("appeals:detail", pk=sub.appeal.pk)
+    return render(request, "appeals/intake.html", {"form": form, "form_token": uuid.uuid4().hex})
+
+
+@require_capability("appeals.view")
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(AppealPhoto, pk=pk)
+    get_object_or_404(Appeal.objects.visible_to(request.user), pk=item.appeal_id)
+    return FileResponse(item.file.open("rb"), content_type=item.content_type)
+
+
+def _kpi_context(request: HttpRequest) -> dict[str, Any]:
+    by = "region" if request.GET.get("by") == "region" else "department"
+    month = request.GET.get("month", "").strip()
+    base = Appeal.objects.visible_to(request.user)
+    try:
+        qs = queries.filtered(base, month=month)
+    except (ValueError, TypeError):
+        month, qs = "", base
+    now = timezone.now()
+    return {"by": by, "month": month, "rows": queries.kpi_table(qs, by=by, now=now),
+            "total": queries.total(qs, now), "trend": queries.trend(base, queries.last_months(now), now),
+            "months": queries.last_months(now)}
+
+
+@require_capability("appeals.kpi")
+def kpi(request: HttpRequest) -> HttpResponse:
+    return render(request, "appeals/kpi.html", _kpi_context(request))
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{v * 100:.1f}%"
+
+
+@require_capability("appeals.kpi")
+def kpi_export(request: HttpRequest) -> HttpResponse:
+    from openpyxl import Workbook
+
+    ctx = _kpi_context(request)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "诉求办理考核"
+    ws.append([f"诉求办理情况（{ctx['month'] or '全部月份'}，按{'区域' if ctx['by'] == 'region' else '承办部门'}）"])
+    ws.append(["排名", "名称", "受理总量", "按时响应", "响应率", "已评价", "已解决", "解决率",
+               "满意", "满意率", "平均办理时长（小时）", "超期件数"])
+    for r in ctx["rows"]:
+        ws.append([r["rank"], r["name"], r["received"], r["responded"], _pct(r["response_rate"]),
+                   r["rated"], r["resolved"], _pct(r["resolution_rate"]), r["satisfied"],
+                   _pct(r["satisfaction_rate"]), r["avg_handling_hours"], r["overdue"]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    resp = HttpResponse(buf.getvalue(), content_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    resp["Content-Disposition"] = 'attachment; filename="appeal-kpi.xlsx"'
+    return resp
+
+
+@require_capability("sms.outbox")
+def sms_outbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(SmsMessage.objects.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "appeals/sms_outbox.html", {"page": page})
+
+
+def notifications(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    items = list(Notification.objects.filter(recipient=request.user).select_related("appeal")[:50])
+    if request.method == "POST":
+        services.mark_notifications_read(actor=request.user)
+        return redirect("appeals:notifications")
+    template = "appeals/portal_notifications.html" if request.user.role == "worker" else (
+        "appeals/notifications.html")
+    return render(request, template, {"items": items})
+
+
+# --- worker portal ------------------------------------------------------------------------
+
+
+def _nearest_township(lat: Decimal, lng: Decimal) -> Region | None:
+    best, best_d = None, None
+    for r in Region.objects.filter(parent__isnull=False, latitude__isnull=False):
+        d = (float(r.latitude) - float(lat)) ** 2 + (float(r.longitude) - float(lng)) ** 2  # type: ignore[arg-type]
+        if best_d is None or d < best_d:
+            best, best_d = r, d
+    return best
+
+
+def _portal_workplaces(worker: Any) -> Any:
+    if worker is None:
+        return Workplace.objects.none()
+    return Workplace.objects.filter(Q(pk=worker.workplace_id) | Q(region_id=worker.region_id)).order_by(
+        "name")[:200]
+
+
+@require_capability("appeals.submit")
+def portal_new(request: HttpRequest) -> HttpResponse:
+    worker = request.user.worker
+    workplaces = _portal_workplaces(worker)
+    wp_qs = Workplace.objects.filter(pk__in=[w.pk for w in workplaces])
+    if request.method == "POST":
+        form = forms.PortalAppealForm(request.POST, workplaces=wp_qs)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                token = signing.loads(d["form_token"], salt=FORM_SALT, max_age=86400)
+            except signing.BadSignature:
+                form.add_error(None, "表单已过期，请重新提交。")
+            else:
+                region = None
+                if d["workplace"] is None and d["latitude"] is not None and d["longitude"] is not None:
+                    region = _nearest_township(d["latitude"], d["longitude"])
+                try:
+                    sub = services.submit_appeal(
+                        actor=request.user, category=d["category"], description=d["description"],
+                        channel=Channel.PORTAL, worker=worker, workplace=d["workplace"],
+                        region=region, anonymous=d["anonymous"],
+                        contact_mobile=d["contact_mobile"], address=d["address"],
+                        latitude=d["latitude"], longitude=d["longitude"],
+                        photos=request.FILES.getlist("photos"),
+                        idempotency_key=f"portal:{request.user.pk}:{token}",
+                    )
+                except ValidationError as exc:
+                    for field, errs in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errs)
+                else:
+                    return redirect("appeals:portal_detail", tracking_no=sub.appeal.tracking_no)
+    else:
+        initial = {"form_token": signing.dumps(uuid.uuid4().hex, salt=FORM_SALT)}
+        if worker is not None and worker.workplace_id:
+            initial["workplace"] = worker.workplace_id
+        form = forms.PortalAppealForm(initial=initial, workplaces=wp_qs)
+    return render(request, "appeals/portal_new.html", {"form": form})
+
+
+@require_capability("appeals.submit")
+def portal_list(request: HttpRequest) -> HttpResponse:
+    appeals = Appeal.objects.visible_to(request.user).select_related("category")[:100]
+    return render(request, "appeals/portal_list.html", {"appeals": appeals})
+
+
+@require_capability("appeals.submit")
+def portal_detail(request: HttpRequest, tracking_no: str) -> HttpResponse:
+    appeal = get_object_or_404(Appeal.objects.visible_to(request.user).select_related("category"),
+                               tracking_no=tracking_no)
+    form = forms.RateForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.rate(actor=request.user, appeal=appeal, resolved=form.cleaned_data["resolved"],
+                              satisfaction=form.cleaned_data["satisfaction"],
+                              comment=form.cleaned_data["comment"])
+            except rules.TransitionRefused as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, "感谢您的评价。")
+            return redirect("appeals:portal_detail", tracking_no=appeal.tracking_no)
+    timeline = [e for e in appeal.events.all() if e.public_text]
+    return render(request, "appeals/portal_detail.html", {
+        "appeal": appeal, "timeline": timeline, "form": form,
+        "can_rate": appeal.status == rules.Status.REPLIED,
+    })

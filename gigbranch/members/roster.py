@@ -1,0 +1,468 @@
+"""Roster engine: read an Excel roster, map its columns, validate rows, upsert workers.
+
+Used by the Excel import (services/roster.py, in batches, possibly in a background task)
+and by the roster API (api/members.py). Rows are validated one by one (rules.md ID:
+check character; mobile format; duplicates in the file; duplicates against the database by
+the ID blind index; unknown workplace). Valid rows are upserted by the ID blind index (the
+API also by platform worker ID); an unchanged row is recognised by a keyed fingerprint and
+costs no write. Plaintext never reaches the database: the model fields encrypt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from gigbranch.core.fields import blind_index
+from gigbranch.core.masking import mask_mobile, mask_resident_id
+from gigbranch.core.validators import normalize_mobile, parse_resident_id
+from gigbranch.organizations.models import Workplace
+
+from .models import Occupation, Platform, PoliticalStatus, Worker, WorkerChange, WorkerStatus
+
+# field → (label, required)
+FIELDS: dict[str, tuple[str, bool]] = {
+    "name": ("姓名", True),
+    "id_number": ("公民身份号码", True),
+    "mobile": ("手机号码", False),
+    "platform_worker_id": ("平台工号", False),
+    "workplace": ("所属站点", True),
+    "occupation": ("职业", False),
+    "started_on": ("从业开始日期", False),
+    "political_status": ("政治面貌", False),
+    "hometown": ("籍贯", False),
+    "union_member": ("工会会员", False),
+}
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "骑手姓名", "员工姓名", "司机姓名", "名字"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码", "身份证"),
+    "mobile": ("手机号", "手机号码", "联系电话", "手机", "电话"),
+    "platform_worker_id": ("平台工号", "工号", "骑手id", "骑手编号", "司机id", "员工编号", "账号id"),
+    "workplace": ("所属站点", "站点", "站点名称", "网点", "所属网点", "配送站", "所属企业", "企业/站点"),
+    "occupation": ("职业", "岗位", "工种"),
+    "started_on": ("入职日期", "从业开始日期", "注册日期", "入职时间"),
+    "political_status": ("政治面貌",),
+    "hometown": ("籍贯", "户籍地"),
+    "union_member": ("工会会员", "是否工会会员", "已入会"),
+}
+OCCUPATION_LABELS = {label: value for value, label in Occupation.choices} | {
+    "骑手": Occupation.DELIVERY_RIDER, "配送员": Occupation.DELIVERY_RIDER,
+    "快递小哥": Occupation.COURIER, "网约车": Occupation.RIDE_HAILING_DRIVER,
+    "司机": Occupation.RIDE_HAILING_DRIVER, "货车": Occupation.TRUCK_DRIVER,
+    "主播": Occupation.ONLINE_HOST,
+}
+POLITICAL_LABELS = {label: value for value, label in PoliticalStatus.choices} | {
+    "党员": PoliticalStatus.PARTY_MEMBER, "预备党员": PoliticalStatus.PROBATIONARY,
+    "团员": PoliticalStatus.LEAGUE_MEMBER, "无党派": PoliticalStatus.MASSES,
+}
+YES = {"是", "y", "yes", "1", "true", "√", "已入会"}
+NO = {"否", "n", "no", "0", "false", "", "未入会"}
+
+
+def _norm_header(h: Any) -> str:
+    return re.sub(r"[\s*（）()：:]", "", str(h or "")).lower()
+
+
+def guess_mapping(headers: list[str], remembered: dict[str, str] | None = None) -> dict[str, str]:
+    """header → field. The platform's remembered mapping first, then synonyms."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    remembered = remembered or {}
+    for h in headers:
+        f = remembered.get(h)
+        if f in FIELDS and f not in used:
+            out[h], _ = f, used.add(f)
+    for h in headers:
+        if h in out:
+            continue
+        key = _norm_header(h)
+        for f, names in SYNONYMS.items():
+            if f not in used and key in {_norm_header(n) for n in names}:
+                out[h] = f
+                used.add(f)
+                break
+    return out
+
+
+def check_mapping(mapping: dict[str, str]) -> None:
+    fields = [f for f in mapping.values() if f]
+    errors = {}
+    unknown = [f for f in fields if f not in FIELDS]
+    if unknown:
+        errors["mapping"] = f"未知字段：{'、'.join(unknown)}"
+    dup = sorted({FIELDS[f][0] for f in fields if f in FIELDS and fields.count(f) > 1})
+    if dup:
+        errors["mapping"] = f"以下字段对应了多列：{'、'.join(dup)}"
+    missing = [label for f, (label, req) in FIELDS.items() if req and f not in fields]
+    if missing:
+        errors["required"] = f"必须指定以下字段对应的列：{'、'.join(missing)}"
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+class RosterFileError(ValidationError):
+    pass
+
+
+def open_sheet(data: bytes) -> tuple[Any, Iterator[tuple[Any, ...]]]:
+    """(workbook, rows iterator) of the first sheet, read-only."""
+    from openpyxl import load_workbook
+
+    if not data.startswith(b"PK"):
+        raise RosterFileError("文件不是Excel（.xlsx）格式。")
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many kinds
+        raise RosterFileError("无法读取Excel文件，请确认为.xlsx格式且未加密。") from None
+    ws = wb.worksheets[0]
+    return wb, ws.iter_rows(values_only=True)
+
+
+def read_headers(data: bytes) -> tuple[list[str], int]:
+    """Header row and number of data rows (from the sheet dimension when present)."""
+    wb, rows = open_sheet(data)
+    try:
+        first = next(rows, None)
+        if not first:
+            raise RosterFileError("Excel文件为空。")
+        headers = [str(h).strip() if h is not None else "" for h in first]
+        total = max((wb.worksheets[0].max_row or 1) - 1, 0)
+        if total <= 0 or wb.worksheets[0].max_row is None:
+            total = sum(1 for _ in rows)
+        return headers, total
+    finally:
+        wb.close()
+
+
+def iter_mapped_rows(data: bytes, mapping: dict[str, str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(Excel row number, {field: raw value}) for each non-empty data row."""
+    wb, rows = open_sheet(data)
+    try:
+        first = next(rows, None) or ()
+        headers = [str(h).strip() if h is not None else "" for h in first]
+        index = [(i, mapping[h]) for i, h in enumerate(headers) if mapping.get(h)]
+        for rownum, row in enumerate(rows, start=2):
+            if not row or all(v is None or v == "" for v in row):
+                continue
+            n = len(row)
+            yield rownum, {f: (row[i] if i < n else None) for i, f in index}
+    finally:
+        wb.close()
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    reason: str
+    value: str = ""
+
+
+@dataclass
+class CleanRow:
+    row: int
+    name: str
+    id_number: str
+    id_hash: str
+    sex: str
+    birth_date: dt.date
+    mobile: str
+    platform_worker_id: str
+    workplace: Workplace
+    occupation: str
+    started_on: dt.date | None
+    political_status: str
+    hometown: str
+    union_member: bool
+    fingerprint: str = ""
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def _date(v: Any) -> dt.date | None:
+    if v in (None, ""):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    s = _text(v)
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(s)
+
+
+def mask_value(f: str, value: str) -> str:
+    if f == "id_number":
+        return mask_resident_id(value)
+    if f == "mobile":
+        return mask_mobile(value)
+    return value[:40]
+
+
+@dataclass
+class Validator:
+    """Validates rows for one platform and actor; remembers what it saw in the file."""
+
+    platform: Platform
+    workplaces: dict[str, Workplace]
+    today: dt.date = field(default_factory=timezone.localdate)
+    seen_ids: dict[str, int] = field(default_factory=dict)
+    seen_mobiles: dict[str, int] = field(default_factory=dict)
+    seen_platform_ids: dict[str, int] = field(default_factory=dict)
+
+    def clean(self, rownum: int, raw: dict[str, Any]) -> tuple[CleanRow | None, list[RowError]]:
+        errors: list[RowError] = []
+
+        def err(f: str, reason: str, value: Any = "") -> None:
+            errors.append(RowError(rownum, FIELDS[f][0], reason, mask_value(f, _text(value))))
+
+        for f, v in raw.items():
+            if isinstance(v, str) and v.startswith("="):
+                err(f, "不接受公式，请粘贴为数值后再导入。", "")
+        if errors:
+            return None, errors
+        name = _text(raw.get("name"))
+        if not name:
+            err("name", "姓名不能为空。")
+        elif len(name) > 40:
+            err("name", "姓名超过40个字符。", name)
+        rid = None
+        id_raw = _text(raw.get("id_number"))
+        try:
+            rid = parse_resident_id(id_raw, today=self.today)
+        except ValidationError as exc:
+            err("id_number", f"{exc.messages[0]}（规则ID）", id_raw)
+        mobile = ""
+        mobile_raw = _text(raw.get("mobile"))
+        if mobile_raw:
+            try:
+                mobile = normalize_mobile(mobile_raw)
+            except ValidationError as exc:
+                err("mobile", exc.messages[0], mobile_raw)
+        pid = _text(raw.get("platform_worker_id"))
+        if len(pid) > 40:
+            err("platform_worker_id", "平台工号超过40个字符。", pid)
+        wp_name = _text(raw.get("workplace"))
+        workplace = self.workplaces.get(wp_name)
+        if not wp_name:
+            err("workplace", "所属站点不能为空。")
+        elif workplace is None:
+            err("workplace", "未知站点：系统中没有该站点，或不属于本平台、不在您的管辖范围。", wp_name)
+        occ_raw = _text(raw.get("occupation"))
+        occupation = OCCUPATION_LABELS.get(occ_raw, Occupation.OTHER if not occ_raw else "")
+        if not occupation:
+            err("occupation", "职业应为：外卖骑手、快递员、网约车司机、货车司机、网络主播、其他。", occ_raw)
+        pol_raw = _text(raw.get("political_status"))
+        political = POLITICAL_LABELS.get(pol_raw, PoliticalStatus.MASSES if not pol_raw else "")
+        if not political:
+            err("political_status", "政治面貌应为：群众、共青团员、中共党员、中共预备党员、民主党派、其他。", pol_raw)
+        started = None
+        try:
+            started = _date(raw.get("started_on"))
+            if started and started > self.today:
+                err("started_on", "从业开始日期不能晚于今天。", started.isoformat())
+        except ValueError:
+            err("started_on", "日期格式应为YYYY-MM-DD。", raw.get("started_on"))
+        union_raw = _text(raw.get("union_member")).lower()
+        if union_raw not in YES | NO:
+            err("union_member", "工会会员应填“是”或“否”。", union_raw)
+        hometown = _text(raw.get("hometown"))[:40]
+        # Duplicates inside the file (the first occurrence stays valid).
+        if rid is not None:
+            first = self.seen_ids.setdefault(rid.number, rownum)
+            if first != rownum:
+                err("id_number", f"与第{first}行身份证号码重复。", rid.number)
+        if mobile:
+            first = self.seen_mobiles.setdefault(mobile, rownum)
+            if first != rownum:
+                err("mobile", f"与第{first}行手机号码重复。", mobile)
+        if pid:
+            first = self.seen_platform_ids.setdefault(pid, rownum)
+            if first != rownum:
+                err("platform_worker_id", f"与第{first}行平台工号重复。", pid)
+        if errors or rid is None or workplace is None:
+            return None, errors
+        row = CleanRow(
+            row=rownum, name=name, id_number=rid.number,
+            id_hash=blind_index(rid.number, context="id_number"), sex=rid.sex,
+            birth_date=rid.birth_date, mobile=mobile, platform_worker_id=pid, workplace=workplace,
+            occupation=occupation, started_on=started, political_status=political,
+            hometown=hometown, union_member=union_raw in YES,
+        )
+        row.fingerprint = blind_index(
+            "\x1f".join([str(self.platform.pk), name, rid.number, mobile, pid, str(workplace.pk),
+                         occupation, started.isoformat() if started else "", political, hometown,
+                         "1" if row.union_member else "0"]),
+            context="roster_row",
+        )
+        return row, []
+
+
+def workplaces_for(platform: Platform, actor: Any) -> dict[str, Workplace]:
+    """Workplaces a roster may name: the platform's own, within the actor's scope (if the
+    actor is a staff account); the platform's API account is limited to the platform's."""
+    qs = platform.workplaces.all()
+    if not qs.exists():
+        qs = Workplace.objects.all()
+        if actor is not None:
+            qs = qs.visible_to(actor)
+    elif actor is not None and not platform.api_users.filter(pk=actor.pk).exists():
+        qs = qs.filter(pk__in=Workplace.objects.visible_to(actor).values("pk"))
+    return {w.name: w for w in qs.select_related("region")}
+
+
+# --- upsert -------------------------------------------------------------------------------
+
+CHUNK = 2000
+
+WRITE_FIELDS = ["name", "mobile", "mobile_hash", "platform", "platform_worker_id", "workplace",
+                "region", "occupation", "started_on", "political_status", "hometown",
+                "union_member", "status", "left_on", "roster_fingerprint", "updated_at"]
+DIFF_FIELDS = ["name", "platform_id", "platform_worker_id", "workplace_id", "occupation",
+               "started_on", "political_status", "hometown", "union_member", "status"]
+
+
+@dataclass
+class Existing:
+    pk: int
+    platform_id: int | None
+    fingerprint: str
+    status: str
+    visible: bool
+
+
+def lookup_existing(id_hashes: list[str], actor: Any) -> dict[str, Existing]:
+    out: dict[str, Existing] = {}
+    for start in range(0, len(id_hashes), 5000):
+        part = id_hashes[start:start + 5000]
+        rows = Worker.objects.filter(id_number_hash__in=part).values_list(
+            "id_number_hash", "pk", "platform_id", "roster_fingerprint", "status")
+        found = {h: Existing(pk, p, fp, st, True) for h, pk, p, fp, st in rows}
+        if found and actor is not None:
+            visible = set(Worker.objects.visible_to(actor).filter(
+                pk__in=[e.pk for e in found.values()]).values_list("pk", flat=True))
+            for e in found.values():
+                e.visible = e.pk in visible
+        out.update(found)
+    return out
+
+
+@dataclass
+class UpsertStats:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    touched_pks: list[int] = field(default_factory=list)
+
+
+def classify(rows: list[CleanRow], existing: dict[str, Existing], platform: Platform,
+             ) -> tuple[list[CleanRow], list[tuple[CleanRow, Existing]], list[RowError], int]:
+    """(new rows, changed rows, errors, unchanged count)."""
+    new, changed, errors, unchanged = [], [], [], 0
+    for r in rows:
+        e = existing.get(r.id_hash)
+        if e is None:
+            new.append(r)
+        elif not e.visible:
+            errors.append(RowError(r.row, FIELDS["id_number"][0],
+                                   "该身份证号码已登记在您管辖范围以外，请联系上级管理员处理。",
+                                   mask_resident_id(r.id_number)))
+        elif e.fingerprint == r.fingerprint and e.status == WorkerStatus.ACTIVE and e.platform_id == platform.pk:
+            unchanged += 1
+        else:
+            changed.append((r, e))
+    return new, changed, errors, unchanged
+
+
+def apply_rows(*, rows: list[CleanRow], existing: dict[str, Existing], platform: Platform,
+               actor: Any, source: str) -> tuple[UpsertStats, list[RowError]]:
+    """Write one batch (the caller holds the transaction)."""
+    stats = UpsertStats()
+    new, changed, errors, stats.unchanged = classify(rows, existing, platform)
+    stats.touched_pks.extend(e.pk for r in rows if (e := existing.get(r.id_hash)) and e.visible)
+    now = timezone.now()
+    if new:
+        objs = [Worker(
+            name=r.name, id_number=r.id_number, sex=r.sex, birth_date=r.birth_date,
+            mobile=r.mobile, platform=platform, platform_worker_id=r.platform_worker_id,
+            workplace=r.workplace, region_id=r.workplace.region_id, occupation=r.occupation,
+            started_on=r.started_on, political_status=r.political_status, hometown=r.hometown,
+            union_member=r.union_member, roster_fingerprint=r.fingerprint,
+        ) for r in new]
+        Worker.objects.bulk_create(objs, batch_size=1000)
+        stats.created = len(objs)
+        if objs and objs[0].pk is not None:
+            stats.touched_pks.extend(o.pk for o in objs)
+        else:  # backends that do not return ids
+            stats.touched_pks.extend(Worker.objects.filter(
+                id_number_hash__in=[r.id_hash for r in new]).values_list("pk", flat=True))
+    if changed:
+        olds = {w.pk: w for w in Worker.objects.filter(pk__in=[e.pk for _, e in changed])
+                .only(*[f.removesuffix("_id") for f in DIFF_FIELDS], "mobile_hash")}
+        updates, history = [], []
+        for r, e in changed:
+            w = olds[e.pk]
+            before = {f: getattr(w, f) for f in DIFF_FIELDS}
+            old_mobile_hash = w.mobile_hash
+            w.name, w.platform_id, w.platform_worker_id = r.name, platform.pk, r.platform_worker_id
+            w.workplace_id, w.region_id = r.workplace.pk, r.workplace.region_id
+            w.occupation, w.started_on, w.political_status = r.occupation, r.started_on, r.political_status
+            w.hometown, w.union_member = r.hometown, r.union_member
+            w.status, w.left_on = WorkerStatus.ACTIVE, None
+            w.mobile = r.mobile
+            w.mobile_hash = blind_index(r.mobile, context="mobile") if r.mobile else None
+            w.roster_fingerprint, w.updated_at = r.fingerprint, now
+            diff = {f: [_json(before[f]), _json(getattr(w, f))] for f in DIFF_FIELDS
+                    if before[f] != getattr(w, f)}
+            if old_mobile_hash != w.mobile_hash:
+                diff["mobile"] = ["***", "***"]
+            updates.append(w)
+            if diff:
+                history.append(WorkerChange(worker_id=w.pk, actor=_user(actor), source=source,
+                                            changes=diff))
+        Worker.objects.bulk_update(updates, WRITE_FIELDS, batch_size=500)
+        WorkerChange.objects.bulk_create(history, batch_size=1000)
+        stats.updated = len(updates)
+    return stats, errors
+
+
+def _json(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
