@@ -20,6 +20,7 @@ urlpatterns = [
     path("cockpit/", include("gigbranch.cockpit.urls")),
     path("m/", include("gigbranch.portal.urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("gigbranch.appeals.open311_urls")),
 ]
 
 handler403 = "gigbranch.core.views.error_403"

@@ -186,6 +186,7 @@ def make_uscc(rng: random.Random) -> str:
 # after the core data and the accounts exist, in this order.
 DEMO_EXTENSIONS: list[str] = [
     "gigbranch.organizations.demo.seed",
+    "gigbranch.appeals.demo.seed",
 ]
 
 

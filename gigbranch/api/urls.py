@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 
 from gigbranch.accounts.services import user_for_token
@@ -31,7 +32,14 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+class ChineseJSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not \\u escapes: readable by the platforms' engineers."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
     title="gigbranch API",
     version="1",
     description="新就业群体党建工作平台接口。认证：Authorization: Bearer <令牌>，或浏览器会话（需CSRF）。",
@@ -62,3 +70,6 @@ api.add_router("/", routers.core_router)
 from . import organizations  # noqa: E402
 
 api.add_router("/", organizations.router)
+from . import appeals  # noqa: E402
+
+api.add_router("/appeals", appeals.router)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 
 from gigbranch.core.fields import blind_index
@@ -232,6 +233,14 @@ class Validator:
     seen_ids: dict[str, int] = field(default_factory=dict)
     seen_mobiles: dict[str, int] = field(default_factory=dict)
     seen_platform_ids: dict[str, int] = field(default_factory=dict)
+    # platform worker ID → ID blind index of the worker holding it in the database
+    known_pids: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_platform(cls, platform: Platform, actor: Any) -> Validator:
+        known = dict(Worker.objects.filter(platform=platform).exclude(platform_worker_id="")
+                     .values_list("platform_worker_id", "id_number_hash"))
+        return cls(platform=platform, workplaces=workplaces_for(platform, actor), known_pids=known)
 
     def clean(self, rownum: int, raw: dict[str, Any]) -> tuple[CleanRow | None, list[RowError]]:
         errors: list[RowError] = []
@@ -312,6 +321,11 @@ class Validator:
             occupation=occupation, started_on=started, political_status=political,
             hometown=hometown, union_member=union_raw in YES,
         )
+        holder = self.known_pids.get(pid) if pid else None
+        if holder is not None and holder != row.id_hash:
+            errors.append(RowError(rownum, FIELDS["platform_worker_id"][0],
+                                   "该平台工号已被系统中另一名劳动者使用。", pid))
+            return None, errors
         row.fingerprint = blind_index(
             "\x1f".join([str(self.platform.pk), name, rid.number, mobile, pid, str(workplace.pk),
                          occupation, started.isoformat() if started else "", political, hometown,
@@ -343,6 +357,8 @@ WRITE_FIELDS = ["name", "mobile", "mobile_hash", "platform", "platform_worker_id
                 "union_member", "status", "left_on", "roster_fingerprint", "updated_at"]
 DIFF_FIELDS = ["name", "platform_id", "platform_worker_id", "workplace_id", "occupation",
                "started_on", "political_status", "hometown", "union_member", "status"]
+ONLY_FIELDS = ["name", "platform", "platform_worker_id", "workplace", "occupation", "started_on",
+               "political_status", "hometown", "union_member", "status", "mobile_hash"]
 
 
 @dataclass
@@ -354,15 +370,27 @@ class Existing:
     visible: bool
 
 
-def lookup_existing(id_hashes: list[str], actor: Any) -> dict[str, Existing]:
+def writable_workers(actor: Any, platform: Platform) -> Any:
+    """Workers a roster may update: a platform's API account writes only the platform's
+    own workers and workplaces; a staff account those in its scope."""
+    if actor is None:
+        return Worker.objects.all()
+    if platform.api_users.filter(pk=actor.pk).exists():
+        return Worker.objects.filter(
+            models.Q(platform=platform) | models.Q(workplace__in=platform.workplaces.all()))
+    return Worker.objects.visible_to(actor)
+
+
+def lookup_existing(id_hashes: list[str], actor: Any, platform: Platform) -> dict[str, Existing]:
     out: dict[str, Existing] = {}
+    writable = writable_workers(actor, platform)
     for start in range(0, len(id_hashes), 5000):
         part = id_hashes[start:start + 5000]
         rows = Worker.objects.filter(id_number_hash__in=part).values_list(
             "id_number_hash", "pk", "platform_id", "roster_fingerprint", "status")
         found = {h: Existing(pk, p, fp, st, True) for h, pk, p, fp, st in rows}
         if found and actor is not None:
-            visible = set(Worker.objects.visible_to(actor).filter(
+            visible = set(writable.filter(
                 pk__in=[e.pk for e in found.values()]).values_list("pk", flat=True))
             for e in found.values():
                 e.visible = e.pk in visible
@@ -421,7 +449,7 @@ def apply_rows(*, rows: list[CleanRow], existing: dict[str, Existing], platform:
                 id_number_hash__in=[r.id_hash for r in new]).values_list("pk", flat=True))
     if changed:
         olds = {w.pk: w for w in Worker.objects.filter(pk__in=[e.pk for _, e in changed])
-                .only(*[f.removesuffix("_id") for f in DIFF_FIELDS], "mobile_hash")}
+                .only(*ONLY_FIELDS)}
         updates, history = [], []
         for r, e in changed:
             w = olds[e.pk]

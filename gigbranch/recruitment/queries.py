@@ -141,6 +141,7 @@ def overview(user: Any, *, day: dt.date | None = None) -> dict[str, Any]:
         "funnel": [{"name": label, "value": funnel_counts.get(step, 0)} for step, label in FUNNEL_STEPS],
         "new_this_year": new_this_year, "target": target, "year": day.year,
         "target_rate": round(new_this_year * 100 / target) if target else None,
+        "target_bar": min(100, round(new_this_year * 10 / target) * 10) if target else 0,
         "overdue": overdue, "reminders": reminders,
         "total": visible.count(),
         "closed": visible.filter(status__in=[CaseStatus.CANCELLED, CaseStatus.STOPPED]).count(),

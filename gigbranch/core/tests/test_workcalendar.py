@@ -107,3 +107,23 @@ class TestMissingCalendarSweep:
     def test_no_warning_before_october(self):
         with time_machine.travel(dt.datetime(2026, 6, 1, 10, tzinfo=SH)):
             assert sweeps.check_calendar() is None
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2026, 12, 1)),
+    a=st.integers(min_value=0, max_value=60),
+    b=st.integers(min_value=0, max_value=60),
+)
+def test_adding_working_hours_is_additive_and_lands_in_working_time(start, a, b):
+    start = start.replace(tzinfo=SH, second=0, microsecond=0)
+    one_go = CAL.add_working_hours(start, a + b)
+    two_steps = CAL.add_working_hours(CAL.add_working_hours(start, a), b)
+    assert one_go == two_steps
+    if a + b > 0:
+        assert CAL.is_working_day(one_go.date())
+        assert any(p_start < one_go.time() <= p_end for p_start, p_end in CAL.periods)

@@ -1,0 +1,113 @@
+"""/api/v1/appeals: submission for platform companies and systems (APL-5 Idempotency-Key)."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from gigbranch.accounts.roles import has_capability
+from gigbranch.appeals import services
+from gigbranch.appeals.models import Appeal, Category, Channel
+from gigbranch.organizations.models import Region, Workplace
+
+router = Router(tags=["诉求"])
+
+
+class AppealIn(Schema):
+    category: str = Field(..., description="类别编码（Open311 service_code）", max_length=40)
+    description: str = Field(..., min_length=5, max_length=2000)
+    region_code: str | None = Field(None, description="发生地乡镇（街道）行政区划代码")
+    workplace_id: int | None = None
+    contact_name: str = Field("", max_length=40)
+    contact_mobile: str = Field("", max_length=20)
+    anonymous: bool = False
+    address: str = Field("", max_length=200)
+    latitude: Decimal | None = Field(None, ge=-90, le=90)
+    longitude: Decimal | None = Field(None, ge=-180, le=180)
+    priority: str | None = None
+
+
+class AppealOut(Schema):
+    tracking_no: str
+    status: str
+    status_label: str
+    category: str
+    department: str | None
+    received_at: dt.datetime
+    accept_due_at: dt.datetime
+    reply_due_at: dt.datetime
+    reply_text: str
+
+    @staticmethod
+    def resolve_status_label(obj: Appeal) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_category(obj: Appeal) -> str:
+        return obj.category.code
+
+    @staticmethod
+    def resolve_department(obj: Appeal) -> str | None:
+        return obj.handler_label
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, Any] | None = None
+
+
+@router.post("", response={201: AppealOut, 200: AppealOut, 422: ErrorOut, 403: ErrorOut},
+             summary="提交诉求（支持 Idempotency-Key 重试）")
+def submit(request: Any, payload: AppealIn) -> Any:
+    """Same `Idempotency-Key` header (per account) → the first appeal, status 200 (APL-5)."""
+    user = request.auth
+    if not (has_capability(user, "appeals.intake") or has_capability(user, "appeals.submit")):
+        raise PermissionDenied("您的账号无权提交诉求。")
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 120:
+        return 422, {"detail": "数据校验失败。", "errors": {"Idempotency-Key": "不能超过120个字符。"}}
+    category = Category.objects.filter(code=payload.category, active=True).first()
+    if category is None:
+        return 422, {"detail": "数据校验失败。", "errors": {"category": "诉求类别不存在。"}}
+    region = None
+    if payload.region_code:
+        region = Region.objects.filter(code=payload.region_code).first()
+        if region is None:
+            return 422, {"detail": "数据校验失败。", "errors": {"region_code": "区域代码不存在。"}}
+    workplace = None
+    if payload.workplace_id:
+        workplace = Workplace.objects.filter(pk=payload.workplace_id).first()
+        if workplace is None:
+            return 422, {"detail": "数据校验失败。", "errors": {"workplace_id": "企业/站点不存在。"}}
+    worker = user.worker if user.role == "worker" else None
+    sub = services.submit_appeal(
+        actor=user, category=category, description=payload.description,
+        channel=Channel.PORTAL if worker else Channel.API, region=region, workplace=workplace,
+        worker=worker, contact_name=payload.contact_name, contact_mobile=payload.contact_mobile,
+        anonymous=payload.anonymous, address=payload.address, latitude=payload.latitude,
+        longitude=payload.longitude, priority=payload.priority,
+        idempotency_key=f"api:{user.pk}:{key}" if key else None,
+    )
+    appeal = Appeal.objects.select_related("category", "department", "region").get(pk=sub.appeal.pk)
+    return (201 if sub.created else 200), appeal
+
+
+@router.get("", response=list[AppealOut], summary="诉求列表（本人数据范围内）")
+@paginate(LimitOffsetPagination)
+def list_appeals(request: Any, status: str = "") -> Any:
+    qs = Appeal.objects.visible_to(request.auth).select_related("category", "department", "region")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+@router.get("/{tracking_no}", response=AppealOut, summary="按受理编号查询")
+def get_appeal(request: Any, tracking_no: str) -> Appeal:
+    return get_object_or_404(
+        Appeal.objects.visible_to(request.auth).select_related("category", "department", "region"),
+        tracking_no=tracking_no,
+    )

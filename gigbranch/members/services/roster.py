@@ -1,0 +1,284 @@
+"""Roster import (Excel) and push (API) writes. See members/roster.py for the engine.
+
+Flow: upload (headers read, mapping guessed from the platform's remembered mapping) →
+confirm mapping (remembered per platform) → dry run (counts and an error report) → import
+of the valid rows (in the request for small files, as a background task with progress for
+large ones) → optional "left" marking of the platform's workers missing from the roster.
+The uploaded file is kept encrypted (SM4-GCM) and deleted when the import finishes.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from gigbranch.accounts.roles import has_capability
+from gigbranch.core import audit
+from gigbranch.core.crypto import get_cipher
+
+from .. import roster
+from ..models import ImportStatus, Platform, RosterImport, Worker, WorkerChange, WorkerStatus
+
+MAX_STORED_ERRORS = 5000
+FILE_CONTEXT = b"members.roster_file"
+
+
+def sync_max_rows() -> int:
+    return int(getattr(settings, "MEMBERS_IMPORT_SYNC_MAX_ROWS", 2000))
+
+
+def _dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "rosters"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _store(data: bytes) -> str:
+    cipher = get_cipher()
+    blob = cipher.provider.encrypt(data, key=cipher.keys[cipher.current_kid], aad=FILE_CONTEXT)
+    name = f"{uuid.uuid4().hex}.bin"
+    (_dir() / name).write_bytes(cipher.current_kid.encode() + b"\n" + blob)
+    return name
+
+
+def _load(name: str) -> bytes:
+    cipher = get_cipher()
+    kid, _, blob = (_dir() / name).read_bytes().partition(b"\n")
+    return cipher.provider.decrypt(blob, key=cipher.keys[kid.decode()], aad=FILE_CONTEXT)
+
+
+def _discard(name: str) -> None:
+    if name:
+        (_dir() / name).unlink(missing_ok=True)
+
+
+def check_can_import(actor: Any, platform: Platform) -> None:
+    if not (has_capability(actor, "people.change") or platform.api_users.filter(pk=actor.pk).exists()):
+        raise PermissionDenied("您的角色无权导入花名册。")
+
+
+@transaction.atomic
+def start_import(*, actor: Any, platform: Platform, filename: str, data: bytes,
+                 mark_missing_left: bool = False) -> RosterImport:
+    check_can_import(actor, platform)
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError({"file": f"文件超过{settings.UPLOAD_MAX_BYTES // (1024 * 1024)}MB上限。"})
+    if not filename.lower().endswith(".xlsx"):
+        raise ValidationError({"file": "请上传.xlsx格式的Excel文件。"})
+    try:
+        headers, total = roster.read_headers(data)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
+    if not any(headers):
+        raise ValidationError({"file": "第1行应为表头。"})
+    imp = RosterImport.objects.create(
+        platform=platform, uploaded_by=actor, filename=filename[:200], stored_file=_store(data),
+        headers=headers, mapping=roster.guess_mapping(headers, platform.column_mapping),
+        total_rows=total, mark_missing_left=mark_missing_left,
+    )
+    audit.record(actor=actor, action="roster.uploaded", obj=imp,
+                 changes={"platform": platform.pk, "filename": filename, "rows": total})
+    return imp
+
+
+@transaction.atomic
+def set_mapping(*, actor: Any, roster_import: RosterImport, mapping: dict[str, str],
+                mark_missing_left: bool) -> RosterImport:
+    """Confirm the column mapping; the platform remembers it for its next roster."""
+    if roster_import.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
+        raise ValidationError({"status": "该导入已开始，不能修改列对应关系。"})
+    mapping = {h: f for h, f in mapping.items() if h in roster_import.headers and f}
+    roster.check_mapping(mapping)
+    roster_import.mapping = mapping
+    roster_import.mark_missing_left = mark_missing_left
+    roster_import.status = ImportStatus.UPLOADED
+    roster_import.save(update_fields=["mapping", "mark_missing_left", "status", "updated_at"])
+    platform = roster_import.platform
+    platform.column_mapping = {**platform.column_mapping, **mapping}
+    platform.save(update_fields=["column_mapping", "updated_at"])
+    audit.record(actor=actor, action="roster.mapping_set", obj=roster_import,
+                 changes={"mapping": mapping, "mark_missing_left": mark_missing_left})
+    return roster_import
+
+
+def _validate_all(imp: RosterImport) -> tuple[list[roster.CleanRow], list[roster.RowError], int]:
+    data = _load(imp.stored_file)
+    validator = roster.Validator.for_platform(imp.platform, imp.uploaded_by)
+    valid, errors, total = [], [], 0
+    for rownum, raw in roster.iter_mapped_rows(data, imp.mapping):
+        total += 1
+        row, errs = validator.clean(rownum, raw)
+        if row is not None:
+            valid.append(row)
+        errors.extend(errs)
+    return valid, errors, total
+
+
+def _error_dicts(errors: list[roster.RowError]) -> list[dict[str, Any]]:
+    return [{"row": e.row, "column": e.column, "reason": e.reason, "value": e.value}
+            for e in errors[:MAX_STORED_ERRORS]]
+
+
+def dry_run(*, actor: Any, roster_import: RosterImport) -> RosterImport:
+    """Validate every row and classify the valid ones; nothing is written but the result."""
+    imp = roster_import
+    roster.check_mapping(imp.mapping)
+    valid, errors, total = _validate_all(imp)
+    existing = roster.lookup_existing([r.id_hash for r in valid], imp.uploaded_by, imp.platform)
+    new, changed, scope_errors, unchanged = roster.classify(valid, existing, imp.platform)
+    errors = sorted(errors + scope_errors, key=lambda e: e.row)
+    with transaction.atomic():
+        imp.total_rows = total
+        imp.error_rows = len({e.row for e in errors})
+        imp.valid_rows = len(new) + len(changed) + unchanged
+        imp.created_count, imp.updated_count, imp.unchanged_count = len(new), len(changed), unchanged
+        imp.errors = _error_dicts(errors)
+        imp.status = ImportStatus.CHECKED
+        imp.save()
+        audit.record(actor=actor, action="roster.dry_run", obj=imp,
+                     changes={"total": total, "valid": imp.valid_rows, "errors": imp.error_rows})
+    return imp
+
+
+def start_run(*, actor: Any, roster_import: RosterImport) -> RosterImport:
+    """Import the valid rows: now for small files, in the background for large ones."""
+    imp = roster_import
+    if imp.status != ImportStatus.CHECKED:
+        raise ValidationError({"status": "请先进行试导入（校验）。"})
+    if imp.total_rows > sync_max_rows():
+        from ..tasks import run_roster_import
+
+        with transaction.atomic():
+            imp.status = ImportStatus.QUEUED
+            imp.processed_rows = 0
+            imp.save(update_fields=["status", "processed_rows", "updated_at"])
+            audit.record(actor=actor, action="roster.queued", obj=imp)
+            transaction.on_commit(lambda: run_roster_import.enqueue(imp.pk))
+        return imp
+    return run_import(roster_import_id=imp.pk)
+
+
+def run_import(*, roster_import_id: int) -> RosterImport:
+    """Upsert the valid rows in batches (each batch its own transaction, progress saved).
+    Idempotent: running it again finds the rows unchanged."""
+    imp = RosterImport.objects.select_related("platform", "uploaded_by").get(pk=roster_import_id)
+    if imp.status == ImportStatus.DONE:
+        return imp
+    actor, platform = imp.uploaded_by, imp.platform
+    RosterImport.objects.filter(pk=imp.pk).update(status=ImportStatus.RUNNING, processed_rows=0)
+    try:
+        data = _load(imp.stored_file)
+        validator = roster.Validator.for_platform(platform, actor)
+        created = updated = unchanged = processed = 0
+        errors: list[roster.RowError] = []
+        seen: set[int] = set()
+        for batch in roster.batched(roster.iter_mapped_rows(data, imp.mapping), roster.CHUNK):
+            valid = []
+            for rownum, raw in batch:
+                row, errs = validator.clean(rownum, raw)
+                if row is not None:
+                    valid.append(row)
+                errors.extend(errs)
+            existing = roster.lookup_existing([r.id_hash for r in valid], actor, platform)
+            with transaction.atomic():
+                stats, scope_errors = roster.apply_rows(rows=valid, existing=existing,
+                                                        platform=platform, actor=actor, source="import")
+                processed += len(batch)
+                RosterImport.objects.filter(pk=imp.pk).update(processed_rows=processed)
+            errors.extend(scope_errors)
+            created, updated, unchanged = (created + stats.created, updated + stats.updated,
+                                           unchanged + stats.unchanged)
+            seen.update(stats.touched_pks)
+        left = 0
+        if imp.mark_missing_left:
+            left = mark_missing_left(actor=actor, platform=platform, seen_pks=seen)
+        errors.sort(key=lambda e: e.row)
+        with transaction.atomic():
+            imp.refresh_from_db()
+            imp.status, imp.finished_at = ImportStatus.DONE, timezone.now()
+            imp.processed_rows = imp.total_rows = processed
+            imp.created_count, imp.updated_count, imp.unchanged_count = created, updated, unchanged
+            imp.left_count, imp.error_rows = left, len({e.row for e in errors})
+            imp.valid_rows = created + updated + unchanged
+            imp.errors = _error_dicts(errors)
+            stored, imp.stored_file = imp.stored_file, ""
+            imp.save()
+            audit.record(actor=actor, action="roster.imported", obj=imp,
+                         changes={"created": created, "updated": updated, "unchanged": unchanged,
+                                  "left": left, "errors": imp.error_rows})
+            transaction.on_commit(lambda: _discard(stored))
+        return imp
+    except Exception as exc:
+        RosterImport.objects.filter(pk=imp.pk).update(status=ImportStatus.FAILED,
+                                                      message=f"导入失败：{type(exc).__name__}"[:300])
+        raise
+
+
+def mark_missing_left(*, actor: Any, platform: Platform, seen_pks: set[int]) -> int:
+    """Workers of the platform (within the actor's scope) missing from its new roster are
+    marked as having left — never deleted."""
+    qs = roster.writable_workers(actor, platform).filter(platform=platform,
+                                                         status=WorkerStatus.ACTIVE)
+    missing = [pk for pk in qs.values_list("pk", flat=True) if pk not in seen_pks]
+    today = timezone.localdate()
+    for start in range(0, len(missing), 1000):
+        part = missing[start:start + 1000]
+        with transaction.atomic():
+            Worker.objects.filter(pk__in=part).update(status=WorkerStatus.LEFT, left_on=today,
+                                                      updated_at=timezone.now())
+            WorkerChange.objects.bulk_create([
+                WorkerChange(worker_id=pk, actor=roster._user(actor), source="import",
+                             changes={"status": ["active", "left"]}) for pk in part])
+    if missing:
+        audit.record(actor=actor, action="roster.marked_left", obj=platform,
+                     changes={"count": len(missing)})
+    return len(missing)
+
+
+def error_report(roster_import: RosterImport) -> bytes:
+    """The errors as an Excel file: row, column, reason, masked value."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("错误明细")
+    ws.append(["行号", "列", "原因", "内容（已脱敏）"])
+    for e in roster_import.errors:
+        ws.append([e["row"], e["column"], e["reason"], e["value"]])
+    if roster_import.error_rows and len(roster_import.errors) >= MAX_STORED_ERRORS:
+        ws.append(["", "", f"仅列出前{MAX_STORED_ERRORS}条错误，请修正后重新校验。", ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@transaction.atomic
+def push_rows(*, actor: Any, platform: Platform, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Roster push over the API: idempotent upsert by platform worker ID (required), then
+    by the ID blind index. Returns counts and per-row errors (index, field label, reason)."""
+    check_can_import(actor, platform)
+    validator = roster.Validator.for_platform(platform, actor)
+    valid, errors = [], []
+    for i, raw in enumerate(rows, start=1):
+        if not str(raw.get("platform_worker_id") or "").strip():
+            errors.append(roster.RowError(i, "平台工号", "平台工号不能为空。"))
+            continue
+        row, errs = validator.clean(i, raw)
+        if row is not None:
+            valid.append(row)
+        errors.extend(errs)
+    existing = roster.lookup_existing([r.id_hash for r in valid], actor, platform)
+    stats, scope_errors = roster.apply_rows(rows=valid, existing=existing, platform=platform,
+                                            actor=actor, source="api")
+    errors.extend(scope_errors)
+    audit.record(actor=actor, action="roster.pushed", obj=platform,
+                 changes={"rows": len(rows), "created": stats.created, "updated": stats.updated,
+                          "unchanged": stats.unchanged, "errors": len(errors)})
+    return {"created": stats.created, "updated": stats.updated, "unchanged": stats.unchanged,
+            "errors": [{"index": e.row, "field": e.column, "reason": e.reason} for e in errors]}

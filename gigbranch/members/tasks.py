@@ -1,0 +1,12 @@
+"""Background jobs of the people domain: thin wrappers over services."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from .services import roster
+
+
+@task()
+def run_roster_import(roster_import_id: int) -> int:
+    return roster.run_import(roster_import_id=roster_import_id).created_count
