@@ -186,7 +186,10 @@ def make_uscc(rng: random.Random) -> str:
 # after the core data and the accounts exist, in this order.
 DEMO_EXTENSIONS: list[str] = [
     "gigbranch.organizations.demo.seed",
+    "gigbranch.members.demo.seed",
     "gigbranch.appeals.demo.seed",
+    "gigbranch.recruitment.demo.seed",
+    "gigbranch.stations.demo.seed",
 ]
 
 

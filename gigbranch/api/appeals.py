@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from gigbranch.accounts.roles import has_capability
@@ -60,8 +60,11 @@ class ErrorOut(Schema):
     errors: dict[str, Any] | None = None
 
 
-@router.post("", response={201: AppealOut, 200: AppealOut, 422: ErrorOut, 403: ErrorOut},
-             summary="提交诉求（支持 Idempotency-Key 重试）")
+@router.post(
+    "",
+    response={201: AppealOut, 200: AppealOut, 422: ErrorOut, 403: ErrorOut},
+    summary="提交诉求（支持 Idempotency-Key 重试）",
+)
 def submit(request: Any, payload: AppealIn) -> Any:
     """Same `Idempotency-Key` header (per account) → the first appeal, status 200 (APL-5)."""
     user = request.auth
@@ -69,31 +72,46 @@ def submit(request: Any, payload: AppealIn) -> Any:
         raise PermissionDenied("您的账号无权提交诉求。")
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 120:
-        return 422, {"detail": "数据校验失败。", "errors": {"Idempotency-Key": "不能超过120个字符。"}}
+        return Status(
+            422, {"detail": "数据校验失败。", "errors": {"Idempotency-Key": "不能超过120个字符。"}}
+        )
     category = Category.objects.filter(code=payload.category, active=True).first()
     if category is None:
-        return 422, {"detail": "数据校验失败。", "errors": {"category": "诉求类别不存在。"}}
+        return Status(422, {"detail": "数据校验失败。", "errors": {"category": "诉求类别不存在。"}})
     region = None
     if payload.region_code:
         region = Region.objects.filter(code=payload.region_code).first()
         if region is None:
-            return 422, {"detail": "数据校验失败。", "errors": {"region_code": "区域代码不存在。"}}
+            return Status(
+                422, {"detail": "数据校验失败。", "errors": {"region_code": "区域代码不存在。"}}
+            )
     workplace = None
     if payload.workplace_id:
         workplace = Workplace.objects.filter(pk=payload.workplace_id).first()
         if workplace is None:
-            return 422, {"detail": "数据校验失败。", "errors": {"workplace_id": "企业/站点不存在。"}}
+            return Status(
+                422, {"detail": "数据校验失败。", "errors": {"workplace_id": "企业/站点不存在。"}}
+            )
     worker = user.worker if user.role == "worker" else None
     sub = services.submit_appeal(
-        actor=user, category=category, description=payload.description,
-        channel=Channel.PORTAL if worker else Channel.API, region=region, workplace=workplace,
-        worker=worker, contact_name=payload.contact_name, contact_mobile=payload.contact_mobile,
-        anonymous=payload.anonymous, address=payload.address, latitude=payload.latitude,
-        longitude=payload.longitude, priority=payload.priority,
+        actor=user,
+        category=category,
+        description=payload.description,
+        channel=Channel.PORTAL if worker else Channel.API,
+        region=region,
+        workplace=workplace,
+        worker=worker,
+        contact_name=payload.contact_name,
+        contact_mobile=payload.contact_mobile,
+        anonymous=payload.anonymous,
+        address=payload.address,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        priority=payload.priority,
         idempotency_key=f"api:{user.pk}:{key}" if key else None,
     )
     appeal = Appeal.objects.select_related("category", "department", "region").get(pk=sub.appeal.pk)
-    return (201 if sub.created else 200), appeal
+    return Status(201 if sub.created else 200, appeal)
 
 
 @router.get("", response=list[AppealOut], summary="诉求列表（本人数据范围内）")

@@ -114,8 +114,13 @@ class MoveIn(Schema):
 
 @organizations_router.get("", response=list[OrganizationOut])
 @paginate(LimitOffsetPagination)
-def list_organizations(request: Any, q: str = "", kind: OrgKind | None = None, region_id: int | None = None,
-                       under_id: int | None = None) -> Any:
+def list_organizations(
+    request: Any,
+    q: str = "",
+    kind: OrgKind | None = None,
+    region_id: int | None = None,
+    under_id: int | None = None,
+) -> Any:
     qs = Organization.objects.visible_to(request.auth).select_related("region").order_by("path")
     if q:
         qs = qs.filter(name__icontains=q)
@@ -130,7 +135,9 @@ def list_organizations(request: Any, q: str = "", kind: OrgKind | None = None, r
 
 @organizations_router.get("/{org_id}", response=OrganizationOut)
 def get_organization(request: Any, org_id: int) -> Organization:
-    return get_object_or_404(Organization.objects.visible_to(request.auth).select_related("region"), pk=org_id)
+    return get_object_or_404(
+        Organization.objects.visible_to(request.auth).select_related("region"), pk=org_id
+    )
 
 
 @organizations_router.post("", response={201: OrganizationOut})
@@ -151,7 +158,14 @@ def patch_organization(request: Any, org_id: int, payload: OrganizationPatch) ->
     fields = payload.dict(exclude_unset=True)
     if "region_id" in fields:
         fields["region"] = _region(request.auth, fields.pop("region_id"))
-    for key in ("secretary_name", "secretary_phone", "contact_name", "contact_phone", "address", "name"):
+    for key in (
+        "secretary_name",
+        "secretary_phone",
+        "contact_name",
+        "contact_phone",
+        "address",
+        "name",
+    ):
         if key in fields and fields[key] is None:
             raise ValidationError({key: "不能为null。"})
     updated = org_services.update_organization(actor=request.auth, organization=org, **fields)
@@ -162,7 +176,9 @@ def patch_organization(request: Any, org_id: int, payload: OrganizationPatch) ->
 def move_organization(request: Any, org_id: int, payload: MoveIn) -> Organization:
     _require_change(request.auth)
     org = _org(request.auth, org_id)
-    org_services.move_subtree(actor=request.auth, organization=org, new_parent=_org(request.auth, payload.new_parent_id))
+    org_services.move_subtree(
+        actor=request.auth, organization=org, new_parent=_org(request.auth, payload.new_parent_id)
+    )
     return Organization.objects.select_related("region").get(pk=org.pk)
 
 
@@ -228,22 +244,38 @@ def _workplace_fields(user: Any, fields: dict[str, Any]) -> dict[str, Any]:
         fields["organization"] = _org(user, org_id) if org_id else None
     if "instructor_id" in fields:
         inst_id = fields.pop("instructor_id")
-        fields["instructor"] = (get_object_or_404(Instructor.objects.visible_to(user), pk=inst_id)
-                                if inst_id else None)
+        fields["instructor"] = (
+            get_object_or_404(Instructor.objects.visible_to(user), pk=inst_id) if inst_id else None
+        )
     if fields.get("credit_code"):
         fields["credit_code"] = fields["credit_code"].strip().upper()
     for key, value in list(fields.items()):
-        if value is None and key not in ("organization", "instructor", "credit_code", "latitude", "longitude"):
+        if value is None and key not in (
+            "organization",
+            "instructor",
+            "credit_code",
+            "latitude",
+            "longitude",
+        ):
             raise ValidationError({key: "不能为null。"})
     return fields
 
 
 @workplaces_router.get("", response=list[WorkplaceOut])
 @paginate(LimitOffsetPagination)
-def list_workplaces(request: Any, q: str = "", kind: WorkplaceKind | None = None,
-                    coverage_mode: CoverageMode | None = None, region_id: int | None = None,
-                    organization_id: int | None = None) -> Any:
-    qs = Workplace.objects.visible_to(request.auth).select_related("region").order_by("region__path", "name", "pk")
+def list_workplaces(
+    request: Any,
+    q: str = "",
+    kind: WorkplaceKind | None = None,
+    coverage_mode: CoverageMode | None = None,
+    region_id: int | None = None,
+    organization_id: int | None = None,
+) -> Any:
+    qs = (
+        Workplace.objects.visible_to(request.auth)
+        .select_related("region")
+        .order_by("region__path", "name", "pk")
+    )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()))
     if kind:
@@ -259,7 +291,9 @@ def list_workplaces(request: Any, q: str = "", kind: WorkplaceKind | None = None
 
 @workplaces_router.get("/{workplace_id}", response=WorkplaceOut)
 def get_workplace(request: Any, workplace_id: int) -> Workplace:
-    return get_object_or_404(Workplace.objects.visible_to(request.auth).select_related("region"), pk=workplace_id)
+    return get_object_or_404(
+        Workplace.objects.visible_to(request.auth).select_related("region"), pk=workplace_id
+    )
 
 
 @workplaces_router.post("", response={201: WorkplaceOut})
@@ -304,7 +338,11 @@ class InstructorOut(Schema):
 @network_router.get("/instructors", response=list[InstructorOut])
 @paginate(LimitOffsetPagination)
 def list_instructors(request: Any, region_id: int | None = None) -> Any:
-    qs = Instructor.objects.visible_to(request.auth).annotate(n_workplaces=Count("workplaces")).order_by("pk")
+    qs = (
+        Instructor.objects.visible_to(request.auth)
+        .annotate(n_workplaces=Count("workplaces"))
+        .order_by("pk")
+    )
     if region_id:
         qs = qs.filter(region__path__startswith=_region(request.auth, region_id).path)
     return qs
@@ -334,13 +372,21 @@ def coverage(request: Any, region_id: int | None = None) -> dict[str, Any]:
     if not has_capability(request.auth, "org.view"):
         raise PermissionDenied("您的角色无权查看覆盖情况。")
     if region_id:
-        region = (_region(request.auth, region_id) if request.auth.scope_region_id
-                  else get_object_or_404(Region, pk=region_id))
+        region = (
+            _region(request.auth, region_id)
+            if request.auth.scope_region_id
+            else get_object_or_404(Region, pk=region_id)
+        )
     else:
-        region = request.auth.scope_region or Region.objects.filter(parent__isnull=True).order_by("path").first()
+        region = (
+            request.auth.scope_region
+            or Region.objects.filter(parent__isnull=True).order_by("path").first()
+        )
     report = queries.coverage_report(request.auth, region)
     return {
-        "region_id": region.pk, "region_name": region.name, "overall": report["overall"].as_dict(),
+        "region_id": region.pk,
+        "region_name": region.name,
+        "overall": report["overall"].as_dict(),
         "per_region": [r.as_dict() for r in report["per_region"]],
         "per_kind": [r.as_dict() | {"key": r.key} for r in report["per_kind"]],
     }
@@ -365,8 +411,14 @@ class FindingOut(Schema):
 
 @network_router.get("/findings", response=list[FindingOut])
 @paginate(LimitOffsetPagination)
-def list_findings(request: Any, rule_id: str = "", severity: str = "", region_id: int | None = None,
-                  organization_id: int | None = None, resolved: bool = False) -> Any:
+def list_findings(
+    request: Any,
+    rule_id: str = "",
+    severity: str = "",
+    region_id: int | None = None,
+    organization_id: int | None = None,
+    resolved: bool = False,
+) -> Any:
     qs = Finding.objects.visible_to(request.auth).order_by("rule_id", "-first_seen_at", "pk")
     qs = qs.filter(resolved_at__isnull=not resolved)
     if rule_id:

@@ -73,3 +73,12 @@ api.add_router("/", organizations.router)
 from . import appeals  # noqa: E402
 
 api.add_router("/appeals", appeals.router)
+from . import recruitment  # noqa: E402
+
+api.add_router("/recruitment", recruitment.router)
+from . import members  # noqa: E402
+
+api.add_router("/members", members.router)
+from . import stations  # noqa: E402
+
+api.add_router("/stations", stations.router)

@@ -53,20 +53,37 @@ class Category(models.Model):
 class RoutingRule(models.Model):
     """Category × region → department. Region null = any region of the county."""
 
-    category = models.ForeignKey(Category, verbose_name="类别", on_delete=models.CASCADE,
-                                 related_name="routing_rules")
-    region = models.ForeignKey("organizations.Region", verbose_name="区域", null=True, blank=True,
-                               on_delete=models.CASCADE, related_name="+")
-    department = models.ForeignKey("organizations.Department", verbose_name="承办部门",
-                                   on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        Category, verbose_name="类别", on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    region = models.ForeignKey(
+        "organizations.Region",
+        verbose_name="区域",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name="承办部门",
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "派单规则"
         constraints = [
             models.UniqueConstraint(fields=["category", "region"], name="appeal_route_unique"),
-            models.UniqueConstraint(fields=["category"], condition=Q(region__isnull=True),
-                                    name="appeal_route_unique_default"),
+            models.UniqueConstraint(
+                fields=["category"],
+                condition=Q(region__isnull=True),
+                name="appeal_route_unique_default",
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}→{self.department_id}"
 
 
 class AppealQuerySet(ScopedQuerySet["Appeal"]):
@@ -85,36 +102,67 @@ class AppealQuerySet(ScopedQuerySet["Appeal"]):
 class Appeal(models.Model):
     tracking_no = models.CharField("受理编号", max_length=20, unique=True)
     public_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    category = models.ForeignKey(Category, verbose_name="类别", on_delete=models.PROTECT,
-                                 related_name="appeals")
-    priority = models.CharField("办理时限类别", max_length=12, choices=Priority.CHOICES,
-                                default=Priority.GENERAL)
+    category = models.ForeignKey(
+        Category, verbose_name="类别", on_delete=models.PROTECT, related_name="appeals"
+    )
+    priority = models.CharField(
+        "办理时限类别", max_length=12, choices=Priority.CHOICES, default=Priority.GENERAL
+    )
     description = models.TextField("诉求内容", max_length=2000)
-    status = models.CharField("状态", max_length=12, choices=Status.CHOICES,
-                              default=Status.SUBMITTED, db_index=True)
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.CHOICES, default=Status.SUBMITTED, db_index=True
+    )
     channel = models.CharField("来源渠道", max_length=10, choices=Channel.choices)
-    worker = models.ForeignKey("members.Worker", verbose_name="劳动者", null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="appeals")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入账号", null=True,
-                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    worker = models.ForeignKey(
+        "members.Worker",
+        verbose_name="劳动者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appeals",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     anonymous = models.BooleanField("匿名", default=False)
     contact_name = models.CharField("联系人", max_length=40, blank=True)
     contact_mobile = EncryptedTextField("回复手机号", context="mobile", blank=True, default="")
-    contact_mobile_hash = BlindIndexField(source="contact_mobile", context="mobile", null=True,
-                                          db_index=True)
-    region = models.ForeignKey("organizations.Region", verbose_name="属地", on_delete=models.PROTECT,
-                               related_name="+")
-    workplace = models.ForeignKey("organizations.Workplace", verbose_name="企业/站点", null=True,
-                                  blank=True, on_delete=models.SET_NULL, related_name="+")
+    contact_mobile_hash = BlindIndexField(
+        source="contact_mobile", context="mobile", null=True, db_index=True
+    )
+    region = models.ForeignKey(
+        "organizations.Region", verbose_name="属地", on_delete=models.PROTECT, related_name="+"
+    )
+    workplace = models.ForeignKey(
+        "organizations.Workplace",
+        verbose_name="企业/站点",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     address = models.CharField("地点", max_length=200, blank=True)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
-    department = models.ForeignKey("organizations.Department", verbose_name="承办部门", null=True,
-                                   blank=True, on_delete=models.PROTECT, related_name="appeals")
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True,
-                                       editable=False)
-    open311_client = models.ForeignKey("Open311Client", null=True, blank=True,
-                                       on_delete=models.SET_NULL, related_name="+")
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name="承办部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+    )
+    idempotency_key = models.CharField(
+        max_length=200, null=True, blank=True, unique=True, editable=False
+    )
+    open311_client = models.ForeignKey(
+        "Open311Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     received_at = models.DateTimeField("收到时间", db_index=True)
     accept_due_at = models.DateTimeField("受理时限")
@@ -128,8 +176,9 @@ class Appeal(models.Model):
     reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
     reply_text = models.TextField("答复内容", blank=True)
     resolved = models.BooleanField("是否解决", null=True, blank=True)
-    satisfaction = models.CharField("满意度", max_length=12, choices=SATISFACTION_CHOICES,
-                                    blank=True)
+    satisfaction = models.CharField(
+        "满意度", max_length=12, choices=SATISFACTION_CHOICES, blank=True
+    )
     rated_at = models.DateTimeField("评价时间", null=True, blank=True)
     unrated = models.BooleanField("逾期未评价", default=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -178,8 +227,9 @@ class AppealEvent(models.Model):
     action = models.CharField("动作", max_length=20)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField("操作方", max_length=80, blank=True)
     note = models.TextField("说明", blank=True)
     public_text = models.CharField("对劳动者显示", max_length=200, blank=True)
@@ -190,6 +240,9 @@ class AppealEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = "诉求办理记录"
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.action}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -220,9 +273,13 @@ class Escalation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["appeal", "clock", "phase", "cycle"],
-                                    name="appeal_escalation_once")
+            models.UniqueConstraint(
+                fields=["appeal", "clock", "phase", "cycle"], name="appeal_escalation_once"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.clock} {self.phase}"
 
 
 def photo_path(instance: AppealPhoto, filename: str) -> str:
@@ -237,16 +294,22 @@ class AppealPhoto(models.Model):
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return self.file.name
+
 
 class Notification(models.Model):
     """An in-app notification for a staff member or a worker."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="appeal_notifications")
-    appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="+")
-    event = models.ForeignKey(AppealEvent, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeal_notifications"
+    )
+    appeal = models.ForeignKey(
+        Appeal, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.ForeignKey(
+        AppealEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     text = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -257,6 +320,9 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["recipient", "event"], name="appeal_notify_once")
         ]
 
+    def __str__(self) -> str:
+        return self.text
+
 
 class SmsMessage(models.Model):
     """Outbox of the DEVELOPMENT SMS backend (nothing is sent). Read at /appeals/sms-outbox/."""
@@ -265,12 +331,16 @@ class SmsMessage(models.Model):
     text = models.CharField("内容", max_length=500)
     backend = models.CharField(max_length=40)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    event = models.ForeignKey(AppealEvent, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    event = models.ForeignKey(
+        AppealEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "开发环境短信"
+
+    def __str__(self) -> str:
+        return f"{self.masked_mobile} {self.text[:20]}"
 
     @property
     def masked_mobile(self) -> str:
@@ -283,8 +353,9 @@ class Open311Client(models.Model):
     name = models.CharField("名称", max_length=80)
     key_prefix = models.CharField(max_length=8, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
-    account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="+")
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -297,3 +368,6 @@ class EventDelivery(models.Model):
 
     event = models.OneToOneField(AppealEvent, on_delete=models.CASCADE, related_name="+")
     delivered_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.event_id)

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from xml.etree import ElementTree as ET  # noqa: S405 - we only build XML, never parse it
+from xml.etree import ElementTree as ET
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -31,11 +31,25 @@ CLOSED = {Status.REPLIED, Status.CLOSED, Status.WITHDRAWN}
 MAX_RESULTS = 1000
 
 ATTRIBUTES = [
-    {"variable": True, "code": "workplace_name", "datatype": "string", "required": False,
-     "datatype_description": "企业或站点名称", "order": 1, "description": "所在企业/站点（可选）"},
-    {"variable": True, "code": "anonymous", "datatype": "singlevaluelist", "required": False,
-     "datatype_description": "", "order": 2, "description": "是否匿名",
-     "values": [{"key": "false", "name": "实名"}, {"key": "true", "name": "匿名"}]},
+    {
+        "variable": True,
+        "code": "workplace_name",
+        "datatype": "string",
+        "required": False,
+        "datatype_description": "企业或站点名称",
+        "order": 1,
+        "description": "所在企业/站点（可选）",
+    },
+    {
+        "variable": True,
+        "code": "anonymous",
+        "datatype": "singlevaluelist",
+        "required": False,
+        "datatype_description": "",
+        "order": 2,
+        "description": "是否匿名",
+        "values": [{"key": "false", "name": "实名"}, {"key": "true", "name": "匿名"}],
+    },
 ]
 
 
@@ -57,7 +71,9 @@ def _fill(el: ET.Element, data: dict[str, Any]) -> None:
     for key, value in data.items():
         child = ET.SubElement(el, key)
         if isinstance(value, list):
-            singular = {"attributes": "attribute", "values": "value", "keywords": "keyword"}.get(key, "item")
+            singular = {"attributes": "attribute", "values": "value", "keywords": "keyword"}.get(
+                key, "item"
+            )
             for v in value:
                 sub = ET.SubElement(child, singular)
                 if isinstance(v, dict):
@@ -91,8 +107,9 @@ def _root_dict(root: str, payload: dict[str, Any]) -> bytes:
 
 def _error(fmt: str, err: Open311Error) -> HttpResponse:
     payload = [{"code": err.status, "description": err.description}]
-    return _respond(fmt if fmt in FORMATS else "json", payload, root="errors", item="error",
-                    status=err.status)
+    return _respond(
+        fmt if fmt in FORMATS else "json", payload, root="errors", item="error", status=err.status
+    )
 
 
 def endpoint(view: Any) -> Any:
@@ -130,9 +147,15 @@ def _client(request: HttpRequest, *, required: bool) -> Open311Client | None:
 
 
 def _service(c: Category) -> dict[str, Any]:
-    return {"service_code": c.code, "service_name": c.name, "description": c.description,
-            "metadata": True, "type": "realtime", "keywords": c.keywords.replace(" ", ","),
-            "group": c.group}
+    return {
+        "service_code": c.code,
+        "service_name": c.name,
+        "description": c.description,
+        "metadata": True,
+        "type": "realtime",
+        "keywords": c.keywords.replace(" ", ","),
+        "group": c.group,
+    }
 
 
 @endpoint
@@ -142,9 +165,15 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
         "changeset": "2026-01-01T00:00:00+08:00",
         "contact": "云溪县新就业群体服务诉求平台",
         "key_service": "请联系县委组织部（两新工委）申请api_key",
-        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
-                       "changeset": "2026-01-01T00:00:00+08:00", "type": "production",
-                       "formats": ["application/json", "text/xml"]}],
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base,
+                "changeset": "2026-01-01T00:00:00+08:00",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
     }
     return _respond(fmt, payload, root="discovery", item="endpoint")
 
@@ -222,7 +251,9 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method != "GET":
         raise Open311Error(405, "method not allowed")
     client = _client(request, required=False)
-    qs = Appeal.objects.select_related("category", "department", "region").prefetch_related("events")
+    qs = Appeal.objects.select_related("category", "department", "region").prefetch_related(
+        "events"
+    )
     ids = [i.strip() for i in _param(request, "service_request_id").split(",") if i.strip()]
     if ids:
         qs = qs.filter(tracking_no__in=ids)
@@ -262,7 +293,9 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     lng = _decimal(_param(request, "long"), "long", 180)
     address = _param(request, "address_string") or _param(request, "address_id")
     if (lat is None or lng is None) and not address:
-        raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
+        raise Open311Error(
+            400, "a location is required: lat and long, address_string or address_id"
+        )
     region = None
     if lat is not None and lng is not None:
         from .views import _nearest_township
@@ -270,8 +303,13 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         region = _nearest_township(lat, lng)
     if region is None:
         jurisdiction = _param(request, "jurisdiction_id")
-        region = Region.objects.filter(parent__isnull=True, **(
-            {"code": jurisdiction} if jurisdiction else {})).order_by("id").first()
+        region = (
+            Region.objects.filter(
+                parent__isnull=True, **({"code": jurisdiction} if jurisdiction else {})
+            )
+            .order_by("id")
+            .first()
+        )
     description = _param(request, "description")
     workplace_name = request.POST.get("attribute[workplace_name]", "").strip()
     if workplace_name:
@@ -283,27 +321,41 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     key = request.headers.get("Idempotency-Key", "").strip()[:120]
     try:
         sub = services.submit_appeal(
-            actor=client.account, category=category, description=description,
-            channel=Channel.OPEN311, region=region, contact_name=name,
+            actor=client.account,
+            category=category,
+            description=description,
+            channel=Channel.OPEN311,
+            region=region,
+            contact_name=name,
             contact_mobile=_param(request, "phone"),
             anonymous=request.POST.get("attribute[anonymous]", "") == "true",
-            address=address, latitude=lat, longitude=lng, open311_client=client,
+            address=address,
+            latitude=lat,
+            longitude=lng,
+            open311_client=client,
             idempotency_key=f"open311:{client.pk}:{key}" if key else None,
         )
     except ValidationError as exc:
         message = "; ".join(f"{k}: {'，'.join(v)}" for k, v in exc.message_dict.items())
         raise Open311Error(400, message) from None
-    payload = [{"service_request_id": sub.appeal.tracking_no,
-                "service_notice": f"已受理，将在{timezone.localtime(sub.appeal.reply_due_at):%Y-%m-%d %H:%M}前答复。",
-                "account_id": None}]
+    payload = [
+        {
+            "service_request_id": sub.appeal.tracking_no,
+            "service_notice": f"已受理，将在{timezone.localtime(sub.appeal.reply_due_at):%Y-%m-%d %H:%M}前答复。",
+            "account_id": None,
+        }
+    ]
     return _respond(fmt, payload, root="service_requests", item="request")
 
 
 @endpoint
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
     client = _client(request, required=False)
-    appeal = Appeal.objects.select_related("category", "department", "region").filter(
-        tracking_no=request_id).first()
+    appeal = (
+        Appeal.objects.select_related("category", "department", "region")
+        .filter(tracking_no=request_id)
+        .first()
+    )
     if appeal is None:
         raise Open311Error(404, f"service_request_id not found: {request_id}")
     return _respond(fmt, [_request_item(appeal, client)], root="service_requests", item="request")
@@ -314,8 +366,12 @@ def token_view(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     appeal = Appeal.objects.filter(public_token=token).first() if _is_uuid(token) else None
     if appeal is None:
         raise Open311Error(404, f"token not found: {token}")
-    return _respond(fmt, [{"service_request_id": appeal.tracking_no, "token": token}],
-                    root="service_requests", item="request")
+    return _respond(
+        fmt,
+        [{"service_request_id": appeal.tracking_no, "token": token}],
+        root="service_requests",
+        item="request",
+    )
 
 
 def _is_uuid(value: str) -> bool:

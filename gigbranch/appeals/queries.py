@@ -13,16 +13,32 @@ from django.utils import timezone
 from . import rules
 from .models import Appeal, AppealQuerySet
 
-KPI_FIELDS = ("id", "received_at", "accept_due_at", "accepted_at", "reply_due_at", "replied_at",
-              "status", "resolved", "satisfaction", "department_id", "department__name",
-              "region_id", "region__name")
+KPI_FIELDS = (
+    "id",
+    "received_at",
+    "accept_due_at",
+    "accepted_at",
+    "reply_due_at",
+    "replied_at",
+    "status",
+    "resolved",
+    "satisfaction",
+    "department_id",
+    "department__name",
+    "region_id",
+    "region__name",
+)
 
 
 def _row(v: dict[str, Any]) -> rules.KpiRow:
     return rules.KpiRow(
-        received_at=v["received_at"], accept_due_at=v["accept_due_at"],
-        accepted_at=v["accepted_at"], reply_due_at=v["reply_due_at"],
-        replied_at=v["replied_at"], status=v["status"], resolved=v["resolved"],
+        received_at=v["received_at"],
+        accept_due_at=v["accept_due_at"],
+        accepted_at=v["accepted_at"],
+        reply_due_at=v["reply_due_at"],
+        replied_at=v["replied_at"],
+        status=v["status"],
+        resolved=v["resolved"],
         satisfaction=v["satisfaction"] or "",
     )
 
@@ -36,8 +52,9 @@ def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def filtered(qs: AppealQuerySet, *, month: str = "", department: str = "",
-             region: str = "") -> AppealQuerySet:
+def filtered(
+    qs: AppealQuerySet, *, month: str = "", department: str = "", region: str = ""
+) -> AppealQuerySet:
     if month:
         start, end = month_bounds(month)
         qs = qs.filter(received_at__gte=start, received_at__lt=end)
@@ -54,7 +71,9 @@ def _values(qs: AppealQuerySet) -> list[dict[str, Any]]:
     return list(qs.values(*KPI_FIELDS))
 
 
-def kpi_table(qs: AppealQuerySet, *, by: str, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def kpi_table(
+    qs: AppealQuerySet, *, by: str, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
     """One row per department (by='department') or region (by='region'), ranked."""
     now = now or timezone.now()
     groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
@@ -68,8 +87,14 @@ def kpi_table(qs: AppealQuerySet, *, by: str, now: dt.datetime | None = None) ->
         kpi = rules.compute_kpi((_row(v) for v in values), now)
         out.append({"key": key, "name": names[key], **asdict(kpi)})
     # Ranking by service results (not by app activity, BURDEN): satisfaction, resolution, response.
-    out.sort(key=lambda r: (-(r["satisfaction_rate"] or 0), -(r["resolution_rate"] or 0),
-                            -(r["response_rate"] or 0), r["name"]))
+    out.sort(
+        key=lambda r: (
+            -(r["satisfaction_rate"] or 0),
+            -(r["resolution_rate"] or 0),
+            -(r["response_rate"] or 0),
+            r["name"],
+        )
+    )
     for i, row in enumerate(out, start=1):
         row["rank"] = i
     return out
@@ -79,7 +104,9 @@ def total(qs: AppealQuerySet, now: dt.datetime | None = None) -> rules.Kpi:
     return rules.compute_kpi((_row(v) for v in _values(qs)), now or timezone.now())
 
 
-def trend(qs: AppealQuerySet, months: Iterable[str], now: dt.datetime | None = None) -> dict[str, Any]:
+def trend(
+    qs: AppealQuerySet, months: Iterable[str], now: dt.datetime | None = None
+) -> dict[str, Any]:
     now = now or timezone.now()
     series: dict[str, list[float | None]] = {"response": [], "resolution": [], "satisfaction": []}
     counts = []
@@ -118,9 +145,19 @@ def drill_down(qs: AppealQuerySet, metric: str, now: dt.datetime | None = None) 
 
 def overdue_ids(appeals: Iterable[Appeal], now: dt.datetime) -> set[int]:
     return {
-        a.pk for a in appeals
-        if rules.is_overdue(rules.KpiRow(
-            received_at=a.received_at, accept_due_at=a.accept_due_at, accepted_at=a.accepted_at,
-            reply_due_at=a.reply_due_at, replied_at=a.replied_at, status=a.status,
-            resolved=a.resolved, satisfaction=a.satisfaction), now)
+        a.pk
+        for a in appeals
+        if rules.is_overdue(
+            rules.KpiRow(
+                received_at=a.received_at,
+                accept_due_at=a.accept_due_at,
+                accepted_at=a.accepted_at,
+                reply_due_at=a.reply_due_at,
+                replied_at=a.replied_at,
+                status=a.status,
+                resolved=a.resolved,
+                satisfaction=a.satisfaction,
+            ),
+            now,
+        )
     }

@@ -87,8 +87,11 @@ def calendar() -> WorkCalendar:
 
 def route_department(*, category: Category, region: Any) -> int | None:
     candidates = [
-        rules.RouteRule(category=category.code, region_path=r.region.path if r.region_id else "",
-                        department_id=r.department_id)
+        rules.RouteRule(
+            category=category.code,
+            region_path=r.region.path if r.region_id else "",
+            department_id=r.department_id,
+        )
         for r in RoutingRule.objects.filter(category=category).select_related("region")
     ]
     return rules.route(candidates, category=category.code, region_path=region.path)
@@ -102,13 +105,29 @@ def _actor_label(actor: Any) -> str:
     return actor.full_name or actor.username
 
 
-def _add_event(*, appeal: Appeal, action: str, actor: Any, from_status: str, to_status: str,
-               note: str = "", public_text: str = "", now: dt.datetime,
-               data: dict[str, Any] | None = None) -> AppealEvent:
+def _add_event(
+    *,
+    appeal: Appeal,
+    action: str,
+    actor: Any,
+    from_status: str,
+    to_status: str,
+    note: str = "",
+    public_text: str = "",
+    now: dt.datetime,
+    data: dict[str, Any] | None = None,
+) -> AppealEvent:
     event = AppealEvent.objects.create(
-        appeal=appeal, created_at=now, action=action, from_status=from_status, to_status=to_status,
+        appeal=appeal,
+        created_at=now,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_label=_actor_label(actor), note=note, public_text=public_text, data=data or {},
+        actor_label=_actor_label(actor),
+        note=note,
+        public_text=public_text,
+        data=data or {},
     )
     from . import tasks
 
@@ -187,8 +206,10 @@ def submit_appeal(
         errors["contact_mobile"] = "匿名反映诉求时，请留下接收答复的手机号码。"
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = f"最多上传{MAX_PHOTOS}张照片。"
-    region = region or (workplace.region if workplace is not None else None) or (
-        worker.region if worker is not None else None
+    region = (
+        region
+        or (workplace.region if workplace is not None else None)
+        or (worker.region if worker is not None else None)
     )
     if region is None:
         errors["region"] = "请选择诉求发生的乡镇（街道）。"
@@ -203,31 +224,58 @@ def submit_appeal(
     try:
         with transaction.atomic():
             appeal = Appeal.objects.create(
-                tracking_no=secrets.token_hex(8), category=category, priority=priority,
-                description=description, status=Status.SUBMITTED, channel=channel,
-                worker=worker, submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
-                anonymous=anonymous, contact_name=contact_name[:40], contact_mobile=contact_mobile,
-                region=region, workplace=workplace, address=address[:200],
-                latitude=latitude, longitude=longitude, department_id=department_id,
-                idempotency_key=idempotency_key or None, open311_client=open311_client,
-                received_at=now, accept_due_at=rules.accept_due(cal, now, priority),
-                clock_started_at=now, reply_due_at=rules.reply_due(cal, now, priority),
+                tracking_no=secrets.token_hex(8),
+                category=category,
+                priority=priority,
+                description=description,
+                status=Status.SUBMITTED,
+                channel=channel,
+                worker=worker,
+                submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
+                anonymous=anonymous,
+                contact_name=contact_name[:40],
+                contact_mobile=contact_mobile,
+                region=region,
+                workplace=workplace,
+                address=address[:200],
+                latitude=latitude,
+                longitude=longitude,
+                department_id=department_id,
+                idempotency_key=idempotency_key or None,
+                open311_client=open311_client,
+                received_at=now,
+                accept_due_at=rules.accept_due(cal, now, priority),
+                clock_started_at=now,
+                reply_due_at=rules.reply_due(cal, now, priority),
             )
             appeal.tracking_no = f"SQ{timezone.localtime(now):%Y%m%d}{appeal.pk:06d}"
             Appeal.objects.filter(pk=appeal.pk).update(tracking_no=appeal.tracking_no)
             for upload, (content_type, _ext) in zip(photos, kinds, strict=True):
-                AppealPhoto.objects.create(appeal=appeal, file=upload, content_type=content_type,
-                                           size=upload.size or 0)
+                AppealPhoto.objects.create(
+                    appeal=appeal, file=upload, content_type=content_type, size=upload.size or 0
+                )
             handler = appeal.handler_label if department_id else f"{region.name}（属地兜底）"
             _add_event(
-                appeal=appeal, action="submit", actor=actor, from_status="",
-                to_status=Status.SUBMITTED, now=now,
+                appeal=appeal,
+                action="submit",
+                actor=actor,
+                from_status="",
+                to_status=Status.SUBMITTED,
+                now=now,
                 note=f"来源：{appeal.get_channel_display()}；派单至{handler}",
                 public_text=f"诉求已提交，受理编号{appeal.tracking_no}，已转交{handler}办理。",
             )
-            audit.record(actor=actor, action="appeal.submitted", obj=appeal,
-                         changes={"channel": channel, "category": category.code,
-                                  "department": department_id, "region": region.pk})
+            audit.record(
+                actor=actor,
+                action="appeal.submitted",
+                obj=appeal,
+                changes={
+                    "channel": channel,
+                    "category": category.code,
+                    "department": department_id,
+                    "region": region.pk,
+                },
+            )
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -240,14 +288,22 @@ def submit_appeal(
 
 
 def _locked(appeal: Appeal) -> Appeal:
-    return Appeal.objects.select_for_update().select_related("region", "department").get(
-        pk=appeal.pk
+    return (
+        Appeal.objects.select_for_update().select_related("region", "department").get(pk=appeal.pk)
     )
 
 
-def _transition(*, appeal: Appeal, action: str, actor: Any, now: dt.datetime, note: str = "",
-                public_text: str = "", fields: dict[str, Any] | None = None,
-                data: dict[str, Any] | None = None) -> Appeal:
+def _transition(
+    *,
+    appeal: Appeal,
+    action: str,
+    actor: Any,
+    now: dt.datetime,
+    note: str = "",
+    public_text: str = "",
+    fields: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Appeal:
     """The one place an appeal's status changes (DESIGN §3.3)."""
     fields = dict(fields or {})
     old = appeal.status
@@ -256,10 +312,23 @@ def _transition(*, appeal: Appeal, action: str, actor: Any, now: dt.datetime, no
     for name, value in fields.items():
         setattr(appeal, name, value)
     appeal.save(update_fields=[*fields.keys(), "updated_at"])
-    _add_event(appeal=appeal, action=action, actor=actor, from_status=old, to_status=new,
-               note=note, public_text=public_text, now=now, data=data)
-    audit.record(actor=actor, action=f"appeal.{action}", obj=appeal,
-                 changes={"status": [old, new], **({"note": note} if note else {})})
+    _add_event(
+        appeal=appeal,
+        action=action,
+        actor=actor,
+        from_status=old,
+        to_status=new,
+        note=note,
+        public_text=public_text,
+        now=now,
+        data=data,
+    )
+    audit.record(
+        actor=actor,
+        action=f"appeal.{action}",
+        obj=appeal,
+        changes={"status": [old, new], **({"note": note} if note else {})},
+    )
     return appeal
 
 
@@ -277,15 +346,20 @@ def accept(*, actor: Any, appeal: Appeal, now: dt.datetime | None = None) -> App
     now = now or timezone.now()
     late = now > appeal.accept_due_at
     return _transition(
-        appeal=appeal, action="accept", actor=actor, now=now, fields={"accepted_at": now},
+        appeal=appeal,
+        action="accept",
+        actor=actor,
+        now=now,
+        fields={"accepted_at": now},
         note="超过受理时限（APL-1）" if late else "",
         public_text=f"{appeal.handler_label}已受理，正在办理。",
     )
 
 
 @transaction.atomic
-def return_appeal(*, actor: Any, appeal: Appeal, reason: str,
-                  now: dt.datetime | None = None) -> Appeal:
+def return_appeal(
+    *, actor: Any, appeal: Appeal, reason: str, now: dt.datetime | None = None
+) -> Appeal:
     appeal = _locked(appeal)
     _require(can_handle(actor, appeal), "只有承办部门可以退回此诉求。")
     reason = _reason(reason)
@@ -294,15 +368,20 @@ def return_appeal(*, actor: Any, appeal: Appeal, reason: str,
         raise rules.TransitionRefused("每件诉求只能退回一次，请承办部门首接负责办理。")
     now = now or timezone.now()
     return _transition(
-        appeal=appeal, action="return", actor=actor, now=now, note=reason,
+        appeal=appeal,
+        action="return",
+        actor=actor,
+        now=now,
+        note=reason,
         fields={"return_used": True, "accepted_at": None},
         public_text="诉求正在重新确定承办部门。",
     )
 
 
 @transaction.atomic
-def reroute(*, actor: Any, appeal: Appeal, department: Any, reason: str,
-            now: dt.datetime | None = None) -> Appeal:
+def reroute(
+    *, actor: Any, appeal: Appeal, department: Any, reason: str, now: dt.datetime | None = None
+) -> Appeal:
     """The county re-assigns a returned appeal; department None = township fallback."""
     appeal = _locked(appeal)
     _require(can_route(actor, appeal), "只有县级管理员可以改派诉求。")
@@ -311,15 +390,23 @@ def reroute(*, actor: Any, appeal: Appeal, department: Any, reason: str,
     cal = calendar()
     label = department.name if department is not None else f"{appeal.region.name}（属地兜底）"
     return _transition(
-        appeal=appeal, action="reroute", actor=actor, now=now, note=f"改派至{label}：{reason}",
-        fields={"department": department, "accept_due_at": rules.accept_due(cal, now, appeal.priority)},
+        appeal=appeal,
+        action="reroute",
+        actor=actor,
+        now=now,
+        note=f"改派至{label}：{reason}",
+        fields={
+            "department": department,
+            "accept_due_at": rules.accept_due(cal, now, appeal.priority),
+        },
         public_text=f"诉求已转交{label}办理。",
     )
 
 
 @transaction.atomic
-def request_extension(*, actor: Any, appeal: Appeal, reason: str,
-                      now: dt.datetime | None = None) -> Appeal:
+def request_extension(
+    *, actor: Any, appeal: Appeal, reason: str, now: dt.datetime | None = None
+) -> Appeal:
     """APL-2: extend the reply deadline once, with a reason."""
     appeal = _locked(appeal)
     _require(can_handle(actor, appeal), "只有承办部门可以申请延期。")
@@ -330,7 +417,11 @@ def request_extension(*, actor: Any, appeal: Appeal, reason: str,
     now = now or timezone.now()
     new_due = rules.extended_due(calendar(), appeal.reply_due_at, appeal.priority)
     return _transition(
-        appeal=appeal, action="extend", actor=actor, now=now, note=reason,
+        appeal=appeal,
+        action="extend",
+        actor=actor,
+        now=now,
+        note=reason,
         fields={"extension_used": True, "reply_due_at": new_due},
         data={"old_due": appeal.reply_due_at.isoformat(), "new_due": new_due.isoformat()},
         public_text=f"办理时限延长至{timezone.localtime(new_due):%Y-%m-%d %H:%M}。",
@@ -346,16 +437,32 @@ def reply(*, actor: Any, appeal: Appeal, text: str, now: dt.datetime | None = No
         raise ValidationError({"text": "请填写不少于5个字的办理结果。"})
     now = now or timezone.now()
     return _transition(
-        appeal=appeal, action="reply", actor=actor, now=now, note=text[:2000],
-        fields={"reply_text": text[:2000], "replied_at": now, "resolved": None,
-                "satisfaction": "", "rated_at": None},
+        appeal=appeal,
+        action="reply",
+        actor=actor,
+        now=now,
+        note=text[:2000],
+        fields={
+            "reply_text": text[:2000],
+            "replied_at": now,
+            "resolved": None,
+            "satisfaction": "",
+            "rated_at": None,
+        },
         public_text="已答复，请查看办理结果并评价。",
     )
 
 
 @transaction.atomic
-def rate(*, actor: Any, appeal: Appeal, resolved: bool, satisfaction: str,
-         comment: str = "", now: dt.datetime | None = None) -> Appeal:
+def rate(
+    *,
+    actor: Any,
+    appeal: Appeal,
+    resolved: bool,
+    satisfaction: str,
+    comment: str = "",
+    now: dt.datetime | None = None,
+) -> Appeal:
     """APL-4: the worker rates the reply; unresolved reopens the appeal with a new clock."""
     appeal = _locked(appeal)
     _require(can_rate(actor, appeal), "只有提出诉求的本人可以评价。")
@@ -366,18 +473,34 @@ def rate(*, actor: Any, appeal: Appeal, resolved: bool, satisfaction: str,
     label = dict(rules.SATISFACTION_CHOICES)[satisfaction]
     if resolved:
         fields["closed_at"] = now
-        return _transition(appeal=appeal, action="rate_resolved", actor=actor, now=now,
-                           note=f"已解决，{label}。{comment}".strip(), fields=fields,
-                           public_text=f"您评价：已解决，{label}。诉求已办结。")
+        return _transition(
+            appeal=appeal,
+            action="rate_resolved",
+            actor=actor,
+            now=now,
+            note=f"已解决，{label}。{comment}".strip(),
+            fields=fields,
+            public_text=f"您评价：已解决，{label}。诉求已办结。",
+        )
     cal = calendar()
-    fields.update({
-        "reopen_count": appeal.reopen_count + 1, "clock_started_at": now,
-        "reply_due_at": rules.reply_due(cal, now, appeal.priority),
-        "replied_at": None, "extension_used": False,
-    })
-    return _transition(appeal=appeal, action="rate_unresolved", actor=actor, now=now,
-                       note=f"未解决，{label}。{comment}".strip(), fields=fields,
-                       public_text="您评价：未解决。诉求已重新交办，承办部门将继续办理。")
+    fields.update(
+        {
+            "reopen_count": appeal.reopen_count + 1,
+            "clock_started_at": now,
+            "reply_due_at": rules.reply_due(cal, now, appeal.priority),
+            "replied_at": None,
+            "extension_used": False,
+        }
+    )
+    return _transition(
+        appeal=appeal,
+        action="rate_unresolved",
+        actor=actor,
+        now=now,
+        note=f"未解决，{label}。{comment}".strip(),
+        fields=fields,
+        public_text="您评价：未解决。诉求已重新交办，承办部门将继续办理。",
+    )
 
 
 @transaction.atomic
@@ -385,8 +508,14 @@ def withdraw(*, actor: Any, appeal: Appeal, now: dt.datetime | None = None) -> A
     appeal = _locked(appeal)
     _require(can_rate(actor, appeal), "只有提出诉求的本人可以撤回。")
     now = now or timezone.now()
-    return _transition(appeal=appeal, action="withdraw", actor=actor, now=now,
-                       fields={"closed_at": now}, public_text="您已撤回诉求。")
+    return _transition(
+        appeal=appeal,
+        action="withdraw",
+        actor=actor,
+        now=now,
+        fields={"closed_at": now},
+        public_text="您已撤回诉求。",
+    )
 
 
 # --- the SLA sweep (idempotent) -----------------------------------------------------------
@@ -401,8 +530,16 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     stats = {"warnings": 0, "escalations": 0, "closed_unrated": 0}
     candidates = Appeal.objects.filter(
         status__in=[Status.SUBMITTED, Status.ACCEPTED, Status.REOPENED]
-    ).only("id", "status", "received_at", "accept_due_at", "clock_started_at", "reply_due_at",
-           "reopen_count", "accepted_at")
+    ).only(
+        "id",
+        "status",
+        "received_at",
+        "accept_due_at",
+        "clock_started_at",
+        "reply_due_at",
+        "reopen_count",
+        "accepted_at",
+    )
     for appeal in candidates.iterator(chunk_size=500):
         clocks: list[tuple[str, dt.datetime, dt.datetime]] = []
         if appeal.status == Status.SUBMITTED:
@@ -414,36 +551,57 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                 continue
             if _raise_escalation(appeal=appeal, clock=clock, phase=phase, due=due, now=now):
                 stats["warnings" if phase == "warning" else "escalations"] += 1
-    for appeal in Appeal.objects.filter(status=Status.REPLIED,
-                                        replied_at__lte=now - rules.UNRATED_AFTER):
+    for appeal in Appeal.objects.filter(
+        status=Status.REPLIED, replied_at__lte=now - rules.UNRATED_AFTER
+    ):
         with transaction.atomic():
             locked = _locked(appeal)
             if locked.status != Status.REPLIED or not rules.unrated_expired(now, locked.replied_at):
                 continue
-            _transition(appeal=locked, action="expire_unrated", actor=None, now=now,
-                        fields={"closed_at": now, "unrated": True},
-                        public_text="超过7日未评价，诉求已自动办结（计为未评价）。")
+            _transition(
+                appeal=locked,
+                action="expire_unrated",
+                actor=None,
+                now=now,
+                fields={"closed_at": now, "unrated": True},
+                public_text="超过7日未评价，诉求已自动办结（计为未评价）。",
+            )
             stats["closed_unrated"] += 1
     return stats
 
 
-def _raise_escalation(*, appeal: Appeal, clock: str, phase: str, due: dt.datetime,
-                      now: dt.datetime) -> bool:
+def _raise_escalation(
+    *, appeal: Appeal, clock: str, phase: str, due: dt.datetime, now: dt.datetime
+) -> bool:
     try:
         with transaction.atomic():
-            Escalation.objects.create(appeal=appeal, clock=clock, phase=phase,
-                                      cycle=appeal.reopen_count, due_at=due)
+            Escalation.objects.create(
+                appeal=appeal, clock=clock, phase=phase, cycle=appeal.reopen_count, due_at=due
+            )
             label = "受理" if clock == "accept" else "答复"
             local_due = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
             if phase == "warning":
                 note = f"{label}时限将至（{local_due}），请抓紧办理（APL-1/APL-2）。"
             else:
-                note = f"已超过{label}时限（{local_due}），已督办至部门负责人和县级（APL-1/APL-2）。"
-            _add_event(appeal=appeal, action="warn" if phase == "warning" else "escalate",
-                       actor=None, from_status=appeal.status, to_status=appeal.status,
-                       note=note, now=now, data={"clock": clock, "phase": phase})
-            audit.record(actor=None, action=f"appeal.{phase}", obj=appeal,
-                         changes={"clock": clock, "due": due.isoformat()})
+                note = (
+                    f"已超过{label}时限（{local_due}），已督办至部门负责人和县级（APL-1/APL-2）。"
+                )
+            _add_event(
+                appeal=appeal,
+                action="warn" if phase == "warning" else "escalate",
+                actor=None,
+                from_status=appeal.status,
+                to_status=appeal.status,
+                note=note,
+                now=now,
+                data={"clock": clock, "phase": phase},
+            )
+            audit.record(
+                actor=None,
+                action=f"appeal.{phase}",
+                obj=appeal,
+                changes={"clock": clock, "due": due.isoformat()},
+            )
     except IntegrityError:
         return False
     return True
@@ -458,19 +616,28 @@ def _staff_for(appeal: Appeal) -> Iterable[Any]:
     from gigbranch.accounts.models import User
 
     if appeal.department_id:
-        return User.objects.filter(department_id=appeal.department_id, is_active=True,
-                                   role="department_handler")
-    return [u for u in User.objects.filter(role="township_admin", is_active=True,
-                                           scope_region__isnull=False).select_related("scope_region")
-            if appeal.region.path.startswith(u.scope_region.path)]
+        return User.objects.filter(
+            department_id=appeal.department_id, is_active=True, role="department_handler"
+        )
+    return [
+        u
+        for u in User.objects.filter(
+            role="township_admin", is_active=True, scope_region__isnull=False
+        ).select_related("scope_region")
+        if appeal.region.path.startswith(u.scope_region.path)
+    ]
 
 
 def _county_for(appeal: Appeal) -> Iterable[Any]:
     from gigbranch.accounts.models import User
 
-    return [u for u in User.objects.filter(role="county_admin", is_active=True,
-                                           scope_region__isnull=False).select_related("scope_region")
-            if appeal.region.path.startswith(u.scope_region.path)]
+    return [
+        u
+        for u in User.objects.filter(
+            role="county_admin", is_active=True, scope_region__isnull=False
+        ).select_related("scope_region")
+        if appeal.region.path.startswith(u.scope_region.path)
+    ]
 
 
 def deliver_notifications(*, event_id: int) -> int:
@@ -479,8 +646,11 @@ def deliver_notifications(*, event_id: int) -> int:
 
     from .models import EventDelivery, Notification
 
-    event = AppealEvent.objects.select_related("appeal__region", "appeal__worker").filter(
-        pk=event_id).first()
+    event = (
+        AppealEvent.objects.select_related("appeal__region", "appeal__worker")
+        .filter(pk=event_id)
+        .first()
+    )
     if event is None:
         return 0
     with transaction.atomic():
@@ -489,7 +659,9 @@ def deliver_notifications(*, event_id: int) -> int:
             return 0
         appeal = event.appeal
         recipients: dict[int, str] = {}
-        staff_text = f"诉求{appeal.tracking_no}：{rules.ACTION_LABELS.get(event.action, event.action)}"
+        staff_text = (
+            f"诉求{appeal.tracking_no}：{rules.ACTION_LABELS.get(event.action, event.action)}"
+        )
         if event.action in {"submit", "reroute", "rate_unresolved", "warn", "escalate"}:
             for user in _staff_for(appeal):
                 recipients[user.pk] = staff_text
@@ -500,13 +672,17 @@ def deliver_notifications(*, event_id: int) -> int:
         if event.public_text and worker_account is not None:
             recipients[worker_account.pk] = f"您的诉求{appeal.tracking_no}：{event.public_text}"
         Notification.objects.bulk_create(
-            [Notification(recipient_id=uid, appeal=appeal, event=event, text=text[:200])
-             for uid, text in recipients.items()]
+            [
+                Notification(recipient_id=uid, appeal=appeal, event=event, text=text[:200])
+                for uid, text in recipients.items()
+            ]
         )
         sent = len(recipients)
         if event.action in SMS_ACTIONS and appeal.contact_mobile and event.public_text:
-            send_sms(mobile=appeal.contact_mobile,
-                     text=f"【新就业群体服务】您的诉求{appeal.tracking_no}{event.public_text[:60]}")
+            send_sms(
+                mobile=appeal.contact_mobile,
+                text=f"【新就业群体服务】您的诉求{appeal.tracking_no}{event.public_text[:60]}",
+            )
             sent += 1
     return sent
 
@@ -516,20 +692,31 @@ def mark_notifications_read(*, actor: Any) -> int:
     from .models import Notification
 
     return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
-        read_at=timezone.now())
+        read_at=timezone.now()
+    )
 
 
 # --- configuration -----------------------------------------------------------------------
 
 
 @transaction.atomic
-def set_routing_rule(*, actor: Any, category: Category, region: Any, department: Any) -> RoutingRule:
+def set_routing_rule(
+    *, actor: Any, category: Category, region: Any, department: Any
+) -> RoutingRule:
     _require(has_capability(actor, "appeals.route"), "只有县级管理员可以维护派单规则。")
-    rule, _ = RoutingRule.objects.update_or_create(category=category, region=region,
-                                                   defaults={"department": department})
-    audit.record(actor=actor, action="appeal.routing_rule_set", obj=rule,
-                 changes={"category": category.code, "region": getattr(region, "pk", None),
-                          "department": department.pk})
+    rule, _ = RoutingRule.objects.update_or_create(
+        category=category, region=region, defaults={"department": department}
+    )
+    audit.record(
+        actor=actor,
+        action="appeal.routing_rule_set",
+        obj=rule,
+        changes={
+            "category": category.code,
+            "region": getattr(region, "pk", None),
+            "department": department.pk,
+        },
+    )
     return rule
 
 
@@ -538,14 +725,20 @@ def hash_api_key(raw: str) -> str:
 
 
 @transaction.atomic
-def create_open311_client(*, actor: Any, name: str, account: Any = None,
-                          raw_key: str | None = None) -> tuple[Open311Client, str]:
+def create_open311_client(
+    *, actor: Any, name: str, account: Any = None, raw_key: str | None = None
+) -> tuple[Open311Client, str]:
     """Register an Open311 client. Returns the raw api_key once; only its hash is kept."""
     raw_key = raw_key or secrets.token_hex(16)
-    client = Open311Client.objects.create(name=name, key_prefix=raw_key[:8],
-                                          key_hash=hash_api_key(raw_key), account=account)
-    audit.record(actor=actor, action="open311.client_created", obj=client,
-                 changes={"name": name, "prefix": raw_key[:8]})
+    client = Open311Client.objects.create(
+        name=name, key_prefix=raw_key[:8], key_hash=hash_api_key(raw_key), account=account
+    )
+    audit.record(
+        actor=actor,
+        action="open311.client_created",
+        obj=client,
+        changes={"name": name, "prefix": raw_key[:8]},
+    )
     return client, raw_key
 
 

@@ -31,8 +31,10 @@ FORM_SALT = "appeals.portal-form"
 
 
 def _staff_filters(request: HttpRequest) -> dict[str, str]:
-    return {k: request.GET.get(k, "").strip() for k in ("status", "month", "department", "region",
-                                                         "metric", "q")}
+    return {
+        k: request.GET.get(k, "").strip()
+        for k in ("status", "month", "department", "region", "metric", "q")
+    }
 
 
 @require_capability("appeals.view")
@@ -53,30 +55,48 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     now = timezone.now()
     overdue = queries.overdue_ids(page.object_list, now)
-    return render(request, "appeals/list.html", {
-        "page": page, "f": f, "statuses": rules.Status.CHOICES, "overdue": overdue,
-        "query": "&".join(f"{k}={v}" for k, v in f.items() if v and k != "q"),
-        "metric_label": rules.METRIC_LABELS.get(f["metric"], ""),
-        "can_intake": has_capability(request.user, "appeals.intake"),
-    })
+    return render(
+        request,
+        "appeals/list.html",
+        {
+            "page": page,
+            "f": f,
+            "statuses": rules.Status.CHOICES,
+            "overdue": overdue,
+            "query": "&".join(f"{k}={v}" for k, v in f.items() if v and k != "q"),
+            "metric_label": rules.METRIC_LABELS.get(f["metric"], ""),
+            "can_intake": has_capability(request.user, "appeals.intake"),
+        },
+    )
 
 
 @require_capability("appeals.view")
 def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = get_object_or_404(
-        Appeal.objects.visible_to(request.user).select_related("category", "department", "region",
-                                                               "worker", "workplace"), pk=pk)
+        Appeal.objects.visible_to(request.user).select_related(
+            "category", "department", "region", "worker", "workplace"
+        ),
+        pk=pk,
+    )
     can_handle = services.can_handle(request.user, appeal)
-    return render(request, "appeals/detail.html", {
-        "appeal": appeal, "events": appeal.events.select_related("actor"),
-        "photos": appeal.photos.all(), "can_handle": can_handle,
-        "can_route": services.can_route(request.user, appeal),
-        "reason_form": forms.ReasonForm(), "reply_form": forms.ReplyForm(),
-        "reroute_form": forms.RerouteForm(),
-        "overdue": appeal.pk in queries.overdue_ids([appeal], timezone.now()),
-        "phase": rules.sla_phase(timezone.now(), appeal.clock_started_at, appeal.reply_due_at)
-        if appeal.is_open else "",
-    })
+    return render(
+        request,
+        "appeals/detail.html",
+        {
+            "appeal": appeal,
+            "events": appeal.events.select_related("actor"),
+            "photos": appeal.photos.all(),
+            "can_handle": can_handle,
+            "can_route": services.can_route(request.user, appeal),
+            "reason_form": forms.ReasonForm(),
+            "reply_form": forms.ReplyForm(),
+            "reroute_form": forms.RerouteForm(),
+            "overdue": appeal.pk in queries.overdue_ids([appeal], timezone.now()),
+            "phase": rules.sla_phase(timezone.now(), appeal.clock_started_at, appeal.reply_due_at)
+            if appeal.is_open
+            else "",
+        },
+    )
 
 
 @require_POST
@@ -90,15 +110,17 @@ def appeal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "return":
             services.return_appeal(actor=request.user, appeal=appeal, reason=post.get("reason", ""))
         elif action == "extend":
-            services.request_extension(actor=request.user, appeal=appeal,
-                                       reason=post.get("reason", ""))
+            services.request_extension(
+                actor=request.user, appeal=appeal, reason=post.get("reason", "")
+            )
         elif action == "reply":
             services.reply(actor=request.user, appeal=appeal, text=post.get("text", ""))
         elif action == "reroute":
             dept_id = post.get("department") or None
             dept = get_object_or_404(Department, pk=dept_id) if dept_id else None
-            services.reroute(actor=request.user, appeal=appeal, department=dept,
-                             reason=post.get("reason", ""))
+            services.reroute(
+                actor=request.user, appeal=appeal, department=dept, reason=post.get("reason", "")
+            )
         else:
             raise PermissionDenied("未知操作。")
     except ValidationError as exc:
@@ -114,18 +136,28 @@ def appeal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def intake(request: HttpRequest) -> HttpResponse:
     """Hotline staff enter an appeal taken by phone."""
     form = forms.IntakeForm(request.POST or None)
-    form.fields["region"].queryset = Region.objects.visible_to(request.user).filter(
-        parent__isnull=False) if request.user.scope_region_id else Region.objects.none()
+    form.fields["region"].queryset = (  # type: ignore[attr-defined]
+        Region.objects.visible_to(request.user).filter(parent__isnull=False)
+        if request.user.scope_region_id
+        else Region.objects.none()
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             sub = services.submit_appeal(
-                actor=request.user, category=d["category"], description=d["description"],
-                channel=Channel.HOTLINE, region=d["region"], contact_name=d["contact_name"],
-                contact_mobile=d["contact_mobile"], anonymous=d["anonymous"],
-                address=d["address"], priority=d["priority"] or None,
+                actor=request.user,
+                category=d["category"],
+                description=d["description"],
+                channel=Channel.HOTLINE,
+                region=d["region"],
+                contact_name=d["contact_name"],
+                contact_mobile=d["contact_mobile"],
+                anonymous=d["anonymous"],
+                address=d["address"],
+                priority=d["priority"] or None,
                 idempotency_key=f"hotline:{request.user.pk}:{request.POST.get('form_token', '')}"
-                if request.POST.get("form_token") else None,
+                if request.POST.get("form_token")
+                else None,
             )
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
@@ -137,7 +169,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 @require_capability("appeals.view")
-def photo(request: HttpRequest, pk: int) -> HttpResponse:
+def photo(request: HttpRequest, pk: int) -> FileResponse:
     item = get_object_or_404(AppealPhoto, pk=pk)
     get_object_or_404(Appeal.objects.visible_to(request.user), pk=item.appeal_id)
     return FileResponse(item.file.open("rb"), content_type=item.content_type)
@@ -152,9 +184,14 @@ def _kpi_context(request: HttpRequest) -> dict[str, Any]:
     except (ValueError, TypeError):
         month, qs = "", base
     now = timezone.now()
-    return {"by": by, "month": month, "rows": queries.kpi_table(qs, by=by, now=now),
-            "total": queries.total(qs, now), "trend": queries.trend(base, queries.last_months(now), now),
-            "months": queries.last_months(now)}
+    return {
+        "by": by,
+        "month": month,
+        "rows": queries.kpi_table(qs, by=by, now=now),
+        "total": queries.total(qs, now),
+        "trend": queries.trend(base, queries.last_months(now), now),
+        "months": queries.last_months(now),
+    }
 
 
 @require_capability("appeals.kpi")
@@ -174,17 +211,50 @@ def kpi_export(request: HttpRequest) -> HttpResponse:
     wb = Workbook()
     ws = wb.active
     ws.title = "诉求办理考核"
-    ws.append([f"诉求办理情况（{ctx['month'] or '全部月份'}，按{'区域' if ctx['by'] == 'region' else '承办部门'}）"])
-    ws.append(["排名", "名称", "受理总量", "按时响应", "响应率", "已评价", "已解决", "解决率",
-               "满意", "满意率", "平均办理时长（小时）", "超期件数"])
+    ws.append(
+        [
+            f"诉求办理情况（{ctx['month'] or '全部月份'}，按{'区域' if ctx['by'] == 'region' else '承办部门'}）"
+        ]
+    )
+    ws.append(
+        [
+            "排名",
+            "名称",
+            "受理总量",
+            "按时响应",
+            "响应率",
+            "已评价",
+            "已解决",
+            "解决率",
+            "满意",
+            "满意率",
+            "平均办理时长（小时）",
+            "超期件数",
+        ]
+    )
     for r in ctx["rows"]:
-        ws.append([r["rank"], r["name"], r["received"], r["responded"], _pct(r["response_rate"]),
-                   r["rated"], r["resolved"], _pct(r["resolution_rate"]), r["satisfied"],
-                   _pct(r["satisfaction_rate"]), r["avg_handling_hours"], r["overdue"]])
+        ws.append(
+            [
+                r["rank"],
+                r["name"],
+                r["received"],
+                r["responded"],
+                _pct(r["response_rate"]),
+                r["rated"],
+                r["resolved"],
+                _pct(r["resolution_rate"]),
+                r["satisfied"],
+                _pct(r["satisfaction_rate"]),
+                r["avg_handling_hours"],
+                r["overdue"],
+            ]
+        )
     buf = io.BytesIO()
     wb.save(buf)
-    resp = HttpResponse(buf.getvalue(), content_type=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    resp = HttpResponse(
+        buf.getvalue(),
+        content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )
     resp["Content-Disposition"] = 'attachment; filename="appeal-kpi.xlsx"'
     return resp
 
@@ -204,8 +274,11 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         services.mark_notifications_read(actor=request.user)
         return redirect("appeals:notifications")
-    template = "appeals/portal_notifications.html" if request.user.role == "worker" else (
-        "appeals/notifications.html")
+    template = (
+        "appeals/portal_notifications.html"
+        if request.user.role == "worker"
+        else ("appeals/notifications.html")
+    )
     return render(request, template, {"items": items})
 
 
@@ -224,8 +297,9 @@ def _nearest_township(lat: Decimal, lng: Decimal) -> Region | None:
 def _portal_workplaces(worker: Any) -> Any:
     if worker is None:
         return Workplace.objects.none()
-    return Workplace.objects.filter(Q(pk=worker.workplace_id) | Q(region_id=worker.region_id)).order_by(
-        "name")[:200]
+    return Workplace.objects.filter(
+        Q(pk=worker.workplace_id) | Q(region_id=worker.region_id)
+    ).order_by("name")[:200]
 
 
 @require_capability("appeals.submit")
@@ -243,15 +317,26 @@ def portal_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, "表单已过期，请重新提交。")
             else:
                 region = None
-                if d["workplace"] is None and d["latitude"] is not None and d["longitude"] is not None:
+                if (
+                    d["workplace"] is None
+                    and d["latitude"] is not None
+                    and d["longitude"] is not None
+                ):
                     region = _nearest_township(d["latitude"], d["longitude"])
                 try:
                     sub = services.submit_appeal(
-                        actor=request.user, category=d["category"], description=d["description"],
-                        channel=Channel.PORTAL, worker=worker, workplace=d["workplace"],
-                        region=region, anonymous=d["anonymous"],
-                        contact_mobile=d["contact_mobile"], address=d["address"],
-                        latitude=d["latitude"], longitude=d["longitude"],
+                        actor=request.user,
+                        category=d["category"],
+                        description=d["description"],
+                        channel=Channel.PORTAL,
+                        worker=worker,
+                        workplace=d["workplace"],
+                        region=region,
+                        anonymous=d["anonymous"],
+                        contact_mobile=d["contact_mobile"],
+                        address=d["address"],
+                        latitude=d["latitude"],
+                        longitude=d["longitude"],
                         photos=request.FILES.getlist("photos"),
                         idempotency_key=f"portal:{request.user.pk}:{token}",
                     )
@@ -261,7 +346,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
                 else:
                     return redirect("appeals:portal_detail", tracking_no=sub.appeal.tracking_no)
     else:
-        initial = {"form_token": signing.dumps(uuid.uuid4().hex, salt=FORM_SALT)}
+        initial: dict[str, Any] = {"form_token": signing.dumps(uuid.uuid4().hex, salt=FORM_SALT)}
         if worker is not None and worker.workplace_id:
             initial["workplace"] = worker.workplace_id
         form = forms.PortalAppealForm(initial=initial, workplaces=wp_qs)
@@ -276,22 +361,32 @@ def portal_list(request: HttpRequest) -> HttpResponse:
 
 @require_capability("appeals.submit")
 def portal_detail(request: HttpRequest, tracking_no: str) -> HttpResponse:
-    appeal = get_object_or_404(Appeal.objects.visible_to(request.user).select_related("category"),
-                               tracking_no=tracking_no)
+    appeal = get_object_or_404(
+        Appeal.objects.visible_to(request.user).select_related("category"), tracking_no=tracking_no
+    )
     form = forms.RateForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.rate(actor=request.user, appeal=appeal, resolved=form.cleaned_data["resolved"],
-                              satisfaction=form.cleaned_data["satisfaction"],
-                              comment=form.cleaned_data["comment"])
-            except rules.TransitionRefused as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, "感谢您的评价。")
-            return redirect("appeals:portal_detail", tracking_no=appeal.tracking_no)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rate(
+                actor=request.user,
+                appeal=appeal,
+                resolved=form.cleaned_data["resolved"],
+                satisfaction=form.cleaned_data["satisfaction"],
+                comment=form.cleaned_data["comment"],
+            )
+        except rules.TransitionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "感谢您的评价。")
+        return redirect("appeals:portal_detail", tracking_no=appeal.tracking_no)
     timeline = [e for e in appeal.events.all() if e.public_text]
-    return render(request, "appeals/portal_detail.html", {
-        "appeal": appeal, "timeline": timeline, "form": form,
-        "can_rate": appeal.status == rules.Status.REPLIED,
-    })
+    return render(
+        request,
+        "appeals/portal_detail.html",
+        {
+            "appeal": appeal,
+            "timeline": timeline,
+            "form": form,
+            "can_rate": appeal.status == rules.Status.REPLIED,
+        },
+    )

@@ -82,9 +82,21 @@ def recompute_findings(*, rule_ids: list[str] | None = None) -> dict[str, int]:
         if rule_ids and not set(checker.rule_ids) & set(rule_ids):
             continue
         with transaction.atomic():
+            # Bulk upsert: one read of this checker's findings, then batched writes.
+            existing = {
+                (f.rule_id, f.object_type, f.object_id): f
+                for f in Finding.objects.filter(rule_id__in=checker.rule_ids)
+            }
             seen: set[tuple[str, str, str]] = set()
+            to_create: list[Finding] = []
+            changed: list[Finding] = []
+            touched: list[int] = []
+            fields = ["severity", "object_label", "summary", "advice", "facts", "region_id",
+                      "organization_id", "resolved_at", "first_seen_at"]
             for cand in checker.func():
                 key = (cand.rule_id, cand.obj._meta.label_lower, str(cand.obj.pk))
+                if key in seen:
+                    continue
                 seen.add(key)
                 values = {
                     "severity": cand.severity,
@@ -94,34 +106,38 @@ def recompute_findings(*, rule_ids: list[str] | None = None) -> dict[str, int]:
                     "facts": cand.facts,
                     "region_id": cand.region_id,
                     "organization_id": cand.organization_id,
-                    "last_seen_at": now,
                     "resolved_at": None,
                 }
-                finding = Finding.objects.filter(
-                    rule_id=key[0], object_type=key[1], object_id=key[2]
-                ).first()
+                finding = existing.get(key)
                 if finding is None:
-                    Finding.objects.create(
-                        rule_id=key[0],
-                        object_type=key[1],
-                        object_id=key[2],
-                        first_seen_at=now,
-                        **values,
-                    )
+                    to_create.append(Finding(
+                        rule_id=key[0], object_type=key[1], object_id=key[2],
+                        first_seen_at=now, last_seen_at=now, **values,
+                    ))
+                    stats["opened"] += 1
+                    continue
+                if finding.resolved_at is not None:
+                    values["first_seen_at"] = now  # a problem that came back is new again
                     stats["opened"] += 1
                 else:
-                    if finding.resolved_at is not None:
-                        values["first_seen_at"] = now  # a problem that came back is new again
-                        stats["opened"] += 1
-                    else:
-                        stats["kept"] += 1
+                    stats["kept"] += 1
+                if any(getattr(finding, name) != value for name, value in values.items()):
                     for name, value in values.items():
                         setattr(finding, name, value)
-                    finding.save()
-            stale = Finding.objects.open().filter(rule_id__in=checker.rule_ids)
-            for finding in stale:
-                if (finding.rule_id, finding.object_type, finding.object_id) not in seen:
-                    finding.resolved_at = now
-                    finding.save(update_fields=["resolved_at"])
-                    stats["resolved"] += 1
+                    finding.last_seen_at = now
+                    changed.append(finding)
+                else:
+                    touched.append(finding.pk)
+            Finding.objects.bulk_create(to_create, batch_size=500)
+            if changed:
+                Finding.objects.bulk_update(changed, [*fields, "last_seen_at"], batch_size=500)
+            for start in range(0, len(touched), 500):
+                Finding.objects.filter(pk__in=touched[start : start + 500]).update(last_seen_at=now)
+            stale = [
+                f.pk for key, f in existing.items()
+                if f.resolved_at is None and key not in seen
+            ]
+            for start in range(0, len(stale), 500):
+                Finding.objects.filter(pk__in=stale[start : start + 500]).update(resolved_at=now)
+            stats["resolved"] += len(stale)
     return stats

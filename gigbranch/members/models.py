@@ -57,7 +57,9 @@ class Worker(TimeStampedModel):
 
     name = models.CharField("姓名", max_length=40)
     id_number = EncryptedTextField("公民身份号码", context="id_number")
-    id_number_hash = BlindIndexField(source="id_number", context="id_number", unique=True, null=True)
+    id_number_hash = BlindIndexField(
+        source="id_number", context="id_number", unique=True, null=True
+    )
     id_last4_hash = BlindIndexField(source="id_last4", context="id_last4", null=True, db_index=True)
     mobile = EncryptedTextField("手机号码", context="mobile", blank=True, default="")
     mobile_hash = BlindIndexField(source="mobile", context="mobile", null=True, db_index=True)
@@ -68,11 +70,18 @@ class Worker(TimeStampedModel):
         "政治面貌", max_length=20, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
     )
     workplace = models.ForeignKey(
-        "organizations.Workplace", verbose_name="所在企业/站点", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="workers",
+        "organizations.Workplace",
+        verbose_name="所在企业/站点",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="workers",
     )
     region = models.ForeignKey(
-        "organizations.Region", verbose_name="属地", on_delete=models.PROTECT, related_name="workers"
+        "organizations.Region",
+        verbose_name="属地",
+        on_delete=models.PROTECT,
+        related_name="workers",
     )
     platform_worker_id = models.CharField("平台工号", max_length=40, blank=True)
     hometown = models.CharField("籍贯", max_length=40, blank=True)
@@ -81,8 +90,12 @@ class Worker(TimeStampedModel):
         "状态", max_length=10, choices=WorkerStatus.choices, default=WorkerStatus.ACTIVE
     )
     platform = models.ForeignKey(
-        "members.Platform", verbose_name="所属平台", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="workers",
+        "members.Platform",
+        verbose_name="所属平台",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="workers",
     )
     union_member = models.BooleanField("工会会员", default=False)
     left_on = models.DateField("离职日期", null=True, blank=True)
@@ -150,17 +163,23 @@ class PartyMember(TimeStampedModel):
     Full-member counts per workplace and branch (ORG-1, ORG-3, ORG-4) come from these rows.
     """
 
-    worker = models.OneToOneField(Worker, verbose_name="劳动者", on_delete=models.PROTECT,
-                                  related_name="party_member")
+    worker = models.OneToOneField(
+        Worker, verbose_name="劳动者", on_delete=models.PROTECT, related_name="party_member"
+    )
     organization = models.ForeignKey(
-        "organizations.Organization", verbose_name="所在党组织", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="members",
+        "organizations.Organization",
+        verbose_name="所在党组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     kind = models.CharField("党员类别", max_length=16, choices=MemberKind.choices)
     joined_on = models.DateField("入党日期", null=True, blank=True)
     full_on = models.DateField("转正日期", null=True, blank=True)
-    status = models.CharField("党籍状态", max_length=16, choices=MemberStatus.choices,
-                              default=MemberStatus.NORMAL)
+    status = models.CharField(
+        "党籍状态", max_length=16, choices=MemberStatus.choices, default=MemberStatus.NORMAL
+    )
     # Mobile member (流动党员, MOB-2): membership held by an outflow organisation elsewhere.
     is_mobile = models.BooleanField("流动党员", default=False)
     outflow_org_name = models.CharField("流出地党组织", max_length=100, blank=True)
@@ -172,8 +191,12 @@ class PartyMember(TimeStampedModel):
     reported_here = models.BooleanField("已向本地党组织报到（亮身份）", default=False)
     reported_on = models.DateField("报到日期", null=True, blank=True)
     inflow_organization = models.ForeignKey(
-        "organizations.Organization", verbose_name="流入地党组织（参加组织生活）", null=True,
-        blank=True, on_delete=models.PROTECT, related_name="inflow_members",
+        "organizations.Organization",
+        verbose_name="流入地党组织（参加组织生活）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inflow_members",
     )
     # MOB-1: away from the home organisation at a fairly fixed place since this date.
     away_since = models.DateField("外出（在固定地点）起始日期", null=True, blank=True)
@@ -260,17 +283,20 @@ class RosterImport(TimeStampedModel):
     """One roster file: mapping, dry-run result, progress. The uploaded file is stored
     encrypted (SM4-GCM) outside the database and deleted when the import finishes."""
 
-    platform = models.ForeignKey(Platform, verbose_name="平台", on_delete=models.PROTECT,
-                                 related_name="imports")
-    uploaded_by = models.ForeignKey("accounts.User", verbose_name="上传人", on_delete=models.PROTECT,
-                                    related_name="+")
+    platform = models.ForeignKey(
+        Platform, verbose_name="平台", on_delete=models.PROTECT, related_name="imports"
+    )
+    uploaded_by = models.ForeignKey(
+        "accounts.User", verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
     filename = models.CharField("文件名", max_length=200)
     stored_file = models.CharField(max_length=200, blank=True, editable=False)
     headers = models.JSONField("表头", default=list)
     mapping = models.JSONField("列对应关系", default=dict)
     mark_missing_left = models.BooleanField("名单外人员标记为离职", default=False)
-    status = models.CharField("状态", max_length=10, choices=ImportStatus.choices,
-                              default=ImportStatus.UPLOADED)
+    status = models.CharField(
+        "状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
     total_rows = models.PositiveIntegerField("总行数", default=0)
     processed_rows = models.PositiveIntegerField("已处理行数", default=0)
     valid_rows = models.PositiveIntegerField("有效行数", default=0)
@@ -302,13 +328,24 @@ class WorkerChange(models.Model):
 
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="changes")
     at = models.DateTimeField("时间", auto_now_add=True)
-    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
-    source = models.CharField("来源", max_length=20)  # manual, import, api, decision
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField("来源", max_length=20, choices=[
+        ("manual", "手工修改"), ("import", "花名册导入"), ("api", "接口推送"), ("decision", "组织决定")])
     changes = models.JSONField("变更内容", default=dict)
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.source} {self.at:%Y-%m-%d}"
+
+    @property
+    def summary(self) -> str:
+        labels = {f.name: str(f.verbose_name) for f in Worker._meta.fields}
+        labels.update({"platform_id": "所属平台", "workplace_id": "所在企业/站点"})
+        return "；".join(f"{labels.get(k, k)}变更" for k in self.changes)
 
 
 class ConsentPurpose(models.TextChoices):
@@ -325,11 +362,15 @@ class ConsentRecord(models.Model):
     granted = models.BooleanField("同意")
     method = models.CharField("方式", max_length=40)  # 书面, 平台代收, 门户勾选
     recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
-    recorded_by = models.ForeignKey("accounts.User", null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}：{'同意' if self.granted else '不同意'}"
 
 
 # --- Member events (decisions) -----------------------------------------------------------
@@ -345,14 +386,30 @@ class MemberEvent(models.Model):
     to_value = models.CharField("新值", max_length=30, blank=True)
     decided_on = models.DateField("决定日期")
     reason = models.CharField("理由", max_length=300)
-    deciding_org = models.ForeignKey("organizations.Organization", null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    deciding_org = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
 
     class Meta:
         ordering = ["-decided_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.decided_on} {self.action}"
+
+    @property
+    def change_label(self) -> str:
+        labels = dict(MemberStatus.choices) | dict(MemberKind.choices) | {"mobile": "流动党员"}
+        if not (self.from_value or self.to_value):
+            return ""
+        return f"{labels.get(self.from_value, '—')} → {labels.get(self.to_value, self.to_value)}"
 
 
 # --- Transfers (MOB-1, MOB-3) ------------------------------------------------------------
@@ -380,29 +437,49 @@ class TransferQuerySet(models.QuerySet["Transfer"]):
 
         q = scope_filter(user, _member_spec("member__"))
         for side in ("from_org", "to_org"):
-            q |= scope_filter(user, ScopeSpec(capability="people.view",
-                                              org_path=f"{side}__path",
-                                              region_path=f"{side}__region__path"))
+            q |= scope_filter(
+                user,
+                ScopeSpec(
+                    capability="people.view",
+                    org_path=f"{side}__path",
+                    region_path=f"{side}__region__path",
+                ),
+            )
         return self.filter(q).distinct()
 
     def open(self) -> TransferQuerySet:
-        return self.filter(status__in=[TransferStatus.REQUESTED, TransferStatus.APPROVED,
-                                       TransferStatus.ACCEPTED])
+        return self.filter(
+            status__in=[TransferStatus.REQUESTED, TransferStatus.APPROVED, TransferStatus.ACCEPTED]
+        )
 
 
 class Transfer(TimeStampedModel):
-    member = models.ForeignKey(PartyMember, verbose_name="党员", on_delete=models.PROTECT,
-                               related_name="transfers")
+    member = models.ForeignKey(
+        PartyMember, verbose_name="党员", on_delete=models.PROTECT, related_name="transfers"
+    )
     direction = models.CharField("方向", max_length=10, choices=TransferDirection.choices)
-    from_org = models.ForeignKey("organizations.Organization", verbose_name="转出党组织", null=True,
-                                 blank=True, on_delete=models.PROTECT, related_name="transfers_out")
+    from_org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="转出党组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers_out",
+    )
     from_external = models.CharField("转出党组织（县外）", max_length=100, blank=True)
-    to_org = models.ForeignKey("organizations.Organization", verbose_name="接收党组织", null=True,
-                               blank=True, on_delete=models.PROTECT, related_name="transfers_in")
+    to_org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="接收党组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers_in",
+    )
     to_external = models.CharField("接收党组织（县外）", max_length=100, blank=True)
     reason = models.CharField("转接原因", max_length=200)
-    status = models.CharField("状态", max_length=12, choices=TransferStatus.choices,
-                              default=TransferStatus.REQUESTED)
+    status = models.CharField(
+        "状态", max_length=12, choices=TransferStatus.choices, default=TransferStatus.REQUESTED
+    )
     requested_on = models.DateField("申请日期")
     approved_on = models.DateField("审批日期", null=True, blank=True)
     letter_valid_until = models.DateField("介绍信有效期至", null=True, blank=True)
@@ -434,12 +511,16 @@ class TransferEvent(models.Model):
     to_status = models.CharField(max_length=12)
     on = models.DateField("日期")
     note = models.CharField("说明", max_length=300, blank=True)
-    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.from_status}→{self.to_status}"
 
 
 # --- Dues (DUES-1 … DUES-6) --------------------------------------------------------------
@@ -466,12 +547,14 @@ class DuesAssessment(TimeStampedModel):
     """The dues rule, base and monthly amount of one member for one year (DUES-5: set at
     the start of the year)."""
 
-    member = models.ForeignKey(PartyMember, verbose_name="党员", on_delete=models.PROTECT,
-                               related_name="dues_assessments")
+    member = models.ForeignKey(
+        PartyMember, verbose_name="党员", on_delete=models.PROTECT, related_name="dues_assessments"
+    )
     year = models.PositiveSmallIntegerField("年度")
     rule = models.CharField("计算依据", max_length=12, choices=DuesRule.choices)
-    base = models.DecimalField("计算基数（元/月）", max_digits=12, decimal_places=2, null=True,
-                               blank=True)
+    base = models.DecimalField(
+        "计算基数（元/月）", max_digits=12, decimal_places=2, null=True, blank=True
+    )
     monthly_amount = models.DecimalField("月交纳额（元）", max_digits=10, decimal_places=2)
     decision = models.CharField("决定依据", max_length=200, blank=True)
     set_on = models.DateField("核定日期")
@@ -483,6 +566,9 @@ class DuesAssessment(TimeStampedModel):
         ordering = ["-year"]
         constraints = [models.UniqueConstraint(fields=["member", "year"], name="dues_once_a_year")]
 
+    def __str__(self) -> str:
+        return f"{self.year}年 {self.monthly_amount}元/月"
+
 
 class IncomeRecord(models.Model):
     """Monthly net income declared by a member without wages (basis of DUES-2)."""
@@ -493,7 +579,12 @@ class IncomeRecord(models.Model):
 
     class Meta:
         ordering = ["month"]
-        constraints = [models.UniqueConstraint(fields=["member", "month"], name="income_once_a_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "month"], name="income_once_a_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.net_income}"
 
 
 class PaymentChannel(models.TextChoices):
@@ -505,17 +596,25 @@ class PaymentChannel(models.TextChoices):
 
 
 class DuesPayment(models.Model):
-    member = models.ForeignKey(PartyMember, verbose_name="党员", on_delete=models.PROTECT,
-                               related_name="dues_payments")
+    member = models.ForeignKey(
+        PartyMember, verbose_name="党员", on_delete=models.PROTECT, related_name="dues_payments"
+    )
     month = models.DateField("所属月份")  # first day of the month paid for
     amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2)
     channel = models.CharField("缴纳方式", max_length=10, choices=PaymentChannel.choices)
-    collector = models.ForeignKey("organizations.Organization", verbose_name="收缴党组织", null=True,
-                                  blank=True, on_delete=models.PROTECT, related_name="+")
+    collector = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="收缴党组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     paid_on = models.DateField("缴纳日期")
     voluntary = models.BooleanField("自愿多交", default=False)
-    recorded_by = models.ForeignKey("accounts.User", null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = DuesQuerySet.as_manager()
@@ -523,6 +622,9 @@ class DuesPayment(models.Model):
     class Meta:
         verbose_name = "党费缴纳"
         ordering = ["-month", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.amount}元"
 
 
 # --- Honours -----------------------------------------------------------------------------
@@ -541,8 +643,9 @@ class ModelPost(TimeStampedModel):
 
     post_name = models.CharField("岗位名称", max_length=60)
     standard = models.CharField("岗位标准", max_length=300)
-    member = models.ForeignKey(PartyMember, verbose_name="党员", on_delete=models.PROTECT,
-                               related_name="model_posts")
+    member = models.ForeignKey(
+        PartyMember, verbose_name="党员", on_delete=models.PROTECT, related_name="model_posts"
+    )
     year = models.PositiveSmallIntegerField("年度")
     evaluation = models.CharField("评价", max_length=300, blank=True)
     level = models.CharField("级别", max_length=10, choices=HonourLevel.choices)
@@ -553,25 +656,42 @@ class ModelPost(TimeStampedModel):
         verbose_name = "党员示范岗"
         ordering = ["-year", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.year}年 {self.post_name}"
+
 
 class VanguardTeamQuerySet(models.QuerySet["VanguardTeam"]):
     def visible_to(self, user: Any) -> VanguardTeamQuerySet:
         from gigbranch.core.scoping import scope_filter
 
-        return self.filter(scope_filter(user, ScopeSpec(
-            capability="people.view", org_path="workplace__organization__path",
-            region_path="workplace__region__path")))
+        return self.filter(
+            scope_filter(
+                user,
+                ScopeSpec(
+                    capability="people.view",
+                    org_path="workplace__organization__path",
+                    region_path="workplace__region__path",
+                ),
+            )
+        )
 
 
 class VanguardTeam(TimeStampedModel):
     """党员先锋队."""
 
     name = models.CharField("名称", max_length=60)
-    leader = models.ForeignKey(PartyMember, verbose_name="队长", on_delete=models.PROTECT,
-                               related_name="led_teams")
-    members = models.ManyToManyField(PartyMember, verbose_name="队员", related_name="vanguard_teams")
-    workplace = models.ForeignKey("organizations.Workplace", verbose_name="企业/站点",
-                                  on_delete=models.PROTECT, related_name="vanguard_teams")
+    leader = models.ForeignKey(
+        PartyMember, verbose_name="队长", on_delete=models.PROTECT, related_name="led_teams"
+    )
+    members = models.ManyToManyField(
+        PartyMember, verbose_name="队员", related_name="vanguard_teams"
+    )
+    workplace = models.ForeignKey(
+        "organizations.Workplace",
+        verbose_name="企业/站点",
+        on_delete=models.PROTECT,
+        related_name="vanguard_teams",
+    )
     year = models.PositiveSmallIntegerField("年度")
 
     objects = VanguardTeamQuerySet.as_manager()
@@ -579,6 +699,9 @@ class VanguardTeam(TimeStampedModel):
     class Meta:
         verbose_name = "党员先锋队"
         ordering = ["-year", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # --- Points (BURDEN-2: never ranked, never in any assessment) ----------------------------
@@ -603,13 +726,15 @@ class PointRule(TimeStampedModel):
     """Points for an event kind in a jurisdiction (a region subtree); the most specific
     region wins. `cap` limits the points of this kind per person per period."""
 
-    region = models.ForeignKey("organizations.Region", verbose_name="适用区域",
-                               on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        "organizations.Region", verbose_name="适用区域", on_delete=models.PROTECT, related_name="+"
+    )
     event_kind = models.CharField("事项", max_length=24, choices=PointEventKind.choices)
     points = models.PositiveSmallIntegerField("积分")
     cap = models.PositiveIntegerField("每周期上限", null=True, blank=True)
-    period = models.CharField("周期", max_length=8, choices=PointPeriod.choices,
-                              default=PointPeriod.MONTH)
+    period = models.CharField(
+        "周期", max_length=8, choices=PointPeriod.choices, default=PointPeriod.MONTH
+    )
     active = models.BooleanField("启用", default=True)
 
     class Meta:
@@ -617,6 +742,9 @@ class PointRule(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["region", "event_kind"], name="point_rule_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_kind_display()} {self.points}分"
 
 
 class PointEntryQuerySet(ScopedQuerySet["PointEntry"]):
@@ -631,14 +759,16 @@ class PointEntryQuerySet(ScopedQuerySet["PointEntry"]):
 class PointEntry(models.Model):
     """One line of a person's points ledger. `source_key` makes posting idempotent."""
 
-    worker = models.ForeignKey(Worker, verbose_name="人员", on_delete=models.PROTECT,
-                               related_name="point_entries")
+    worker = models.ForeignKey(
+        Worker, verbose_name="人员", on_delete=models.PROTECT, related_name="point_entries"
+    )
     event_kind = models.CharField("事项", max_length=24, choices=PointEventKind.choices)
     source_key = models.CharField("来源", max_length=120, unique=True)
     requested_points = models.PositiveSmallIntegerField("应记积分")
     points = models.PositiveSmallIntegerField("实记积分")
-    rule = models.ForeignKey(PointRule, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    rule = models.ForeignKey(
+        PointRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.CharField("说明", max_length=120, blank=True)
     occurred_at = models.DateTimeField("时间")
 
@@ -647,3 +777,6 @@ class PointEntry(models.Model):
     class Meta:
         verbose_name = "积分记录"
         ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_kind_display()} {self.points}分"

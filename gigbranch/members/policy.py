@@ -53,7 +53,9 @@ def retiree_rate(base: Decimal) -> Decimal:
     return _rate(base, RETIREE_BRACKETS)
 
 
-def monthly_dues(rule: str, *, base: Decimal | None = None, amount: Decimal | None = None) -> Decimal:
+def monthly_dues(
+    rule: str, *, base: Decimal | None = None, amount: Decimal | None = None
+) -> Decimal:
     """The monthly dues for a rule (values of members.models.DuesRule).
 
     wages, gig_income: rate × base (DUES-1, DUES-2); retiree: DUES-3; fixed_low: 0.20;
@@ -180,8 +182,9 @@ def months_elapsed(since: dt.date, today: dt.date) -> int:
 
 def mob1_due(*, away_since: dt.date | None, today: dt.date, transfer_open_or_done: bool) -> bool:
     """MOB-1: away 6 months or more at a fairly fixed place without a transfer."""
-    return bool(away_since) and not transfer_open_or_done and months_elapsed(
-        away_since, today) >= MOB1_MONTHS  # type: ignore[arg-type]
+    if away_since is None or transfer_open_or_done:
+        return False
+    return months_elapsed(away_since, today) >= MOB1_MONTHS
 
 
 def mob4_stage(*, lost_contact_since: dt.date | None, today: dt.date) -> str:
@@ -228,10 +231,19 @@ def check_move(table: Mapping[str, set[str]], current: str, target: str, *, what
 
 # Activity metrics are never merit (BURDEN-2): app use, online time, study duration,
 # likes, shares, check-ins.
-FORBIDDEN_POINT_KINDS = frozenset({
-    "login", "app_open", "online_time", "study_duration", "like", "share", "check_in",
-    "sign_in", "view",
-})
+FORBIDDEN_POINT_KINDS = frozenset(
+    {
+        "login",
+        "app_open",
+        "online_time",
+        "study_duration",
+        "like",
+        "share",
+        "check_in",
+        "sign_in",
+        "view",
+    }
+)
 
 
 def period_bounds(period: str, at: dt.date) -> tuple[dt.date, dt.date]:

@@ -45,24 +45,54 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "骑手姓名", "员工姓名", "司机姓名", "名字"),
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码", "身份证"),
     "mobile": ("手机号", "手机号码", "联系电话", "手机", "电话"),
-    "platform_worker_id": ("平台工号", "工号", "骑手id", "骑手编号", "司机id", "员工编号", "账号id"),
-    "workplace": ("所属站点", "站点", "站点名称", "网点", "所属网点", "配送站", "所属企业", "企业/站点"),
+    "platform_worker_id": (
+        "平台工号",
+        "工号",
+        "骑手id",
+        "骑手编号",
+        "司机id",
+        "员工编号",
+        "账号id",
+    ),
+    "workplace": (
+        "所属站点",
+        "站点",
+        "站点名称",
+        "网点",
+        "所属网点",
+        "配送站",
+        "所属企业",
+        "企业/站点",
+    ),
     "occupation": ("职业", "岗位", "工种"),
     "started_on": ("入职日期", "从业开始日期", "注册日期", "入职时间"),
     "political_status": ("政治面貌",),
     "hometown": ("籍贯", "户籍地"),
     "union_member": ("工会会员", "是否工会会员", "已入会"),
 }
-OCCUPATION_LABELS = {label: value for value, label in Occupation.choices} | {
-    "骑手": Occupation.DELIVERY_RIDER, "配送员": Occupation.DELIVERY_RIDER,
-    "快递小哥": Occupation.COURIER, "网约车": Occupation.RIDE_HAILING_DRIVER,
-    "司机": Occupation.RIDE_HAILING_DRIVER, "货车": Occupation.TRUCK_DRIVER,
-    "主播": Occupation.ONLINE_HOST,
-}
-POLITICAL_LABELS = {label: value for value, label in PoliticalStatus.choices} | {
-    "党员": PoliticalStatus.PARTY_MEMBER, "预备党员": PoliticalStatus.PROBATIONARY,
-    "团员": PoliticalStatus.LEAGUE_MEMBER, "无党派": PoliticalStatus.MASSES,
-}
+OCCUPATION_LABELS = (
+    {label: value for value, label in Occupation.choices}
+    | {
+        "骑手": Occupation.DELIVERY_RIDER,
+        "配送员": Occupation.DELIVERY_RIDER,
+        "快递小哥": Occupation.COURIER,
+        "网约车": Occupation.RIDE_HAILING_DRIVER,
+        "司机": Occupation.RIDE_HAILING_DRIVER,
+        "货车": Occupation.TRUCK_DRIVER,
+        "主播": Occupation.ONLINE_HOST,
+    }
+    | {value: value for value in Occupation.values}
+)
+POLITICAL_LABELS = (
+    {label: value for value, label in PoliticalStatus.choices}
+    | {
+        "党员": PoliticalStatus.PARTY_MEMBER,
+        "预备党员": PoliticalStatus.PROBATIONARY,
+        "团员": PoliticalStatus.LEAGUE_MEMBER,
+        "无党派": PoliticalStatus.MASSES,
+    }
+    | {value: value for value in PoliticalStatus.values}
+)
 YES = {"是", "y", "yes", "1", "true", "√", "已入会"}
 NO = {"否", "n", "no", "0", "false", "", "未入会"}
 
@@ -78,8 +108,9 @@ def guess_mapping(headers: list[str], remembered: dict[str, str] | None = None) 
     remembered = remembered or {}
     for h in headers:
         f = remembered.get(h)
-        if f in FIELDS and f not in used:
-            out[h], _ = f, used.add(f)
+        if f is not None and f in FIELDS and f not in used:
+            out[h] = f
+            used.add(f)
     for h in headers:
         if h in out:
             continue
@@ -115,50 +146,38 @@ class RosterFileError(ValidationError):
     pass
 
 
-def open_sheet(data: bytes) -> tuple[Any, Iterator[tuple[Any, ...]]]:
-    """(workbook, rows iterator) of the first sheet, read-only."""
-    from openpyxl import load_workbook
+def open_sheet(data: bytes) -> Any:
+    from .xlsxreader import Sheet, XlsxError
 
     if not data.startswith(b"PK"):
         raise RosterFileError("文件不是Excel（.xlsx）格式。")
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds
+        return Sheet(data)
+    except (XlsxError, KeyError, SyntaxError, ValueError):
         raise RosterFileError("无法读取Excel文件，请确认为.xlsx格式且未加密。") from None
-    ws = wb.worksheets[0]
-    return wb, ws.iter_rows(values_only=True)
 
 
 def read_headers(data: bytes) -> tuple[list[str], int]:
-    """Header row and number of data rows (from the sheet dimension when present)."""
-    wb, rows = open_sheet(data)
-    try:
-        first = next(rows, None)
-        if not first:
-            raise RosterFileError("Excel文件为空。")
-        headers = [str(h).strip() if h is not None else "" for h in first]
-        total = max((wb.worksheets[0].max_row or 1) - 1, 0)
-        if total <= 0 or wb.worksheets[0].max_row is None:
-            total = sum(1 for _ in rows)
-        return headers, total
-    finally:
-        wb.close()
+    """Header row and number of data rows."""
+    sheet = open_sheet(data)
+    first = next(sheet.rows(), None)
+    if not first:
+        raise RosterFileError("Excel文件为空。")
+    headers = [_text(h) for h in first]
+    return headers, max(sheet.row_count() - 1, 0)
 
 
 def iter_mapped_rows(data: bytes, mapping: dict[str, str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(Excel row number, {field: raw value}) for each non-empty data row."""
-    wb, rows = open_sheet(data)
-    try:
-        first = next(rows, None) or ()
-        headers = [str(h).strip() if h is not None else "" for h in first]
-        index = [(i, mapping[h]) for i, h in enumerate(headers) if mapping.get(h)]
-        for rownum, row in enumerate(rows, start=2):
-            if not row or all(v is None or v == "" for v in row):
-                continue
-            n = len(row)
-            yield rownum, {f: (row[i] if i < n else None) for i, f in index}
-    finally:
-        wb.close()
+    rows = open_sheet(data).rows()
+    first = next(rows, None) or ()
+    headers = [_text(h) for h in first]
+    index = [(i, mapping[h]) for i, h in enumerate(headers) if mapping.get(h)]
+    for rownum, row in enumerate(rows, start=2):
+        if not row or all(v is None or v == "" for v in row):
+            continue
+        n = len(row)
+        yield rownum, {f: (row[i] if i < n else None) for i, f in index}
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -206,6 +225,8 @@ def _date(v: Any) -> dt.date | None:
         return v.date()
     if isinstance(v, dt.date):
         return v
+    if isinstance(v, int | float) and not isinstance(v, bool) and 1 < v < 2958466:
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(v))  # Excel serial date
     s = _text(v)
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
         try:
@@ -238,9 +259,16 @@ class Validator:
 
     @classmethod
     def for_platform(cls, platform: Platform, actor: Any) -> Validator:
-        known = dict(Worker.objects.filter(platform=platform).exclude(platform_worker_id="")
-                     .values_list("platform_worker_id", "id_number_hash"))
-        return cls(platform=platform, workplaces=workplaces_for(platform, actor), known_pids=known)
+        known = dict(
+            Worker.objects.filter(platform=platform)
+            .exclude(platform_worker_id="")
+            .values_list("platform_worker_id", "id_number_hash")
+        )
+        return cls(
+            platform=platform,
+            workplaces=workplaces_for(platform, actor),
+            known_pids={k: v for k, v in known.items() if v},
+        )
 
     def clean(self, rownum: int, raw: dict[str, Any]) -> tuple[CleanRow | None, list[RowError]]:
         errors: list[RowError] = []
@@ -279,15 +307,27 @@ class Validator:
         if not wp_name:
             err("workplace", "所属站点不能为空。")
         elif workplace is None:
-            err("workplace", "未知站点：系统中没有该站点，或不属于本平台、不在您的管辖范围。", wp_name)
+            err(
+                "workplace",
+                "未知站点：系统中没有该站点，或不属于本平台、不在您的管辖范围。",
+                wp_name,
+            )
         occ_raw = _text(raw.get("occupation"))
         occupation = OCCUPATION_LABELS.get(occ_raw, Occupation.OTHER if not occ_raw else "")
         if not occupation:
-            err("occupation", "职业应为：外卖骑手、快递员、网约车司机、货车司机、网络主播、其他。", occ_raw)
+            err(
+                "occupation",
+                "职业应为：外卖骑手、快递员、网约车司机、货车司机、网络主播、其他。",
+                occ_raw,
+            )
         pol_raw = _text(raw.get("political_status"))
         political = POLITICAL_LABELS.get(pol_raw, PoliticalStatus.MASSES if not pol_raw else "")
         if not political:
-            err("political_status", "政治面貌应为：群众、共青团员、中共党员、中共预备党员、民主党派、其他。", pol_raw)
+            err(
+                "political_status",
+                "政治面貌应为：群众、共青团员、中共党员、中共预备党员、民主党派、其他。",
+                pol_raw,
+            )
         started = None
         try:
             started = _date(raw.get("started_on"))
@@ -315,21 +355,48 @@ class Validator:
         if errors or rid is None or workplace is None:
             return None, errors
         row = CleanRow(
-            row=rownum, name=name, id_number=rid.number,
-            id_hash=blind_index(rid.number, context="id_number"), sex=rid.sex,
-            birth_date=rid.birth_date, mobile=mobile, platform_worker_id=pid, workplace=workplace,
-            occupation=occupation, started_on=started, political_status=political,
-            hometown=hometown, union_member=union_raw in YES,
+            row=rownum,
+            name=name,
+            id_number=rid.number,
+            id_hash=blind_index(rid.number, context="id_number"),
+            sex=rid.sex,
+            birth_date=rid.birth_date,
+            mobile=mobile,
+            platform_worker_id=pid,
+            workplace=workplace,
+            occupation=occupation,
+            started_on=started,
+            political_status=political,
+            hometown=hometown,
+            union_member=union_raw in YES,
         )
         holder = self.known_pids.get(pid) if pid else None
         if holder is not None and holder != row.id_hash:
-            errors.append(RowError(rownum, FIELDS["platform_worker_id"][0],
-                                   "该平台工号已被系统中另一名劳动者使用。", pid))
+            errors.append(
+                RowError(
+                    rownum,
+                    FIELDS["platform_worker_id"][0],
+                    "该平台工号已被系统中另一名劳动者使用。",
+                    pid,
+                )
+            )
             return None, errors
         row.fingerprint = blind_index(
-            "\x1f".join([str(self.platform.pk), name, rid.number, mobile, pid, str(workplace.pk),
-                         occupation, started.isoformat() if started else "", political, hometown,
-                         "1" if row.union_member else "0"]),
+            "\x1f".join(
+                [
+                    str(self.platform.pk),
+                    name,
+                    rid.number,
+                    mobile,
+                    pid,
+                    str(workplace.pk),
+                    occupation,
+                    started.isoformat() if started else "",
+                    political,
+                    hometown,
+                    "1" if row.union_member else "0",
+                ]
+            ),
             context="roster_row",
         )
         return row, []
@@ -352,13 +419,49 @@ def workplaces_for(platform: Platform, actor: Any) -> dict[str, Workplace]:
 
 CHUNK = 2000
 
-WRITE_FIELDS = ["name", "mobile", "mobile_hash", "platform", "platform_worker_id", "workplace",
-                "region", "occupation", "started_on", "political_status", "hometown",
-                "union_member", "status", "left_on", "roster_fingerprint", "updated_at"]
-DIFF_FIELDS = ["name", "platform_id", "platform_worker_id", "workplace_id", "occupation",
-               "started_on", "political_status", "hometown", "union_member", "status"]
-ONLY_FIELDS = ["name", "platform", "platform_worker_id", "workplace", "occupation", "started_on",
-               "political_status", "hometown", "union_member", "status", "mobile_hash"]
+WRITE_FIELDS = [
+    "name",
+    "mobile",
+    "mobile_hash",
+    "platform",
+    "platform_worker_id",
+    "workplace",
+    "region",
+    "occupation",
+    "started_on",
+    "political_status",
+    "hometown",
+    "union_member",
+    "status",
+    "left_on",
+    "roster_fingerprint",
+    "updated_at",
+]
+DIFF_FIELDS = [
+    "name",
+    "platform_id",
+    "platform_worker_id",
+    "workplace_id",
+    "occupation",
+    "started_on",
+    "political_status",
+    "hometown",
+    "union_member",
+    "status",
+]
+ONLY_FIELDS = [
+    "name",
+    "platform",
+    "platform_worker_id",
+    "workplace",
+    "occupation",
+    "started_on",
+    "political_status",
+    "hometown",
+    "union_member",
+    "status",
+    "mobile_hash",
+]
 
 
 @dataclass
@@ -377,7 +480,8 @@ def writable_workers(actor: Any, platform: Platform) -> Any:
         return Worker.objects.all()
     if platform.api_users.filter(pk=actor.pk).exists():
         return Worker.objects.filter(
-            models.Q(platform=platform) | models.Q(workplace__in=platform.workplaces.all()))
+            models.Q(platform=platform) | models.Q(workplace__in=platform.workplaces.all())
+        )
     return Worker.objects.visible_to(actor)
 
 
@@ -385,13 +489,15 @@ def lookup_existing(id_hashes: list[str], actor: Any, platform: Platform) -> dic
     out: dict[str, Existing] = {}
     writable = writable_workers(actor, platform)
     for start in range(0, len(id_hashes), 5000):
-        part = id_hashes[start:start + 5000]
+        part = id_hashes[start : start + 5000]
         rows = Worker.objects.filter(id_number_hash__in=part).values_list(
-            "id_number_hash", "pk", "platform_id", "roster_fingerprint", "status")
-        found = {h: Existing(pk, p, fp, st, True) for h, pk, p, fp, st in rows}
+            "id_number_hash", "pk", "platform_id", "roster_fingerprint", "status"
+        )
+        found = {h: Existing(pk, p, fp, st, True) for h, pk, p, fp, st in rows if h}
         if found and actor is not None:
-            visible = set(writable.filter(
-                pk__in=[e.pk for e in found.values()]).values_list("pk", flat=True))
+            visible = set(
+                writable.filter(pk__in=[e.pk for e in found.values()]).values_list("pk", flat=True)
+            )
             for e in found.values():
                 e.visible = e.pk in visible
         out.update(found)
@@ -406,8 +512,11 @@ class UpsertStats:
     touched_pks: list[int] = field(default_factory=list)
 
 
-def classify(rows: list[CleanRow], existing: dict[str, Existing], platform: Platform,
-             ) -> tuple[list[CleanRow], list[tuple[CleanRow, Existing]], list[RowError], int]:
+def classify(
+    rows: list[CleanRow],
+    existing: dict[str, Existing],
+    platform: Platform,
+) -> tuple[list[CleanRow], list[tuple[CleanRow, Existing]], list[RowError], int]:
     """(new rows, changed rows, errors, unchanged count)."""
     new, changed, errors, unchanged = [], [], [], 0
     for r in rows:
@@ -415,41 +524,74 @@ def classify(rows: list[CleanRow], existing: dict[str, Existing], platform: Plat
         if e is None:
             new.append(r)
         elif not e.visible:
-            errors.append(RowError(r.row, FIELDS["id_number"][0],
-                                   "该身份证号码已登记在您管辖范围以外，请联系上级管理员处理。",
-                                   mask_resident_id(r.id_number)))
-        elif e.fingerprint == r.fingerprint and e.status == WorkerStatus.ACTIVE and e.platform_id == platform.pk:
+            errors.append(
+                RowError(
+                    r.row,
+                    FIELDS["id_number"][0],
+                    "该身份证号码已登记在您管辖范围以外，请联系上级管理员处理。",
+                    mask_resident_id(r.id_number),
+                )
+            )
+        elif (
+            e.fingerprint == r.fingerprint
+            and e.status == WorkerStatus.ACTIVE
+            and e.platform_id == platform.pk
+        ):
             unchanged += 1
         else:
             changed.append((r, e))
     return new, changed, errors, unchanged
 
 
-def apply_rows(*, rows: list[CleanRow], existing: dict[str, Existing], platform: Platform,
-               actor: Any, source: str) -> tuple[UpsertStats, list[RowError]]:
+def apply_rows(
+    *,
+    rows: list[CleanRow],
+    existing: dict[str, Existing],
+    platform: Platform,
+    actor: Any,
+    source: str,
+) -> tuple[UpsertStats, list[RowError]]:
     """Write one batch (the caller holds the transaction)."""
     stats = UpsertStats()
     new, changed, errors, stats.unchanged = classify(rows, existing, platform)
     stats.touched_pks.extend(e.pk for r in rows if (e := existing.get(r.id_hash)) and e.visible)
     now = timezone.now()
     if new:
-        objs = [Worker(
-            name=r.name, id_number=r.id_number, sex=r.sex, birth_date=r.birth_date,
-            mobile=r.mobile, platform=platform, platform_worker_id=r.platform_worker_id,
-            workplace=r.workplace, region_id=r.workplace.region_id, occupation=r.occupation,
-            started_on=r.started_on, political_status=r.political_status, hometown=r.hometown,
-            union_member=r.union_member, roster_fingerprint=r.fingerprint,
-        ) for r in new]
+        objs = [
+            Worker(
+                name=r.name,
+                id_number=r.id_number,
+                sex=r.sex,
+                birth_date=r.birth_date,
+                mobile=r.mobile,
+                platform=platform,
+                platform_worker_id=r.platform_worker_id,
+                workplace=r.workplace,
+                region_id=r.workplace.region_id,
+                occupation=r.occupation,
+                started_on=r.started_on,
+                political_status=r.political_status,
+                hometown=r.hometown,
+                union_member=r.union_member,
+                roster_fingerprint=r.fingerprint,
+            )
+            for r in new
+        ]
         Worker.objects.bulk_create(objs, batch_size=1000)
         stats.created = len(objs)
         if objs and objs[0].pk is not None:
             stats.touched_pks.extend(o.pk for o in objs)
         else:  # backends that do not return ids
-            stats.touched_pks.extend(Worker.objects.filter(
-                id_number_hash__in=[r.id_hash for r in new]).values_list("pk", flat=True))
+            stats.touched_pks.extend(
+                Worker.objects.filter(id_number_hash__in=[r.id_hash for r in new]).values_list(
+                    "pk", flat=True
+                )
+            )
     if changed:
-        olds = {w.pk: w for w in Worker.objects.filter(pk__in=[e.pk for _, e in changed])
-                .only(*ONLY_FIELDS)}
+        olds = {
+            w.pk: w
+            for w in Worker.objects.filter(pk__in=[e.pk for _, e in changed]).only(*ONLY_FIELDS)
+        }
         updates, history = [], []
         for r, e in changed:
             w = olds[e.pk]
@@ -457,20 +599,28 @@ def apply_rows(*, rows: list[CleanRow], existing: dict[str, Existing], platform:
             old_mobile_hash = w.mobile_hash
             w.name, w.platform_id, w.platform_worker_id = r.name, platform.pk, r.platform_worker_id
             w.workplace_id, w.region_id = r.workplace.pk, r.workplace.region_id
-            w.occupation, w.started_on, w.political_status = r.occupation, r.started_on, r.political_status
+            w.occupation, w.started_on, w.political_status = (
+                r.occupation,
+                r.started_on,
+                r.political_status,
+            )
             w.hometown, w.union_member = r.hometown, r.union_member
             w.status, w.left_on = WorkerStatus.ACTIVE, None
             w.mobile = r.mobile
             w.mobile_hash = blind_index(r.mobile, context="mobile") if r.mobile else None
             w.roster_fingerprint, w.updated_at = r.fingerprint, now
-            diff = {f: [_json(before[f]), _json(getattr(w, f))] for f in DIFF_FIELDS
-                    if before[f] != getattr(w, f)}
+            diff = {
+                f: [_json(before[f]), _json(getattr(w, f))]
+                for f in DIFF_FIELDS
+                if before[f] != getattr(w, f)
+            }
             if old_mobile_hash != w.mobile_hash:
                 diff["mobile"] = ["***", "***"]
             updates.append(w)
             if diff:
-                history.append(WorkerChange(worker_id=w.pk, actor=_user(actor), source=source,
-                                            changes=diff))
+                history.append(
+                    WorkerChange(worker_id=w.pk, actor=_user(actor), source=source, changes=diff)
+                )
         Worker.objects.bulk_update(updates, WRITE_FIELDS, batch_size=500)
         WorkerChange.objects.bulk_create(history, batch_size=1000)
         stats.updated = len(updates)

@@ -1,36 +1,163 @@
+"""Thin views: parse, check permission, call a service, render."""
+
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from gigbranch.core.fields import blind_index
+from gigbranch.accounts.roles import has_capability
 from gigbranch.core.permissions import require_capability
+from gigbranch.organizations.models import Organization, Workplace
 
-from . import services
-from .models import Worker
+from . import forms, queries, services
+from .models import (
+    ImportStatus,
+    MemberStatus,
+    ModelPost,
+    PartyMember,
+    PoliticalStatus,
+    RosterImport,
+    Transfer,
+    VanguardTeam,
+    Worker,
+    WorkerStatus,
+)
+from .services import roster as roster_services
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for msgs in exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]:
+        for m in msgs:
+            messages.error(request, m)
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for name, errs in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for e in errs:
+            messages.error(request, f"{label}：{e}" if label else e)
+
+
+def _is_last4(q: str) -> bool:
+    return len(q) == 4 and q[:3].isdigit() and (q[3].isdigit() or q[3] in "xX")
+
+
+# --- workers ------------------------------------------------------------------------------
 
 
 @require_capability("people.view")
 def workers(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    qs = Worker.objects.visible_to(request.user).select_related("workplace", "region")
-    if q:
-        if len(q) == 4 and (q[:3].isdigit() and (q[3].isdigit() or q[3] in "xX")):
-            qs = qs.filter(id_last4_hash=blind_index(q.upper(), context="id_last4"))
-        else:
-            qs = qs.filter(name__icontains=q)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "members/workers.html", {"page": page, "q": q})
+    status = request.GET.get("status", "")
+    political = request.GET.get("political", "")
+    workplace = request.GET.get("workplace", "").strip()
+    qs = queries.search_workers(
+        request.user, q=q, status=status, political=political, workplace=workplace
+    )
+    page = Paginator(qs.select_related("workplace", "region"), 50).get_page(request.GET.get("page"))
+    query = "&".join(
+        f"{k}={v}"
+        for k, v in (
+            ("q", q),
+            ("status", status),
+            ("political", political),
+            ("workplace", workplace),
+        )
+        if v
+    )
+    return render(
+        request,
+        "members/workers.html",
+        {
+            "page": page,
+            "q": q,
+            "status": status,
+            "political": political,
+            "workplace": workplace,
+            "query": query,
+            "statuses": WorkerStatus.choices,
+            "politicals": PoliticalStatus.choices,
+        },
+    )
+
+
+def _worker_for(request: HttpRequest, pk: int) -> Worker:
+    return get_object_or_404(
+        Worker.objects.visible_to(request.user).select_related("workplace", "region", "platform"),
+        pk=pk,
+    )
 
 
 @require_capability("people.view")
 def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    worker = get_object_or_404(
-        Worker.objects.visible_to(request.user).select_related("workplace", "region"), pk=pk
+    worker = _worker_for(request, pk)
+    member = (
+        PartyMember.objects.filter(worker=worker)
+        .select_related("organization", "inflow_organization")
+        .first()
     )
-    return render(request, "members/worker_detail.html", {"worker": worker})
+    today = timezone.localdate()
+    ctx: dict[str, Any] = {
+        "worker": worker,
+        "member": member,
+        "consents": services.current_consents(worker),
+        "history": worker.changes.select_related("actor")[:20],
+        "points": worker.point_entries.all()[:20],
+        "points_total": services.balance(worker),
+        "can_change": has_capability(request.user, "people.change"),
+        "can_reveal": has_capability(request.user, "pii.reveal"),
+        "consent_form": forms.ConsentForm(),
+        "is_member_status": worker.political_status
+        in (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY),
+        "mobile_form": forms.MobileMemberForm(user=request.user, initial=_mobile_initial(member)),
+    }
+    if member is not None:
+        ctx.update(
+            {
+                "events": member.events.select_related("actor")[:20],
+                "assessments": member.dues_assessments.all(),
+                "payments": member.dues_payments.select_related("collector")[:24],
+                "arrears": services.member_arrears(member, until=today),
+                "transfers": member.transfers.select_related("from_org", "to_org"),
+                "model_posts": member.model_posts.all(),
+                "teams": member.vanguard_teams.select_related("workplace"),
+                "decision_form": forms.DecisionForm(initial={"decided_on": today}),
+                "payment_form": forms.PaymentForm(
+                    initial={"paid_on": today, "month": today.strftime("%Y-%m")}
+                ),
+                "assessment_form": forms.AssessmentForm(initial={"year": today.year}),
+                "transfer_form": forms.TransferForm(initial={"requested_on": today}),
+                "post_form": forms.ModelPostForm(initial={"year": today.year}),
+            }
+        )
+    return render(request, "members/worker_detail.html", ctx)
+
+
+def _mobile_initial(member: PartyMember | None) -> dict[str, Any]:
+    if member is None:
+        return {}
+    return {
+        k: getattr(member, k)
+        for k in (
+            "outflow_org_name",
+            "outflow_org_region",
+            "outflow_org_contact",
+            "certificate_number",
+            "certificate_issuer",
+            "certificate_valid_until",
+            "reported_here",
+            "reported_on",
+            "inflow_organization",
+        )
+    }
 
 
 @require_capability("pii.reveal")
@@ -39,3 +166,384 @@ def worker_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     worker = get_object_or_404(Worker.objects.visible_to(request.user), pk=pk)
     value = services.reveal(actor=request.user, worker=worker, field=field)
     return render(request, "members/_revealed.html", {"value": value, "field": field})
+
+
+def _post_action(
+    request: HttpRequest, pk: int, form_class: Any, action: Any, ok: str, **form_kwargs: Any
+) -> HttpResponse:
+    worker = _worker_for(request, pk)
+    form = form_class(request.POST, **form_kwargs)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            action(worker, form.cleaned_data)
+            messages.success(request, ok)
+        except ValidationError as exc:
+            _errors(request, exc)
+    return redirect("members:worker_detail", pk=worker.pk)
+
+
+def _member_of(worker: Worker) -> PartyMember:
+    member = PartyMember.objects.filter(worker=worker).first()
+    if member is None:
+        raise ValidationError("该劳动者没有党员记录。")
+    return member
+
+
+@require_capability("people.change")
+@require_POST
+def worker_mobile(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        forms.MobileMemberForm,
+        lambda w, d: services.record_mobile_member(actor=request.user, worker=w, **d),
+        "已登记为流动党员。",
+        user=request.user,
+    )
+
+
+@require_capability("people.change")
+@require_POST
+def worker_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        forms.ConsentForm,
+        lambda w, d: services.record_consent(actor=request.user, worker=w, **d),
+        "已记录个人信息处理同意情况。",
+    )
+
+
+@require_capability("people.change")
+@require_POST
+def member_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        forms.DecisionForm,
+        lambda w, d: services.decide_status(actor=request.user, member=_member_of(w), **d),
+        "已登记支部决定。",
+    )
+
+
+@require_capability("people.change")
+@require_POST
+def member_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        forms.PaymentForm,
+        lambda w, d: services.record_payment(actor=request.user, member=_member_of(w), **d),
+        "已记录党费缴纳。",
+    )
+
+
+@require_capability("people.change")
+@require_POST
+def member_assessment(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        forms.AssessmentForm,
+        lambda w, d: services.assess_dues(
+            actor=request.user, member=_member_of(w), set_on=timezone.localdate(), **d
+        ),
+        "已核定年度党费。",
+    )
+
+
+@require_capability("people.change")
+@require_POST
+def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        forms.TransferForm,
+        lambda w, d: services.request_transfer(actor=request.user, member=_member_of(w), **d),
+        "已提交组织关系转接申请。",
+    )
+
+
+@require_capability("people.change")
+@require_POST
+def member_model_post(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        forms.ModelPostForm,
+        lambda w, d: services.create_model_post(actor=request.user, member=_member_of(w), **d),
+        "已设立党员示范岗。",
+    )
+
+
+# --- members, transfers, dues ledger, honours ---------------------------------------------
+
+
+@require_capability("people.view")
+def members(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    mobile = request.GET.get("mobile", "")
+    q = request.GET.get("q", "").strip()
+    qs = PartyMember.objects.visible_to(request.user).select_related(
+        "worker", "organization", "worker__workplace"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if mobile == "1":
+        qs = qs.filter(is_mobile=True)
+    if q:
+        qs = qs.filter(worker__in=queries.search_workers(request.user, q=q))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in (("q", q), ("status", status), ("mobile", mobile)) if v)
+    return render(
+        request,
+        "members/members.html",
+        {
+            "page": page,
+            "status": status,
+            "mobile": mobile,
+            "q": q,
+            "query": query,
+            "statuses": MemberStatus.choices,
+        },
+    )
+
+
+@require_capability("people.view")
+def transfers(request: HttpRequest) -> HttpResponse:
+    qs = Transfer.objects.visible_to(request.user).select_related(
+        "member__worker", "from_org", "to_org"
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = []
+    for t in page:
+        rows.append({"t": t, "moves": _moves_for(t)})
+    return render(
+        request,
+        "members/transfers.html",
+        {
+            "page": page,
+            "rows": rows,
+            "can_change": has_capability(request.user, "people.change"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+MOVE_LABELS = {
+    "approved": "审批并开具介绍信",
+    "accepted": "接收",
+    "completed": "办结",
+    "rejected": "退回",
+    "cancelled": "撤销",
+}
+
+
+def _moves_for(t: Transfer) -> list[tuple[str, str]]:
+    from .policy import TRANSFER_MOVES
+
+    return [
+        (m, MOVE_LABELS[m])
+        for m in ("approved", "accepted", "completed", "rejected", "cancelled")
+        if m in TRANSFER_MOVES[t.status]
+    ]
+
+
+@require_capability("people.change")
+@require_POST
+def transfer_move(request: HttpRequest, pk: int) -> HttpResponse:
+    t = get_object_or_404(Transfer.objects.visible_to(request.user), pk=pk)
+    form = forms.TransferMoveForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            services.move_transfer(actor=request.user, transfer=t, **form.cleaned_data)
+            messages.success(request, f"已{MOVE_LABELS.get(form.cleaned_data['to'], '办理')}。")
+        except ValidationError as exc:
+            _errors(request, exc)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+    return redirect("members:transfers")
+
+
+@require_capability("people.view")
+def dues_ledger(request: HttpRequest) -> HttpResponse:
+    year = int(request.GET.get("year") or timezone.localdate().year)
+    org_id = request.GET.get("org") or ""
+    branches = Organization.objects.visible_to(request.user).branches()
+    org = get_object_or_404(branches, pk=org_id) if org_id else None
+    rows = queries.dues_ledger(request.user, year=year, organization=org)
+    if request.GET.get("format") == "xlsx":
+        data = queries.dues_ledger_xlsx(rows, year=year, organization=org)
+        resp = HttpResponse(
+            data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        resp["Content-Disposition"] = f"attachment; filename=dues-ledger-{year}.xlsx"
+        return resp
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "members/dues_ledger.html",
+        {
+            "page": page,
+            "year": year,
+            "org": org,
+            "branches": branches[:500],
+            "query": f"year={year}" + (f"&org={org.pk}" if org else ""),
+        },
+    )
+
+
+@require_capability("people.view")
+def honours(request: HttpRequest) -> HttpResponse:
+    posts = ModelPost.objects.visible_to(request.user).select_related("member__worker__workplace")
+    teams = VanguardTeam.objects.visible_to(request.user).select_related(
+        "leader__worker", "workplace"
+    )
+    return render(request, "members/honours.html", {"posts": posts[:200], "teams": teams[:200]})
+
+
+@require_capability("people.view")
+def workplace_honours(request: HttpRequest, pk: int) -> HttpResponse:
+    """Honours of one workplace (linked from the workplace pages)."""
+    wp = get_object_or_404(Workplace.objects.visible_to(request.user), pk=pk)
+    posts = ModelPost.objects.filter(member__worker__workplace=wp).select_related("member__worker")
+    teams = VanguardTeam.objects.filter(workplace=wp).select_related("leader__worker")
+    return render(
+        request, "members/honours.html", {"posts": posts, "teams": teams, "workplace": wp}
+    )
+
+
+# --- roster import ------------------------------------------------------------------------
+
+
+@require_capability("people.change")
+def imports(request: HttpRequest) -> HttpResponse:
+    form = forms.UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > roster_services.settings.UPLOAD_MAX_BYTES:
+            messages.error(request, "文件超过大小上限。")
+        else:
+            try:
+                imp = roster_services.start_import(
+                    actor=request.user,
+                    platform=form.cleaned_data["platform"],
+                    filename=upload.name,
+                    data=upload.read(),
+                )
+                return redirect("members:import_mapping", pk=imp.pk)
+            except ValidationError as exc:
+                _errors(request, exc)
+    elif request.method == "POST":
+        _form_errors(request, form)
+    recent = RosterImport.objects.visible_to(request.user).select_related("platform")[:20]
+    return render(request, "members/imports.html", {"form": form, "recent": recent})
+
+
+def _import_for(request: HttpRequest, pk: int) -> RosterImport:
+    return get_object_or_404(
+        RosterImport.objects.visible_to(request.user).select_related("platform"), pk=pk
+    )
+
+
+@require_capability("people.change")
+def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    imp = _import_for(request, pk)
+    form = forms.MappingForm(
+        request.POST or None,
+        headers=imp.headers,
+        initial_mapping=imp.mapping,
+        initial={"mark_missing_left": imp.mark_missing_left},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_imp = roster_services.set_mapping(
+                actor=request.user,
+                roster_import=imp,
+                mapping=form.mapping(),
+                mark_missing_left=form.cleaned_data["mark_missing_left"],
+            )
+            roster_services.dry_run(actor=request.user, roster_import=services_imp)
+            return redirect("members:import_detail", pk=imp.pk)
+        except ValidationError as exc:
+            _errors(request, exc)
+    return render(request, "members/import_mapping.html", {"imp": imp, "form": form})
+
+
+@require_capability("people.change")
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    imp = _import_for(request, pk)
+    if request.method == "POST":
+        try:
+            imp = roster_services.start_run(actor=request.user, roster_import=imp)
+        except ValidationError as exc:
+            _errors(request, exc)
+        return redirect("members:import_detail", pk=imp.pk)
+    return render(
+        request,
+        "members/import_detail.html",
+        {
+            "imp": imp,
+            "errors": imp.errors[:200],
+            "running": imp.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+        },
+    )
+
+
+@require_capability("people.change")
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    imp = _import_for(request, pk)
+    resp = render(request, "members/_import_progress.html", {"imp": imp})
+    if imp.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        resp["HX-Refresh"] = "true"
+    return resp
+
+
+@require_capability("people.change")
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    imp = _import_for(request, pk)
+    resp = HttpResponse(
+        roster_services.error_report(imp),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    resp["Content-Disposition"] = f"attachment; filename=roster-errors-{imp.pk}.xlsx"
+    return resp
+
+
+# --- the worker's own pages (portal) ------------------------------------------------------
+
+
+@require_capability("portal.use")
+def my_dues(request: HttpRequest) -> HttpResponse:
+    worker = getattr(request.user, "worker", None)
+    member = PartyMember.objects.filter(worker=worker).first() if worker else None
+    today = timezone.localdate()
+    ctx: dict[str, Any] = {"member": member}
+    if member is not None:
+        ctx.update(
+            {
+                "assessment": member.dues_assessments.filter(year=today.year).first(),
+                "payments": member.dues_payments.all()[:24],
+                "arrears": services.member_arrears(member, until=today),
+                "paid_this_year": member.dues_payments.filter(month__year=today.year).aggregate(
+                    s=Sum("amount")
+                )["s"]
+                or 0,
+            }
+        )
+    return render(request, "members/my_dues.html", ctx)
+
+
+@require_capability("portal.use")
+def my_points(request: HttpRequest) -> HttpResponse:
+    worker = getattr(request.user, "worker", None)
+    entries = worker.point_entries.all()[:100] if worker else []
+    return render(
+        request,
+        "members/my_points.html",
+        {"entries": entries, "total": services.balance(worker) if worker else 0},
+    )

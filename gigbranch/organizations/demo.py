@@ -63,16 +63,25 @@ def _years_ago(today: dt.date, years: int, days: int = 0) -> dt.date:
     return base + dt.timedelta(days=days)
 
 
-def build_coverage(*, rng: random.Random, industry: Organization, town_orgs: list[Organization],
-                   workplaces: list[Workplace]) -> list[Organization]:
+def build_coverage(
+    *,
+    rng: random.Random,
+    industry: Organization,
+    town_orgs: list[Organization],
+    workplaces: list[Workplace],
+) -> list[Organization]:
     """Own branches where full members are most, joint branches of small units, instructors,
     and the uncovered rest. Returns the own branches (the first one is the demo branch)."""
     today = timezone.localdate()
     scale = max(1, round(len(workplaces) / 500))
     town_org_by_region = {o.region_id: o for o in town_orgs}
     full = dict(
-        PartyMember.objects.filter(kind=MemberKind.FULL, status=MemberStatus.NORMAL, worker__workplace__isnull=False)
-        .values_list("worker__workplace_id").annotate(n=Count("id")).values_list("worker__workplace_id", "n")
+        PartyMember.objects.filter(
+            kind=MemberKind.FULL, status=MemberStatus.NORMAL, worker__workplace__isnull=False
+        )
+        .values_list("worker__workplace_id")
+        .annotate(n=Count("id"))
+        .values_list("worker__workplace_id", "n")
     )
     order = workplaces[:]
     rng.shuffle(order)
@@ -109,24 +118,44 @@ def build_coverage(*, rng: random.Random, industry: Organization, town_orgs: lis
             start = _years_ago(today, 3, 40)  # ORG-5: term ends in 40 days
         if i == 5:
             start = _years_ago(today, 3, -30)  # ORG-5: expired 30 days ago
-        branches.append(Organization(
-            name=f"中共{wp.name}支部委员会", kind=OrgKind.BRANCH, setup_method=SetupMethod.STANDALONE,
-            parent=industry, region=wp.region, founded_on=start, term_start=start, term_years=3,
-            address=wp.address, latitude=wp.latitude, longitude=wp.longitude,
-            contact_name=wp.contact_name, contact_phone=wp.contact_phone,
-        ))
+        branches.append(
+            Organization(
+                name=f"中共{wp.name}支部委员会",
+                kind=OrgKind.BRANCH,
+                setup_method=SetupMethod.STANDALONE,
+                parent=industry,
+                region=wp.region,
+                founded_on=start,
+                term_start=start,
+                term_years=3,
+                address=wp.address,
+                latitude=wp.latitude,
+                longitude=wp.longitude,
+                contact_name=wp.contact_name,
+                contact_phone=wp.contact_phone,
+            )
+        )
     joints: list[Organization] = []
     for idx, group in enumerate(groups):
         lead = group[0]
         start = _years_ago(today, 0, -rng.randrange(100, 800))
-        joints.append(Organization(
-            name=f"中共云溪县{lead.region.name}新就业群体第{idx + 1}联合支部委员会", kind=OrgKind.JOINT_BRANCH,
-            setup_method=SetupMethod.JOINT,
-            parent=industry if idx % 2 == 0 else town_org_by_region[lead.region_id],
-            region=lead.region, founded_on=start, term_start=start, term_years=3,
-            secretary_name=_person(rng), secretary_phone=_phone(rng), address=lead.address,
-            latitude=lead.latitude, longitude=lead.longitude,
-        ))
+        joints.append(
+            Organization(
+                name=f"中共云溪县{lead.region.name}新就业群体第{idx + 1}联合支部委员会",
+                kind=OrgKind.JOINT_BRANCH,
+                setup_method=SetupMethod.JOINT,
+                parent=industry if idx % 2 == 0 else town_org_by_region[lead.region_id],
+                region=lead.region,
+                founded_on=start,
+                term_start=start,
+                term_years=3,
+                secretary_name=_person(rng),
+                secretary_phone=_phone(rng),
+                address=lead.address,
+                latitude=lead.latitude,
+                longitude=lead.longitude,
+            )
+        )
     _with_paths(branches + joints)
     for wp, br in zip(own, branches, strict=True):
         wp.organization, wp.coverage_mode = br, CoverageMode.OWN_BRANCH
@@ -134,21 +163,31 @@ def build_coverage(*, rng: random.Random, industry: Organization, town_orgs: lis
         for wp in group:
             wp.organization, wp.coverage_mode = br, CoverageMode.JOINT_BRANCH
     for wp in by_instructor:
-        wp.organization, wp.coverage_mode = town_org_by_region.get(wp.region_id), CoverageMode.INSTRUCTOR
-    Workplace.objects.bulk_update(own + [w for g in groups for w in g] + by_instructor,
-                                  ["organization", "coverage_mode"], batch_size=1000)
+        wp.organization, wp.coverage_mode = (
+            town_org_by_region.get(wp.region_id),
+            CoverageMode.INSTRUCTOR,
+        )
+    Workplace.objects.bulk_update(
+        own + [w for g in groups for w in g] + by_instructor,
+        ["organization", "coverage_mode"],
+        batch_size=1000,
+    )
     # Members of covered workplaces belong to the covering branch.
-    covering = {w.pk: w.organization_id for w in own} | {w.pk: br.pk for g, br in zip(groups, joints, strict=True) for w in g}
+    covering = {w.pk: w.organization_id for w in own} | {
+        w.pk: br.pk for g, br in zip(groups, joints, strict=True) for w in g
+    }
     by_org: dict[int, list[int]] = defaultdict(list)
-    for pm_id, wp_id in PartyMember.objects.filter(worker__workplace_id__in=list(covering)).values_list(
-        "id", "worker__workplace_id"
-    ):
+    for pm_id, wp_id in PartyMember.objects.filter(
+        worker__workplace_id__in=list(covering)
+    ).values_list("id", "worker__workplace_id"):
         by_org[covering[wp_id]].append(pm_id)
     for org_id, ids in by_org.items():
         PartyMember.objects.filter(pk__in=ids).update(organization_id=org_id)
     # Secretaries of own branches: a full member of the branch (two left vacant: ORG-8).
     secretaries = {}
-    for pm in PartyMember.objects.filter(organization__in=branches, kind=MemberKind.FULL).order_by("id"):
+    for pm in PartyMember.objects.filter(organization__in=branches, kind=MemberKind.FULL).order_by(
+        "id"
+    ):
         secretaries.setdefault(pm.organization_id, pm)
     for i, br in enumerate(branches):
         if i in (2, 9):
@@ -159,10 +198,17 @@ def build_coverage(*, rng: random.Random, industry: Organization, town_orgs: lis
         else:
             br.secretary_name = _person(rng)
         br.secretary_phone = _phone(rng)
-    Organization.objects.bulk_update(branches, ["secretary_member", "secretary_name", "secretary_phone"])
+    Organization.objects.bulk_update(
+        branches, ["secretary_member", "secretary_name", "secretary_phone"]
+    )
     # Reported headcount: registered active workers plus a few not yet registered.
-    counts = dict(Worker.objects.active().filter(workplace__isnull=False).values_list("workplace_id")
-                  .annotate(n=Count("id")).values_list("workplace_id", "n"))
+    counts = dict(
+        Worker.objects.active()
+        .filter(workplace__isnull=False)
+        .values_list("workplace_id")
+        .annotate(n=Count("id"))
+        .values_list("workplace_id", "n")
+    )
     for wp in workplaces:
         wp.reported_worker_count = counts.get(wp.pk, 0) + rng.randrange(0, 8)
     Workplace.objects.bulk_update(workplaces, ["reported_worker_count"], batch_size=1000)
@@ -173,45 +219,71 @@ def seed(*, rng: random.Random, ctx: Any, scale: str) -> None:
     today = timezone.localdate()
     county: Region = ctx.county
     industry: Organization = ctx.industry
-    OrgRuleSet.objects.get_or_create(region=None, defaults={"note": "rules.md 默认值（支部条例、任期意见）"})
+    OrgRuleSet.objects.get_or_create(
+        region=None, defaults={"note": "rules.md 默认值（支部条例、任期意见）"}
+    )
 
     # Town committees: terms within range, one due soon (ORG-5 warning).
     for i, org in enumerate(ctx.town_orgs):
-        start = _years_ago(today, 5, 60) if i == 1 else _years_ago(today, 0, -rng.randrange(200, 1500))
+        start = (
+            _years_ago(today, 5, 60) if i == 1 else _years_ago(today, 0, -rng.randrange(200, 1500))
+        )
         org.term_start, org.founded_on, org.term_years = start, org.founded_on or start, 5
         org.secretary_name, org.secretary_phone = _person(rng), _phone(rng)
-    Organization.objects.bulk_update(ctx.town_orgs, ["term_start", "founded_on", "term_years",
-                                                     "secretary_name", "secretary_phone"])
+    Organization.objects.bulk_update(
+        ctx.town_orgs,
+        ["term_start", "founded_on", "term_years", "secretary_name", "secretary_phone"],
+    )
     industry.secretary_name, industry.secretary_phone = "周建华", _phone(rng)
     industry.save(update_fields=["secretary_name", "secretary_phone"])
 
     copies = max(1, len(ctx.towns) // 12)
-    extra: list[Organization] = []
-    alliance = Organization(name="云溪县城区新就业群体党建联盟", kind=OrgKind.ALLIANCE, parent=ctx.root,
-                            region=county, contact_name="李晓梅", address="云溪县人民路1号")
+    alliance = Organization(
+        name="云溪县城区新就业群体党建联盟",
+        kind=OrgKind.ALLIANCE,
+        parent=ctx.root,
+        region=county,
+        contact_name="李晓梅",
+        address="云溪县人民路1号",
+    )
     general = Organization(
-        name="中共云溪县快递物流行业总支部委员会", kind=OrgKind.GENERAL_BRANCH, parent=industry,
-        region=county, term_start=_years_ago(today, 1, 0), term_years=3,
-        secretary_name=_person(rng), secretary_phone=_phone(rng),
+        name="中共云溪县快递物流行业总支部委员会",
+        kind=OrgKind.GENERAL_BRANCH,
+        parent=industry,
+        region=county,
+        term_start=_years_ago(today, 1, 0),
+        term_years=3,
+        secretary_name=_person(rng),
+        secretary_phone=_phone(rng),
     )
     _with_paths([alliance, general])
     mobiles: list[Organization] = []
     for c in range(copies):
         town = ctx.towns[c * 12]
         for n, label in ((1, "第一"), (2, "第二")):
-            mobiles.append(Organization(
-                name=f"中共云溪县新就业群体流动党员{label}支部委员会" + (f"（{c + 1}）" if copies > 1 else ""),
-                kind=OrgKind.MOBILE_BRANCH, setup_method=SetupMethod.STANDALONE, parent=industry,
-                region=town, term_start=_years_ago(today, 1, -n * 30), term_years=3,
-                secretary_name=_person(rng), secretary_phone=_phone(rng),
-            ))
+            mobiles.append(
+                Organization(
+                    name=f"中共云溪县新就业群体流动党员{label}支部委员会"
+                    + (f"（{c + 1}）" if copies > 1 else ""),
+                    kind=OrgKind.MOBILE_BRANCH,
+                    setup_method=SetupMethod.STANDALONE,
+                    parent=industry,
+                    region=town,
+                    term_start=_years_ago(today, 1, -n * 30),
+                    term_years=3,
+                    secretary_name=_person(rng),
+                    secretary_phone=_phone(rng),
+                )
+            )
     _with_paths(mobiles)
-    extra += [alliance, general] + mobiles
 
     # Mobile members' branches take members whose membership is held elsewhere (ORG-7):
     # the first gets 55 (ORG-3: over 50), the second 12 with no committee (ORG-4).
-    free = list(PartyMember.objects.filter(organization__isnull=True, status=MemberStatus.NORMAL)
-                .order_by("id").values_list("id", "kind"))
+    free = list(
+        PartyMember.objects.filter(organization__isnull=True, status=MemberStatus.NORMAL)
+        .order_by("id")
+        .values_list("id", "kind")
+    )
     rng.shuffle(free)
     for i in range(0, len(mobiles), 2):
         first, second = mobiles[i], mobiles[i + 1]
@@ -220,20 +292,39 @@ def seed(*, rng: random.Random, ctx: Any, scale: str) -> None:
         free = [item for item in free if item[0] not in set(fulls)]
         PartyMember.objects.filter(pk__in=[pid for pid, _ in take1]).update(organization=first)
         PartyMember.objects.filter(pk__in=fulls).update(organization=second)
-        for post in (CommitteePost.DEPUTY_SECRETARY, CommitteePost.ORGANIZATION, CommitteePost.PUBLICITY,
-                     CommitteePost.DISCIPLINE):
-            CommitteeMember.objects.create(organization=first, post=post, person_name=_person(rng),
-                                           phone=_phone(rng), since=first.term_start)
-        groups = [Organization(name=f"{first.name}第{k}党小组", kind=OrgKind.PARTY_GROUP, parent=first,
-                               region=first.region) for k in (1, 2)]
+        for post in (
+            CommitteePost.DEPUTY_SECRETARY,
+            CommitteePost.ORGANIZATION,
+            CommitteePost.PUBLICITY,
+            CommitteePost.DISCIPLINE,
+        ):
+            CommitteeMember.objects.create(
+                organization=first,
+                post=post,
+                person_name=_person(rng),
+                phone=_phone(rng),
+                since=first.term_start,
+            )
+        groups = [
+            Organization(
+                name=f"{first.name}第{k}党小组",
+                kind=OrgKind.PARTY_GROUP,
+                parent=first,
+                region=first.region,
+            )
+            for k in (1, 2)
+        ]
         _with_paths(groups)
-        extra += groups
 
     # A general branch with a few express-outlet branches (ORG-6: under 50 members).
-    express = list(Organization.objects.filter(parent=industry, kind=OrgKind.BRANCH,
-                                               workplaces__kind=WorkplaceKind.EXPRESS_OUTLET)
-                   .exclude(pk=ctx.users["branch"].scope_organization_id if "branch" in ctx.users else 0)
-                   .distinct().order_by("pk")[: 3 * copies])
+    express = list(
+        Organization.objects.filter(
+            parent=industry, kind=OrgKind.BRANCH, workplaces__kind=WorkplaceKind.EXPRESS_OUTLET
+        )
+        .exclude(pk=ctx.users["branch"].scope_organization_id if "branch" in ctx.users else 0)
+        .distinct()
+        .order_by("pk")[: 3 * copies]
+    )
     for br in express:
         old = br.path
         new = general.path + path_segment(br.pk)
@@ -241,23 +332,40 @@ def seed(*, rng: random.Random, ctx: Any, scale: str) -> None:
         assert old != new
 
     # ORG-7: members away from their own organisation gathered at one delivery station.
-    station = (Workplace.objects.filter(kind=WorkplaceKind.DELIVERY_STATION, coverage_mode=CoverageMode.NONE)
-               .order_by("-reported_worker_count", "pk").first())
+    station = (
+        Workplace.objects.filter(
+            kind=WorkplaceKind.DELIVERY_STATION, coverage_mode=CoverageMode.NONE
+        )
+        .order_by("-reported_worker_count", "pk")
+        .first()
+    )
     if station is not None:
-        movers = list(Worker.objects.filter(
-            party_member__organization__isnull=True, party_member__status=MemberStatus.NORMAL,
-            region=station.region,
-        ).exclude(workplace=station).order_by("id").values_list("id", flat=True)[:9])
+        movers = list(
+            Worker.objects.filter(
+                party_member__organization__isnull=True,
+                party_member__status=MemberStatus.NORMAL,
+                region=station.region,
+            )
+            .exclude(workplace=station)
+            .order_by("id")
+            .values_list("id", flat=True)[:9]
+        )
         Worker.objects.filter(pk__in=movers).update(workplace=station)
 
     # Instructors: one or two per township, serving its instructor-covered workplaces.
     instructors: list[Instructor] = []
     for town in ctx.towns:
         org = next((o for o in ctx.town_orgs if o.region_id == town.pk), None)
-        instructors.append(Instructor(
-            name=_person(rng), phone=_phone(rng), work_unit=f"{town.name}党建办 党建工作指导员",
-            region=town, organization=org, appointed_on=_years_ago(today, 1, rng.randrange(0, 200)),
-        ))
+        instructors.append(
+            Instructor(
+                name=_person(rng),
+                phone=_phone(rng),
+                work_unit=f"{town.name}党建办 党建工作指导员",
+                region=town,
+                organization=org,
+                appointed_on=_years_ago(today, 1, rng.randrange(0, 200)),
+            )
+        )
     Instructor.objects.bulk_create(instructors)
     by_town = {i.region_id: i for i in Instructor.objects.filter(region__in=ctx.towns)}
     covered = list(Workplace.objects.filter(coverage_mode=CoverageMode.INSTRUCTOR))
@@ -272,7 +380,9 @@ def seed(*, rng: random.Random, ctx: Any, scale: str) -> None:
 
 def org_counts() -> dict[str, int]:
     """Organisations by kind (used by tests and the seed report)."""
-    return dict(Organization.objects.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    return dict(
+        Organization.objects.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
 
 
-__all__ = ["build_coverage", "seed", "org_counts"]
+__all__ = ["build_coverage", "org_counts", "seed"]

@@ -85,8 +85,10 @@ ORGANIZATION_COLUMNS = [
     Column("联系电话", "contact_phone", False, ""),
     Column("地址", "address", False, ""),
 ]
-TEMPLATES = {"workplaces": ("企业站点导入模板", WORKPLACE_COLUMNS),
-             "organizations": ("党组织导入模板", ORGANIZATION_COLUMNS)}
+TEMPLATES = {
+    "workplaces": ("企业站点导入模板", WORKPLACE_COLUMNS),
+    "organizations": ("党组织导入模板", ORGANIZATION_COLUMNS),
+}
 
 
 @dataclass
@@ -116,7 +118,13 @@ class ParseResult:
         return [r for r in self.rows if not r.errors]
 
     def counts(self) -> dict[str, int]:
-        out = {"total": len(self.rows), "bad": len(self.bad_rows), "create": 0, "update": 0, "unchanged": 0}
+        out = {
+            "total": len(self.rows),
+            "bad": len(self.bad_rows),
+            "create": 0,
+            "update": 0,
+            "unchanged": 0,
+        }
         for r in self.good_rows:
             out[r.action] += 1
         return out
@@ -145,7 +153,9 @@ def _workbook(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
     for row in rows:
         ws.append([_safe(v) for v in row])
     for i, header in enumerate(headers, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(10, len(header) * 2 + 4)
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(
+            10, len(header) * 2 + 4
+        )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -163,14 +173,29 @@ def export_workplaces(qs: Any) -> bytes:
 
     full = full_members_by_workplace()
     rows = []
-    for wp in qs.select_related("region", "organization", "instructor").order_by("region__path", "name", "pk"):
-        rows.append([
-            wp.name, wp.credit_code or "", wp.get_kind_display(), wp.brand, wp.region.name, wp.address,
-            float(wp.latitude) if wp.latitude is not None else "", float(wp.longitude) if wp.longitude is not None else "",
-            wp.contact_name, wp.contact_phone, wp.reported_worker_count, wp.get_coverage_mode_display(),
-            wp.organization.name if wp.organization else "", wp.instructor.name if wp.instructor else "",
-            getattr(wp, "n_workers", ""), full.get(wp.pk, 0),
-        ])
+    for wp in qs.select_related("region", "organization", "instructor").order_by(
+        "region__path", "name", "pk"
+    ):
+        rows.append(
+            [
+                wp.name,
+                wp.credit_code or "",
+                wp.get_kind_display(),
+                wp.brand,
+                wp.region.name,
+                wp.address,
+                float(wp.latitude) if wp.latitude is not None else "",
+                float(wp.longitude) if wp.longitude is not None else "",
+                wp.contact_name,
+                wp.contact_phone,
+                wp.reported_worker_count,
+                wp.get_coverage_mode_display(),
+                wp.organization.name if wp.organization else "",
+                wp.instructor.name if wp.instructor else "",
+                getattr(wp, "n_workers", ""),
+                full.get(wp.pk, 0),
+            ]
+        )
     return _workbook("企业站点台账", headers, rows)
 
 
@@ -178,13 +203,25 @@ def export_organizations(qs: Any) -> bytes:
     headers = [c.header for c in ORGANIZATION_COLUMNS] + ["正式党员", "党员总数"]
     rows = []
     for org in qs.select_related("region", "parent").order_by("path"):
-        rows.append([
-            org.name, org.get_kind_display(), org.get_setup_method_display() if org.setup_method else "",
-            org.parent.name if org.parent else "", org.region.name,
-            org.founded_on.isoformat() if org.founded_on else "", org.term_start.isoformat() if org.term_start else "",
-            org.term_years or "", org.secretary_name, org.secretary_phone, org.contact_name, org.contact_phone,
-            org.address, getattr(org, "n_full", ""), getattr(org, "n_members", ""),
-        ])
+        rows.append(
+            [
+                org.name,
+                org.get_kind_display(),
+                org.get_setup_method_display() if org.setup_method else "",
+                org.parent.name if org.parent else "",
+                org.region.name,
+                org.founded_on.isoformat() if org.founded_on else "",
+                org.term_start.isoformat() if org.term_start else "",
+                org.term_years or "",
+                org.secretary_name,
+                org.secretary_phone,
+                org.contact_name,
+                org.contact_phone,
+                org.address,
+                getattr(org, "n_full", ""),
+                getattr(org, "n_members", ""),
+            ]
+        )
     return _workbook("党组织台账", headers, rows)
 
 
@@ -210,8 +247,7 @@ def _open_sheet(data: bytes) -> list[tuple[int, list[Any]]]:
     except ImportRefused:
         raise
     except Exception as exc:  # defusedxml raises on entity declarations (XML bombs)
-        name = type(exc).__name__
-        if "Entit" in name or "DTD" in name or "Forbidden" in name:
+        if _unsafe_xml(exc):
             raise ImportRefused("文件包含不安全的XML内容（实体声明），已拒绝。") from None
         raise ImportRefused("无法读取该Excel文件，请使用下载的模板重新填写。") from None
     rows: list[tuple[int, list[Any]]] = []
@@ -230,13 +266,25 @@ def _open_sheet(data: bytes) -> list[tuple[int, list[Any]]]:
     except ImportRefused:
         raise
     except Exception as exc:
-        name = type(exc).__name__
-        if "Entit" in name or "DTD" in name or "Forbidden" in name:
+        if _unsafe_xml(exc):
             raise ImportRefused("文件包含不安全的XML内容（实体声明），已拒绝。") from None
         raise ImportRefused("无法读取该Excel文件，请使用下载的模板重新填写。") from None
     finally:
         wb.close()
     return rows
+
+
+def _unsafe_xml(exc: BaseException | None) -> bool:
+    """True when defusedxml refused the XML anywhere in the exception chain."""
+    from defusedxml import DefusedXmlException
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 class _Formula(str):
@@ -256,7 +304,9 @@ def _header_map(header_row: list[Any], columns: list[Column]) -> dict[str, int]:
     return found
 
 
-def _cells(values: list[Any], header: dict[str, int], columns: list[Column], result: RowResult) -> dict[str, Any]:
+def _cells(
+    values: list[Any], header: dict[str, int], columns: list[Column], result: RowResult
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for col in columns:
         idx = header.get(col.key)
@@ -285,7 +335,9 @@ def _choice(value: Any, choices: Any, header: str, result: RowResult) -> str | N
     for val, label in choices:
         if text in (val, label):
             return str(val)
-    result.errors.append((header, f"“{text}”不是有效选项，可选：{'、'.join(str(lbl) for _, lbl in choices)}"))
+    result.errors.append(
+        (header, f"“{text}”不是有效选项，可选：{'、'.join(str(lbl) for _, lbl in choices)}")
+    )
     return None
 
 
@@ -303,7 +355,9 @@ def _decimal(value: Any, header: str, result: RowResult, lo: float, hi: float) -
     return d
 
 
-def _int(value: Any, header: str, result: RowResult, lo: int = 0, hi: int = 1_000_000) -> int | None:
+def _int(
+    value: Any, header: str, result: RowResult, lo: int = 0, hi: int = 1_000_000
+) -> int | None:
     if value is None:
         return None
     try:
@@ -351,7 +405,9 @@ class _Lookup:
             self.instructors.setdefault(i.name, []).append(i)
 
     @staticmethod
-    def one(table: dict[str, list[Any]], value: Any, header: str, what: str, result: RowResult) -> Any:
+    def one(
+        table: dict[str, list[Any]], value: Any, header: str, what: str, result: RowResult
+    ) -> Any:
         if value is None:
             return None
         found = table.get(str(value).strip(), [])
@@ -375,7 +431,8 @@ def parse_workplaces(data: bytes, *, actor: Any) -> ParseResult:
     seen: dict[Any, int] = {}
     results: list[RowResult] = []
     existing_codes = {
-        wp.credit_code: wp for wp in Workplace.objects.filter(credit_code__isnull=False).only("pk", "credit_code")
+        wp.credit_code: wp
+        for wp in Workplace.objects.filter(credit_code__isnull=False).only("pk", "credit_code")
     }
     for number, values in rows[1:]:
         if all(v in (None, "") for v in values):
@@ -389,6 +446,7 @@ def parse_workplaces(data: bytes, *, actor: Any) -> ParseResult:
                 out["credit_code"] = normalize_uscc(str(code))
             except ValidationError as exc:
                 res.errors.append((heads["credit_code"], exc.messages[0]))
+                out["credit_code"] = None
         else:
             out["credit_code"] = None
         out["kind"] = _choice(raw["kind"], WorkplaceKind.choices, heads["kind"], res)
@@ -399,25 +457,49 @@ def parse_workplaces(data: bytes, *, actor: Any) -> ParseResult:
         out["longitude"] = _decimal(raw["longitude"], heads["longitude"], res, -180, 180)
         out["contact_name"] = str(raw["contact_name"] or "")[:30]
         out["contact_phone"] = str(raw["contact_phone"] or "")[:20]
-        out["reported_worker_count"] = _int(raw["reported_worker_count"], heads["reported_worker_count"], res) or 0
-        out["organization"] = look.one(look.orgs, raw["organization"], heads["organization"], "党组织", res)
-        out["instructor"] = look.one(look.instructors, raw["instructor"], heads["instructor"], "指导员", res)
+        out["reported_worker_count"] = (
+            _int(raw["reported_worker_count"], heads["reported_worker_count"], res) or 0
+        )
+        out["organization"] = look.one(
+            look.orgs, raw["organization"], heads["organization"], "党组织", res
+        )
+        out["instructor"] = look.one(
+            look.instructors, raw["instructor"], heads["instructor"], "指导员", res
+        )
         mode = _choice(raw["coverage_mode"], CoverageMode.choices, heads["coverage_mode"], res)
         if mode is None and raw["coverage_mode"] is None:
-            mode = (CoverageMode.INSTRUCTOR if out["instructor"] else CoverageMode.NONE)
+            mode = CoverageMode.INSTRUCTOR if out["instructor"] else CoverageMode.NONE
             if out["organization"] is not None:
-                res.errors.append((heads["coverage_mode"], "填写了覆盖党组织时，应同时填写覆盖方式"))
+                res.errors.append(
+                    (heads["coverage_mode"], "填写了覆盖党组织时，应同时填写覆盖方式")
+                )
         out["coverage_mode"] = mode
-        if mode in (CoverageMode.OWN_BRANCH, CoverageMode.JOINT_BRANCH) and out["organization"] is None \
-                and raw["organization"] is None:
-            res.errors.append((heads["organization"], "单独建立或联合党支部覆盖的，应填写覆盖党组织"))
-        if mode == CoverageMode.JOINT_BRANCH and out["organization"] is not None \
-                and out["organization"].kind != OrgKind.JOINT_BRANCH:
+        if (
+            mode in (CoverageMode.OWN_BRANCH, CoverageMode.JOINT_BRANCH)
+            and out["organization"] is None
+            and raw["organization"] is None
+        ):
+            res.errors.append(
+                (heads["organization"], "单独建立或联合党支部覆盖的，应填写覆盖党组织")
+            )
+        if (
+            mode == CoverageMode.JOINT_BRANCH
+            and out["organization"] is not None
+            and out["organization"].kind != OrgKind.JOINT_BRANCH
+        ):
             res.errors.append((heads["organization"], "联合党支部覆盖的，覆盖党组织应为联合党支部"))
-        key = ("code", out["credit_code"]) if out["credit_code"] else ("name", out["name"], getattr(out["region"], "pk", None))
+        key = (
+            ("code", out["credit_code"])
+            if out["credit_code"]
+            else ("name", out["name"], getattr(out["region"], "pk", None))
+        )
         if key in seen and out["name"]:
-            res.errors.append((heads["credit_code"] if key[0] == "code" else heads["name"],
-                               f"与第{seen[key]}行重复"))
+            res.errors.append(
+                (
+                    heads["credit_code"] if key[0] == "code" else heads["name"],
+                    f"与第{seen[key]}行重复",
+                )
+            )
         else:
             seen[key] = number
         res.values = out
@@ -425,14 +507,25 @@ def parse_workplaces(data: bytes, *, actor: Any) -> ParseResult:
             target = None
             if out["credit_code"]:
                 target = existing_codes.get(out["credit_code"])
-                if target is not None and not Workplace.objects.visible_to(actor).filter(pk=target.pk).exists():
-                    res.errors.append((heads["credit_code"], "该统一社会信用代码已被其他辖区的企业使用"))
+                if (
+                    target is not None
+                    and not Workplace.objects.visible_to(actor).filter(pk=target.pk).exists()
+                ):
+                    res.errors.append(
+                        (heads["credit_code"], "该统一社会信用代码已被其他辖区的企业使用")
+                    )
             else:
                 target = Workplace.objects.filter(name=out["name"], region=out["region"]).first()
             if res.ok:
                 res.target = target
-                res.action = "create" if target is None else (
-                    "update" if _differs(Workplace.objects.get(pk=target.pk), out) else "unchanged"
+                res.action = (
+                    "create"
+                    if target is None
+                    else (
+                        "update"
+                        if _differs(Workplace.objects.get(pk=target.pk), out)
+                        else "unchanged"
+                    )
                 )
         results.append(res)
     return ParseResult("workplaces", results)
@@ -459,14 +552,21 @@ def parse_organizations(data: bytes, *, actor: Any) -> ParseResult:
         raw = _cells(values, header, columns, res)
         out: dict[str, Any] = {"name": str(raw["name"])[:100] if raw["name"] is not None else None}
         out["kind"] = _choice(raw["kind"], OrgKind.choices, heads["kind"], res)
-        out["setup_method"] = _choice(raw["setup_method"], SetupMethod.choices, heads["setup_method"], res) or ""
+        out["setup_method"] = (
+            _choice(raw["setup_method"], SetupMethod.choices, heads["setup_method"], res) or ""
+        )
         parent = look.one(look.orgs, raw["parent"], heads["parent"], "上级党组织", res)
         out["region"] = look.one(look.regions, raw["region"], heads["region"], "属地", res)
         out["founded_on"] = _date(raw["founded_on"], heads["founded_on"], res)
         out["term_start"] = _date(raw["term_start"], heads["term_start"], res)
         out["term_years"] = _int(raw["term_years"], heads["term_years"], res, 1, 10)
-        for key, size in (("secretary_name", 30), ("secretary_phone", 20), ("contact_name", 30),
-                          ("contact_phone", 20), ("address", 200)):
+        for key, size in (
+            ("secretary_name", 30),
+            ("secretary_phone", 20),
+            ("contact_name", 30),
+            ("contact_phone", 20),
+            ("address", 200),
+        ):
             out[key] = str(raw[key] or "")[:size]
         key = (out["name"], getattr(parent, "pk", None))
         if key in seen and out["name"]:
@@ -477,20 +577,26 @@ def parse_organizations(data: bytes, *, actor: Any) -> ParseResult:
         if res.ok:
             target = Organization.objects.filter(name=out["name"], parent=parent).first()
             res.target = target
-            res.action = "create" if target is None else ("update" if _differs(target, out) else "unchanged")
+            res.action = (
+                "create" if target is None else ("update" if _differs(target, out) else "unchanged")
+            )
         results.append(res)
     return ParseResult("organizations", results)
 
 
 def parse(kind: str, data: bytes, *, actor: Any) -> ParseResult:
-    return {"workplaces": parse_workplaces, "organizations": parse_organizations}[kind](data, actor=actor)
+    return {"workplaces": parse_workplaces, "organizations": parse_organizations}[kind](
+        data, actor=actor
+    )
 
 
 @transaction.atomic
 def apply(result: ParseResult, *, actor: Any, valid_only: bool = False) -> dict[str, int]:
     """Write the parsed rows. With errors present, writes nothing unless `valid_only`."""
     if result.bad_rows and not valid_only:
-        raise ValidationError(f"有{len(result.bad_rows)}行存在错误，未导入任何数据。请修改后重新导入，或选择“仅导入正确的行”。")
+        raise ValidationError(
+            f"有{len(result.bad_rows)}行存在错误，未导入任何数据。请修改后重新导入，或选择“仅导入正确的行”。"
+        )
     counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped": len(result.bad_rows)}
     for row in result.good_rows:
         values = dict(row.values)
@@ -513,7 +619,10 @@ def apply(result: ParseResult, *, actor: Any, valid_only: bool = False) -> dict[
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
-    audit.record(actor=actor, action=f"{result.kind}.imported", object_type=f"organizations.{result.kind}",
-                 changes=counts | {"valid_only": valid_only})
+    audit.record(
+        actor=actor,
+        action=f"{result.kind}.imported",
+        object_type=f"organizations.{result.kind}",
+        changes=counts | {"valid_only": valid_only},
+    )
     return counts
-

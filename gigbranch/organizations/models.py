@@ -40,7 +40,11 @@ class Region(models.Model):
     code = models.CharField("行政区划代码", max_length=12, unique=True)
     level = models.CharField("层级", max_length=10, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
@@ -97,7 +101,11 @@ class Organization(TimeStampedModel):
         "组建方式", max_length=12, choices=SetupMethod.choices, blank=True
     )
     parent = models.ForeignKey(
-        "self", verbose_name="上级党组织", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级党组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     region = models.ForeignKey(
@@ -117,8 +125,12 @@ class Organization(TimeStampedModel):
     secretary_name = models.CharField("书记", max_length=30, blank=True)
     secretary_phone = models.CharField("书记联系电话", max_length=20, blank=True)
     secretary_member = models.ForeignKey(
-        "members.PartyMember", verbose_name="书记（党员档案）", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "members.PartyMember",
+        verbose_name="书记（党员档案）",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     objects = OrganizationQuerySet.as_manager()
@@ -158,7 +170,8 @@ class CommitteePost(models.TextChoices):
 
 class CommitteeMemberQuerySet(ScopedQuerySet["CommitteeMember"]):
     scope_spec = ScopeSpec(
-        capability="org.view", org_path="organization__path",
+        capability="org.view",
+        org_path="organization__path",
         region_path="organization__region__path",
     )
 
@@ -173,8 +186,12 @@ class CommitteeMember(models.Model):
     person_name = models.CharField("姓名", max_length=30)
     phone = models.CharField("联系电话", max_length=20, blank=True)
     member = models.ForeignKey(
-        "members.PartyMember", verbose_name="党员档案", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "members.PartyMember",
+        verbose_name="党员档案",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     since = models.DateField("任职日期", null=True, blank=True)
 
@@ -204,8 +221,12 @@ class Instructor(TimeStampedModel):
         Region, verbose_name="属地", on_delete=models.PROTECT, related_name="instructors"
     )
     organization = models.ForeignKey(
-        Organization, verbose_name="选派党组织", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="instructors",
+        Organization,
+        verbose_name="选派党组织",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="instructors",
     )
     appointed_on = models.DateField("选派日期", null=True, blank=True)
     active = models.BooleanField("在任", default=True)
@@ -269,7 +290,11 @@ class WorkplaceQuerySet(ScopedQuerySet["Workplace"]):
 class Workplace(TimeStampedModel):
     name = models.CharField("名称", max_length=120)
     credit_code = models.CharField(
-        "统一社会信用代码", max_length=18, unique=True, null=True, blank=True,
+        "统一社会信用代码",
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
         validators=[validate_uscc],
     )
     kind = models.CharField("类型", max_length=20, choices=WorkplaceKind.choices)
@@ -284,15 +309,23 @@ class Workplace(TimeStampedModel):
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     reported_worker_count = models.PositiveIntegerField("报告从业人数", default=0)
     organization = models.ForeignKey(
-        Organization, verbose_name="覆盖党组织", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="workplaces",
+        Organization,
+        verbose_name="覆盖党组织",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="workplaces",
     )
     coverage_mode = models.CharField(
         "覆盖方式", max_length=16, choices=CoverageMode.choices, default=CoverageMode.NONE
     )
     instructor = models.ForeignKey(
-        Instructor, verbose_name="党建工作指导员", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="workplaces",
+        Instructor,
+        verbose_name="党建工作指导员",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="workplaces",
     )
 
     objects = WorkplaceQuerySet.as_manager()
@@ -313,21 +346,37 @@ class OrgRuleSet(models.Model):
     """
 
     region = models.OneToOneField(
-        Region, verbose_name="适用区域", null=True, blank=True, on_delete=models.CASCADE,
+        Region,
+        verbose_name="适用区域",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="org_ruleset",
     )
-    branch_min_full_members = models.PositiveSmallIntegerField("单独建支部的正式党员人数（ORG-1）", default=3)
-    joint_branch_max_units = models.PositiveSmallIntegerField("联合党支部最多覆盖单位数（ORG-2）", default=5)
+    branch_min_full_members = models.PositiveSmallIntegerField(
+        "单独建支部的正式党员人数（ORG-1）", default=3
+    )
+    joint_branch_max_units = models.PositiveSmallIntegerField(
+        "联合党支部最多覆盖单位数（ORG-2）", default=5
+    )
     branch_max_members = models.PositiveSmallIntegerField("党支部党员人数上限（ORG-3）", default=50)
-    committee_min_full_members = models.PositiveSmallIntegerField("设支部委员会的正式党员人数（ORG-4）", default=7)
+    committee_min_full_members = models.PositiveSmallIntegerField(
+        "设支部委员会的正式党员人数（ORG-4）", default=7
+    )
     committee_min_size = models.PositiveSmallIntegerField("支委会最少人数（ORG-4）", default=3)
-    committee_normal_max_size = models.PositiveSmallIntegerField("支委会一般最多人数（ORG-4）", default=5)
+    committee_normal_max_size = models.PositiveSmallIntegerField(
+        "支委会一般最多人数（ORG-4）", default=5
+    )
     committee_max_size = models.PositiveSmallIntegerField("支委会最多人数（ORG-4）", default=7)
     branch_term_years = models.PositiveSmallIntegerField("支部、总支任期（年，ORG-5）", default=3)
     committee_term_years = models.PositiveSmallIntegerField("基层党委任期（年，ORG-5）", default=5)
     term_warning_days = models.PositiveSmallIntegerField("换届提前提醒天数（ORG-5）", default=90)
-    general_branch_min_members = models.PositiveSmallIntegerField("党总支参考人数下限（ORG-6）", default=50)
-    basic_committee_min_members = models.PositiveSmallIntegerField("基层党委参考人数下限（ORG-6）", default=100)
+    general_branch_min_members = models.PositiveSmallIntegerField(
+        "党总支参考人数下限（ORG-6）", default=50
+    )
+    basic_committee_min_members = models.PositiveSmallIntegerField(
+        "基层党委参考人数下限（ORG-6）", default=100
+    )
     mobile_gathering_min_members = models.PositiveSmallIntegerField(
         "流动党员聚集提示人数（ORG-7，本地做法）", default=8
     )

@@ -10,8 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import (
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Substr
 
 from gigbranch.members.models import MemberKind, MemberStatus, PartyMember
 
@@ -71,9 +82,10 @@ def full_members_by_workplace(workplace_ids: list[int] | None = None) -> dict[in
     if workplace_ids is not None:
         qs = qs.filter(worker__workplace_id__in=workplace_ids)
     return dict(
-        qs.order_by().values_list("worker__workplace_id").annotate(n=Count("id")).values_list(
-            "worker__workplace_id", "n"
-        )
+        qs.order_by()
+        .values_list("worker__workplace_id")
+        .annotate(n=Count("id"))
+        .values_list("worker__workplace_id", "n")
     )
 
 
@@ -100,8 +112,12 @@ def annotate_subtree_counts(nodes: QuerySet[Organization], user: Any) -> QuerySe
         n_full_members=_count_subquery(members, "organization__path"),
         n_children=Coalesce(
             Subquery(
-                orgs.filter(parent=OuterRef("pk")).order_by().annotate(_one=Value(1))
-                .values("_one").annotate(total=Count("pk")).values("total"),
+                orgs.filter(parent=OuterRef("pk"))
+                .order_by()
+                .annotate(_one=Value(1))
+                .values("_one")
+                .annotate(total=Count("pk"))
+                .values("total"),
                 output_field=IntegerField(),
             ),
             Value(0),
@@ -157,16 +173,23 @@ class CoverageRow:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "key": self.key, "label": self.label, "workplaces": self.workplaces, "workers": self.workers,
-            "org_rate": self.org_rate, "work_rate": self.work_rate,
-            "org_rate_weighted": self.org_rate_weighted, "work_rate_weighted": self.work_rate_weighted,
+            "key": self.key,
+            "label": self.label,
+            "workplaces": self.workplaces,
+            "workers": self.workers,
+            "org_rate": self.org_rate,
+            "work_rate": self.work_rate,
+            "org_rate_weighted": self.org_rate_weighted,
+            "work_rate_weighted": self.work_rate_weighted,
         }
 
 
 def _coverage_aggregate(qs: QuerySet[Workplace], group: Any) -> dict[Any, CoverageRow]:
     rows: dict[Any, CoverageRow] = {}
     data = (
-        qs.order_by().annotate(g=group).values("g", "coverage_mode")
+        qs.order_by()
+        .annotate(g=group)
+        .values("g", "coverage_mode")
         .annotate(n=Count("pk"), w=Coalesce(Sum("reported_worker_count"), 0))
     )
     for item in data:
@@ -227,8 +250,11 @@ def map_points(user: Any, region: Region) -> list[list[Any]]:
     """[lat, lng, mode, name] for every located workplace in the region (compact for JSON)."""
     rows = (
         Workplace.objects.visible_to(user)
-        .filter(region__path__startswith=region.path, latitude__isnull=False, longitude__isnull=False)
+        .filter(
+            region__path__startswith=region.path, latitude__isnull=False, longitude__isnull=False
+        )
         .order_by()
-        .values_list("latitude", "longitude", "coverage_mode", "name")
+        .annotate(lat=Cast("latitude", FloatField()), lng=Cast("longitude", FloatField()))
+        .values_list("lat", "lng", "coverage_mode", "name")
     )
-    return [[float(lat), float(lng), mode, name] for lat, lng, mode, name in rows]
+    return [[round(lat, 6), round(lng, 6), mode, name] for lat, lng, mode, name in rows]

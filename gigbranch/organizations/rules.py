@@ -23,12 +23,18 @@ STANDING_Q = Q(members__status__in=IN_STANDING)
 FULL_MEMBER_Q = Q(members__kind=MemberKind.FULL, members__status=MemberStatus.NORMAL)
 
 
-def _candidate(verdict: policy.Verdict, obj: object, *, region_id: int | None,
-               organization_id: int | None) -> Candidate:
+def _candidate(
+    verdict: policy.Verdict, obj: object, *, region_id: int | None, organization_id: int | None
+) -> Candidate:
     return Candidate(
-        rule_id=verdict.rule_id, severity=verdict.severity, obj=obj,  # type: ignore[arg-type]
-        summary=verdict.summary, advice=verdict.advice, facts=verdict.facts,
-        region_id=region_id, organization_id=organization_id,
+        rule_id=verdict.rule_id,
+        severity=verdict.severity,
+        obj=obj,  # type: ignore[arg-type]
+        summary=verdict.summary,
+        advice=verdict.advice,
+        facts=verdict.facts,
+        region_id=region_id,
+        organization_id=organization_id,
     )
 
 
@@ -38,19 +44,28 @@ def check_should_build() -> Iterable[Candidate]:
     floor = resolver.minimum("branch_min_full_members")
     rows = (
         Workplace.objects.exclude(coverage_mode=CoverageMode.OWN_BRANCH)
-        .annotate(full=Count("workers__party_member", filter=Q(
-            workers__party_member__kind=MemberKind.FULL,
-            workers__party_member__status=MemberStatus.NORMAL,
-        )))
+        .annotate(
+            full=Count(
+                "workers__party_member",
+                filter=Q(
+                    workers__party_member__kind=MemberKind.FULL,
+                    workers__party_member__status=MemberStatus.NORMAL,
+                ),
+            )
+        )
         .filter(full__gte=floor)
         .select_related("region")
         .order_by("pk")
     )
     for wp in rows:
         th = resolver.for_path(wp.region.path)
-        verdict = policy.org1_should_build(full_members=wp.full, coverage_mode=wp.coverage_mode, th=th)
+        verdict = policy.org1_should_build(
+            full_members=wp.full, coverage_mode=wp.coverage_mode, th=th
+        )
         if verdict:
-            yield _candidate(verdict, wp, region_id=wp.region_id, organization_id=wp.organization_id)
+            yield _candidate(
+                verdict, wp, region_id=wp.region_id, organization_id=wp.organization_id
+            )
 
 
 @checker("ORG-2", title="联合党支部覆盖单位一般不超过5个")
@@ -58,7 +73,9 @@ def check_joint_units() -> Iterable[Candidate]:
     resolver = ThresholdResolver()
     rows = (
         Organization.objects.filter(kind=OrgKind.JOINT_BRANCH)
-        .annotate(units=Count("workplaces", filter=Q(workplaces__coverage_mode=CoverageMode.JOINT_BRANCH)))
+        .annotate(
+            units=Count("workplaces", filter=Q(workplaces__coverage_mode=CoverageMode.JOINT_BRANCH))
+        )
         .filter(units__gt=resolver.minimum("joint_branch_max_units"))
         .select_related("region")
     )
@@ -102,8 +119,13 @@ def check_terms() -> Iterable[Candidate]:
     today = timezone.localdate()
     kinds = policy.COMMITTEE_TERM_KINDS | policy.BRANCH_TERM_KINDS
     for org in Organization.objects.filter(kind__in=kinds).select_related("region").order_by("pk"):
-        verdict = policy.org5_term(kind=org.kind, term_start=org.term_start, term_years=org.term_years,
-                                   today=today, th=resolver.for_path(org.region.path))
+        verdict = policy.org5_term(
+            kind=org.kind,
+            term_start=org.term_start,
+            term_years=org.term_years,
+            today=today,
+            th=resolver.for_path(org.region.path),
+        )
         if verdict:
             yield _candidate(verdict, org, region_id=org.region_id, organization_id=org.pk)
 
@@ -121,7 +143,9 @@ def check_general_branches() -> Iterable[Candidate]:
         .order_by("pk")
     )
     for org in rows:
-        verdict = policy.org6_general_branch(members=org.n_members, th=resolver.for_path(org.region.path))
+        verdict = policy.org6_general_branch(
+            members=org.n_members, th=resolver.for_path(org.region.path)
+        )
         if verdict:
             yield _candidate(verdict, org, region_id=org.region_id, organization_id=org.pk)
 
@@ -131,19 +155,29 @@ def check_mobile_gathering() -> Iterable[Candidate]:
     resolver = ThresholdResolver()
     floor = resolver.minimum("mobile_gathering_min_members")
     rows = (
-        Workplace.objects.annotate(mobile=Count("workers__party_member", filter=Q(
-            workers__party_member__organization__isnull=True,
-            workers__party_member__status__in=IN_STANDING,
-        )))
+        Workplace.objects.annotate(
+            mobile=Count(
+                "workers__party_member",
+                filter=Q(
+                    workers__party_member__organization__isnull=True,
+                    workers__party_member__status__in=IN_STANDING,
+                ),
+            )
+        )
         .filter(mobile__gte=floor)
         .select_related("region", "organization")
         .order_by("pk")
     )
     for wp in rows:
-        has_mobile_branch = wp.organization is not None and wp.organization.kind == OrgKind.MOBILE_BRANCH
+        has_mobile_branch = (
+            wp.organization is not None and wp.organization.kind == OrgKind.MOBILE_BRANCH
+        )
         verdict = policy.org7_mobile_gathering(
-            mobile_members=wp.mobile, has_mobile_branch=has_mobile_branch,
+            mobile_members=wp.mobile,
+            has_mobile_branch=has_mobile_branch,
             th=resolver.for_path(wp.region.path),
         )
         if verdict:
-            yield _candidate(verdict, wp, region_id=wp.region_id, organization_id=wp.organization_id)
+            yield _candidate(
+                verdict, wp, region_id=wp.region_id, organization_id=wp.organization_id
+            )

@@ -27,16 +27,47 @@ from .models import (
 from .policy import Thresholds
 
 ORG_EDITABLE = (
-    "name", "kind", "setup_method", "region", "founded_on", "term_start", "term_years",
-    "contact_name", "contact_phone", "address", "latitude", "longitude",
-    "secretary_name", "secretary_phone", "secretary_member",
+    "name",
+    "kind",
+    "setup_method",
+    "region",
+    "founded_on",
+    "term_start",
+    "term_years",
+    "contact_name",
+    "contact_phone",
+    "address",
+    "latitude",
+    "longitude",
+    "secretary_name",
+    "secretary_phone",
+    "secretary_member",
 )
 WORKPLACE_EDITABLE = (
-    "name", "credit_code", "kind", "brand", "region", "address", "latitude", "longitude",
-    "contact_name", "contact_phone", "reported_worker_count", "organization", "coverage_mode",
+    "name",
+    "credit_code",
+    "kind",
+    "brand",
+    "region",
+    "address",
+    "latitude",
+    "longitude",
+    "contact_name",
+    "contact_phone",
+    "reported_worker_count",
+    "organization",
+    "coverage_mode",
     "instructor",
 )
-INSTRUCTOR_EDITABLE = ("name", "phone", "work_unit", "region", "organization", "appointed_on", "active")
+INSTRUCTOR_EDITABLE = (
+    "name",
+    "phone",
+    "work_unit",
+    "region",
+    "organization",
+    "appointed_on",
+    "active",
+)
 PATH_MAX = 255
 
 
@@ -69,19 +100,34 @@ def _validate_coverage(wp: Workplace) -> None:
     mode = wp.coverage_mode
     if mode in ("own_branch", "joint_branch") and wp.organization_id is None:
         raise ValidationError({"organization": "单独建立或联合党支部覆盖的，应填写覆盖党组织。"})
-    if mode == "joint_branch" and wp.organization is not None and wp.organization.kind != "joint_branch":
+    if (
+        mode == "joint_branch"
+        and wp.organization is not None
+        and wp.organization.kind != "joint_branch"
+    ):
         raise ValidationError({"organization": "联合党支部覆盖的，覆盖党组织应为联合党支部。"})
     if mode == "instructor" and wp.instructor_id is None and wp.organization_id is None:
         raise ValidationError({"instructor": "党建工作指导员覆盖的，应填写指导员或选派党组织。"})
 
 
 @transaction.atomic
-def create_region(*, actor: Any, name: str, code: str, level: str, parent: Region | None = None,
-                  latitude: Any = None, longitude: Any = None) -> Region:
-    region = Region.objects.create(name=name, code=code, level=level, parent=parent,
-                                   latitude=latitude, longitude=longitude)
+def create_region(
+    *,
+    actor: Any,
+    name: str,
+    code: str,
+    level: str,
+    parent: Region | None = None,
+    latitude: Any = None,
+    longitude: Any = None,
+) -> Region:
+    region = Region.objects.create(
+        name=name, code=code, level=level, parent=parent, latitude=latitude, longitude=longitude
+    )
     _set_path(region)
-    audit.record(actor=actor, action="region.created", obj=region, changes={"name": name, "code": code})
+    audit.record(
+        actor=actor, action="region.created", obj=region, changes={"name": name, "code": code}
+    )
     return region
 
 
@@ -97,8 +143,12 @@ def create_organization(*, actor: Any, parent: Organization | None, **fields: An
     _set_path(org)
     if len(org.path) > PATH_MAX:
         raise ValidationError("组织层级过深。")
-    audit.record(actor=actor, action="organization.created", obj=org,
-                 changes={k: v for k, v in fields.items()} | {"parent": parent})
+    audit.record(
+        actor=actor,
+        action="organization.created",
+        obj=org,
+        changes={k: v for k, v in fields.items()} | {"parent": parent},
+    )
     return org
 
 
@@ -138,7 +188,9 @@ def move_subtree(*, actor: Any, organization: Organization, new_parent: Organiza
     old_prefix = node.path
     new_prefix = target.path + path_segment(node.pk)
     deepest = (
-        Organization.objects.filter(path__startswith=old_prefix).order_by("-path").values_list("path", flat=True)
+        Organization.objects.filter(path__startswith=old_prefix)
+        .order_by("-path")
+        .values_list("path", flat=True)
     )
     longest = max((len(p) for p in deepest), default=len(old_prefix))
     if longest - len(old_prefix) + len(new_prefix) > PATH_MAX:
@@ -149,23 +201,47 @@ def move_subtree(*, actor: Any, organization: Organization, new_parent: Organiza
     )
     Organization.objects.filter(pk=node.pk).update(parent=target)
     audit.record(
-        actor=actor, action="organization.moved", obj=node,
-        changes={"parent": [old_parent_id, target.pk], "path": [old_prefix, new_prefix], "subtree_size": moved},
+        actor=actor,
+        action="organization.moved",
+        obj=node,
+        changes={
+            "parent": [old_parent_id, target.pk],
+            "path": [old_prefix, new_prefix],
+            "subtree_size": moved,
+        },
     )
     return moved
 
 
 @transaction.atomic
-def add_committee_member(*, actor: Any, organization: Organization, post: str, person_name: str,
-                         phone: str = "", member: Any = None, since: Any = None) -> CommitteeMember:
+def add_committee_member(
+    *,
+    actor: Any,
+    organization: Organization,
+    post: str,
+    person_name: str,
+    phone: str = "",
+    member: Any = None,
+    since: Any = None,
+) -> CommitteeMember:
     _require_change(actor)
     _require_visible(actor, Organization, organization, "党组织")
-    row = CommitteeMember(organization=organization, post=post, person_name=person_name.strip(),
-                          phone=phone.strip(), member=member, since=since)
+    row = CommitteeMember(
+        organization=organization,
+        post=post,
+        person_name=person_name.strip(),
+        phone=phone.strip(),
+        member=member,
+        since=since,
+    )
     row.full_clean()
     row.save()
-    audit.record(actor=actor, action="organization.committee_added", obj=organization,
-                 changes={"post": post, "person_name": row.person_name})
+    audit.record(
+        actor=actor,
+        action="organization.committee_added",
+        obj=organization,
+        changes={"post": post, "person_name": row.person_name},
+    )
     return row
 
 
@@ -174,8 +250,12 @@ def remove_committee_member(*, actor: Any, committee_member: CommitteeMember) ->
     _require_change(actor)
     org = committee_member.organization
     _require_visible(actor, Organization, org, "党组织")
-    audit.record(actor=actor, action="organization.committee_removed", obj=org,
-                 changes={"post": committee_member.post, "person_name": committee_member.person_name})
+    audit.record(
+        actor=actor,
+        action="organization.committee_removed",
+        obj=org,
+        changes={"post": committee_member.post, "person_name": committee_member.person_name},
+    )
     committee_member.delete()
 
 
@@ -191,8 +271,12 @@ def create_workplace(*, actor: Any, **fields: Any) -> Workplace:
     workplace.full_clean()
     _validate_coverage(workplace)
     workplace.save()
-    audit.record(actor=actor, action="workplace.created", obj=workplace,
-                 changes={k: v for k, v in fields.items()})
+    audit.record(
+        actor=actor,
+        action="workplace.created",
+        obj=workplace,
+        changes={k: v for k, v in fields.items()},
+    )
     return workplace
 
 
@@ -228,18 +312,28 @@ def create_instructor(*, actor: Any, **fields: Any) -> Instructor:
     inst = Instructor(**fields)
     inst.full_clean()
     inst.save()
-    audit.record(actor=actor, action="instructor.created", obj=inst,
-                 changes={"name": inst.name, "region": inst.region_id})
+    audit.record(
+        actor=actor,
+        action="instructor.created",
+        obj=inst,
+        changes={"name": inst.name, "region": inst.region_id},
+    )
     return inst
 
 
 @transaction.atomic
-def assign_instructor(*, actor: Any, workplace: Workplace, instructor: Instructor | None) -> Workplace:
+def assign_instructor(
+    *, actor: Any, workplace: Workplace, instructor: Instructor | None
+) -> Workplace:
     """Set the workplace's instructor; an uncovered workplace becomes instructor-covered."""
     fields: dict[str, Any] = {"instructor": instructor}
     if instructor is not None and workplace.coverage_mode == "none":
         fields["coverage_mode"] = "instructor"
-    if instructor is None and workplace.coverage_mode == "instructor" and workplace.organization_id is None:
+    if (
+        instructor is None
+        and workplace.coverage_mode == "instructor"
+        and workplace.organization_id is None
+    ):
         fields["coverage_mode"] = "none"
     return update_workplace(actor=actor, workplace=workplace, **fields)
 
@@ -258,7 +352,10 @@ def set_ruleset(*, actor: Any, region: Region | None, note: str = "", **values: 
         setattr(rs, name, value)
     rs.note = note or rs.note
     rs.full_clean()
-    if rs.committee_min_size > rs.committee_normal_max_size or rs.committee_normal_max_size > rs.committee_max_size:
+    if (
+        rs.committee_min_size > rs.committee_normal_max_size
+        or rs.committee_normal_max_size > rs.committee_max_size
+    ):
         raise ValidationError("支委会人数参数应满足：最少人数 ≤ 一般最多人数 ≤ 最多人数。")
     rs.save()
     audit.record(actor=actor, action="org_ruleset.updated", obj=rs, changes=changes)

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +37,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _with_counts(nodes: Any, user: Any) -> list[Organization]:
-    rows = list(queries.annotate_subtree_counts(nodes.select_related("region"), user).order_by("path"))
+    rows = list(
+        queries.annotate_subtree_counts(nodes.select_related("region"), user).order_by("path")
+    )
     for r in rows:
         r.n_descendants = r.n_orgs - 1  # type: ignore[attr-defined]
     return rows
@@ -50,8 +52,11 @@ def tree(request: HttpRequest) -> HttpResponse:
         nodes = Organization.objects.visible_to(request.user).filter(name__icontains=q)
         page = Paginator(nodes.order_by("path"), 50).get_page(request.GET.get("page"))
         rows = _with_counts(Organization.objects.filter(pk__in=[o.pk for o in page]), request.user)
-        return render(request, "organizations/tree.html",
-                      {"rows": rows, "q": q, "page": page, "searching": True, "query": f"q={q}"})
+        return render(
+            request,
+            "organizations/tree.html",
+            {"rows": rows, "q": q, "page": page, "searching": True, "query": f"q={q}"},
+        )
     rows = _with_counts(queries.tree_roots(request.user), request.user)
     return render(request, "organizations/tree.html", {"rows": rows, "q": "", "searching": False})
 
@@ -60,21 +65,27 @@ def tree(request: HttpRequest) -> HttpResponse:
 def tree_children(request: HttpRequest, pk: int) -> HttpResponse:
     node = get_object_or_404(Organization.objects.visible_to(request.user), pk=pk)
     children = Organization.objects.visible_to(request.user).filter(parent=node)
-    return render(request, "organizations/_tree_rows.html",
-                  {"rows": _with_counts(children, request.user), "parent": node})
+    return render(
+        request,
+        "organizations/_tree_rows.html",
+        {"rows": _with_counts(children, request.user), "parent": node},
+    )
 
 
 def _history(org: Organization) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(object_type="organizations.organization", object_id=str(org.pk))
-        .order_by("-created_at", "-id")[:50]
+        AuditEvent.objects.filter(
+            object_type="organizations.organization", object_id=str(org.pk)
+        ).order_by("-created_at", "-id")[:50]
     )
 
 
 @require_capability("org.view")
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visible = Organization.objects.visible_to(request.user)
-    org = get_object_or_404(visible.select_related("region", "parent", "secretary_member__worker"), pk=pk)
+    org = get_object_or_404(
+        visible.select_related("region", "parent", "secretary_member__worker"), pk=pk
+    )
     counted = _with_counts(Organization.objects.filter(pk=org.pk), request.user)[0]
     direct = org.members.aggregate(
         full=Count("pk", filter=queries.FULL_Q),
@@ -83,25 +94,40 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     move_form = None
     if has_capability(request.user, "org.change"):
         move_form = MoveForm(user=request.user, node=org)
-    findings = Finding.objects.visible_to(request.user).open().filter(
-        Q(organization=org) | Q(object_type="organizations.organization", object_id=str(org.pk))
+    findings = (
+        Finding.objects.visible_to(request.user)
+        .open()
+        .filter(
+            Q(organization=org) | Q(object_type="organizations.organization", object_id=str(org.pk))
+        )
     )
-    return render(request, "organizations/detail.html", {
-        "org": org, "counted": counted, "direct": direct,
-        "children": visible.filter(parent=org).order_by("path"),
-        "workplaces": org.workplaces.visible_to(request.user).select_related("region", "instructor"),
-        "committee": org.committee.all(),
-        "committee_form": CommitteeMemberForm() if move_form else None,
-        "move_form": move_form, "history": _history(org), "findings": findings[:20],
-        "can_change": move_form is not None,
-    })
+    return render(
+        request,
+        "organizations/detail.html",
+        {
+            "org": org,
+            "counted": counted,
+            "direct": direct,
+            "children": visible.filter(parent=org).order_by("path"),
+            "workplaces": org.workplaces.visible_to(request.user).select_related(
+                "region", "instructor"
+            ),
+            "committee": org.committee.all(),
+            "committee_form": CommitteeMemberForm() if move_form else None,
+            "move_form": move_form,
+            "history": _history(org),
+            "findings": findings[:20],
+            "can_change": move_form is not None,
+        },
+    )
 
 
 @require_capability("org.change")
 def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_object_or_404(Organization.objects.visible_to(request.user), pk=pk)
-    form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=pk),
-                            user=request.user)
+    form = OrganizationForm(
+        request.POST or None, instance=Organization.objects.get(pk=pk), user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
@@ -121,8 +147,9 @@ def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
     form = MoveForm(request.POST, user=request.user, node=org)
     if form.is_valid():
         try:
-            moved = services.move_subtree(actor=request.user, organization=org,
-                                          new_parent=form.cleaned_data["new_parent"])
+            moved = services.move_subtree(
+                actor=request.user, organization=org, new_parent=form.cleaned_data["new_parent"]
+            )
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
         else:
@@ -160,7 +187,9 @@ def workplaces(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     mode = request.GET.get("coverage", "")
     kind = request.GET.get("kind", "")
-    qs = Workplace.objects.visible_to(request.user).select_related("region", "organization", "instructor")
+    qs = Workplace.objects.visible_to(request.user).select_related(
+        "region", "organization", "instructor"
+    )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()))
     if mode in CoverageMode.values:
@@ -170,16 +199,29 @@ def workplaces(request: HttpRequest) -> HttpResponse:
     qs = qs.annotate(worker_count=Count("workers")).order_by("region__path", "name", "id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in (("q", q), ("coverage", mode), ("kind", kind)) if v)
-    return render(request, "organizations/workplaces.html", {
-        "page": page, "q": q, "mode": mode, "kind": kind, "query": query,
-        "modes": CoverageMode.choices, "kinds": WorkplaceKind.choices,
-    })
+    return render(
+        request,
+        "organizations/workplaces.html",
+        {
+            "page": page,
+            "q": q,
+            "mode": mode,
+            "kind": kind,
+            "query": query,
+            "modes": CoverageMode.choices,
+            "kinds": WorkplaceKind.choices,
+        },
+    )
 
 
 @require_capability("org.view")
 def instructors(request: HttpRequest) -> HttpResponse:
-    qs = (Instructor.objects.visible_to(request.user).select_related("region", "organization")
-          .annotate(n_workplaces=Count("workplaces")).order_by("region__path", "name"))
+    qs = (
+        Instructor.objects.visible_to(request.user)
+        .select_related("region", "organization")
+        .annotate(n_workplaces=Count("workplaces"))
+        .order_by("region__path", "name")
+    )
     return render(request, "organizations/instructors.html", {"instructors": qs})
 
 
@@ -206,17 +248,31 @@ def _scope_region(request: HttpRequest) -> Region:
     return top
 
 
+def _coverage_region(request: HttpRequest) -> Region:
+    if request.user.scope_region_id:
+        return _scope_region(request)
+    # Industry-line scopes see their workplaces wherever they are; start at the top region.
+    region_id = request.GET.get("region")
+    region = (
+        get_object_or_404(Region.objects.all(), pk=int(region_id))
+        if region_id and region_id.isdigit()
+        else Region.objects.filter(parent__isnull=True).order_by("path").first()
+    )
+    if region is None:
+        raise Http404
+    return region
+
+
+@require_capability("org.view")
+def coverage_points(request: HttpRequest) -> JsonResponse:
+    """The map's points, loaded by the page's script (the page itself stays light)."""
+    region = _coverage_region(request)
+    return JsonResponse({"points": queries.map_points(request.user, region)})
+
+
 @require_capability("org.view")
 def coverage(request: HttpRequest) -> HttpResponse:
-    if request.user.scope_region_id:
-        region = _scope_region(request)
-    else:
-        # Industry-line scopes see their workplaces wherever they are; start at the county.
-        region_id = request.GET.get("region")
-        region = (get_object_or_404(Region.objects.all(), pk=int(region_id)) if region_id and region_id.isdigit()
-                  else Region.objects.filter(parent__isnull=True).order_by("path").first())
-        if region is None:
-            raise Http404
+    region = _coverage_region(request)
     report = queries.coverage_report(request.user, region)
     uncovered_qs = queries.uncovered(request.user, region)
     chart = {
@@ -224,9 +280,12 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "kinds": [r.as_dict() for r in report["per_kind"]],
     }
     mapdata = {
-        "points": queries.map_points(request.user, region),
-        "center": [float(region.latitude), float(region.longitude)] if region.latitude is not None else None,
-        "tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "points_url": reverse("organizations:coverage_points") + f"?region={region.pk}",
+        "center": [float(region.latitude), float(region.longitude)]
+        if region.latitude is not None
+        else None,
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
         "labels": dict(CoverageMode.choices),
     }
     crumbs = []
@@ -235,11 +294,20 @@ def coverage(request: HttpRequest) -> HttpResponse:
     while node is not None and node.path.startswith(top_path):
         crumbs.insert(0, node)
         node = node.parent
-    return render(request, "organizations/coverage.html", {
-        "region": region, "report": report, "overall": report["overall"], "chart": chart,
-        "mapdata": mapdata, "uncovered": uncovered_qs[:100], "uncovered_count": uncovered_qs.count(),
-        "crumbs": crumbs,
-    })
+    return render(
+        request,
+        "organizations/coverage.html",
+        {
+            "region": region,
+            "report": report,
+            "overall": report["overall"],
+            "chart": chart,
+            "mapdata": mapdata,
+            "uncovered": uncovered_qs[:100],
+            "uncovered_count": uncovered_qs.count(),
+            "crumbs": crumbs,
+        },
+    )
 
 
 # --- Findings ---------------------------------------------------------------------------
@@ -264,17 +332,46 @@ def findings(request: HttpRequest) -> HttpResponse:
     if org_id.isdigit():
         org = get_object_or_404(Organization.objects.visible_to(request.user), pk=int(org_id))
         qs = qs.filter(organization__path__startswith=org.path)
-    rules = (Finding.objects.visible_to(request.user).open().order_by("rule_id")
-             .values("rule_id").annotate(n=Count("pk")))
-    page = Paginator(qs.order_by("rule_id", "-first_seen_at", "pk"), 50).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in (("status", status), ("rule", rule), ("severity", severity),
-                                              ("region", region_id), ("organization", org_id)) if v)
-    return render(request, "organizations/findings.html", {
-        "page": page, "rules": rules, "rule": rule, "severity": severity, "status": status,
-        "region_id": region_id, "org_id": org_id, "query": query, "severities": Severity.choices,
-        "regions": Region.objects.visible_to(request.user).order_by("path"),
-        "orgs": Organization.objects.visible_to(request.user).exclude(kind="party_group").order_by("path")[:500],
-    })
+    rules = (
+        Finding.objects.visible_to(request.user)
+        .open()
+        .order_by("rule_id")
+        .values("rule_id")
+        .annotate(n=Count("pk"))
+    )
+    page = Paginator(qs.order_by("rule_id", "-first_seen_at", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
+    query = "&".join(
+        f"{k}={v}"
+        for k, v in (
+            ("status", status),
+            ("rule", rule),
+            ("severity", severity),
+            ("region", region_id),
+            ("organization", org_id),
+        )
+        if v
+    )
+    return render(
+        request,
+        "organizations/findings.html",
+        {
+            "page": page,
+            "rules": rules,
+            "rule": rule,
+            "severity": severity,
+            "status": status,
+            "region_id": region_id,
+            "org_id": org_id,
+            "query": query,
+            "severities": Severity.choices,
+            "regions": Region.objects.visible_to(request.user).order_by("path"),
+            "orgs": Organization.objects.visible_to(request.user)
+            .exclude(kind="party_group")
+            .order_by("path")[:500],
+        },
+    )
 
 
 @require_POST
@@ -283,9 +380,12 @@ def findings_recheck(request: HttpRequest) -> HttpResponse:
     from gigbranch.core.services import recompute_findings
 
     stats = recompute_findings()
-    record(actor=request.user, action="findings.rechecked", object_type="core.finding", changes=stats)
+    record(
+        actor=request.user, action="findings.rechecked", object_type="core.finding", changes=stats
+    )
     messages.success(
-        request, f"已重新检查：新发现{stats['opened']}条，仍存在{stats['kept']}条，已消除{stats['resolved']}条。"
+        request,
+        f"已重新检查：新发现{stats['opened']}条，仍存在{stats['kept']}条，已消除{stats['resolved']}条。",
     )
     return redirect(request.POST.get("next") or reverse("organizations:findings"))
 
@@ -301,15 +401,31 @@ def finding_object_url(finding: Finding) -> str:
 @require_capability("org.view")
 def workplace_detail(request: HttpRequest, pk: int) -> HttpResponse:
     wp = get_object_or_404(
-        Workplace.objects.visible_to(request.user).select_related("region", "organization", "instructor"), pk=pk
+        Workplace.objects.visible_to(request.user).select_related(
+            "region", "organization", "instructor"
+        ),
+        pk=pk,
     )
     full = queries.full_members_by_workplace([wp.pk]).get(wp.pk, 0)
-    history = AuditEvent.objects.filter(object_type="organizations.workplace", object_id=str(wp.pk))[:30]
-    findings_qs = Finding.objects.visible_to(request.user).open().filter(
-        object_type="organizations.workplace", object_id=str(wp.pk))
-    return render(request, "organizations/workplace_detail.html", {
-        "wp": wp, "full": full, "workers": wp.workers.count(), "history": history, "findings": findings_qs,
-    })
+    history = AuditEvent.objects.filter(
+        object_type="organizations.workplace", object_id=str(wp.pk)
+    )[:30]
+    findings_qs = (
+        Finding.objects.visible_to(request.user)
+        .open()
+        .filter(object_type="organizations.workplace", object_id=str(wp.pk))
+    )
+    return render(
+        request,
+        "organizations/workplace_detail.html",
+        {
+            "wp": wp,
+            "full": full,
+            "workers": wp.workers.count(),
+            "history": history,
+            "findings": findings_qs,
+        },
+    )
 
 
 # --- Import and export ------------------------------------------------------------------
@@ -351,7 +467,9 @@ def import_start(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > settings.UPLOAD_MAX_BYTES:
-            form.add_error("file", f"文件超过大小上限{settings.UPLOAD_MAX_BYTES // 1024 // 1024}MB，已拒绝。")
+            form.add_error(
+                "file", f"文件超过大小上限{settings.UPLOAD_MAX_BYTES // 1024 // 1024}MB，已拒绝。"
+            )
             return render(request, "organizations/import.html", ctx, status=400)
         data = upload.read(settings.UPLOAD_MAX_BYTES + 1)
         try:
@@ -361,8 +479,11 @@ def import_start(request: HttpRequest, kind: str) -> HttpResponse:
             return render(request, "organizations/import.html", ctx, status=400)
         token = uuid.uuid4().hex
         (_stash_dir() / f"{token}.xlsx").write_bytes(data)
-        request.session[f"org_import_{token}"] = {"kind": kind, "user": request.user.pk,
-                                                 "at": timezone.now().isoformat()}
+        request.session[f"org_import_{token}"] = {
+            "kind": kind,
+            "user": request.user.pk,
+            "at": timezone.now().isoformat(),
+        }
         ctx |= {"result": result, "counts": result.counts(), "token": token}
     return render(request, "organizations/import.html", ctx)
 
@@ -389,7 +510,8 @@ def import_apply(request: HttpRequest, kind: str) -> HttpResponse:
     messages.success(
         request,
         f"导入完成：新增{counts['created']}条，更新{counts['updated']}条，未变化{counts['unchanged']}条"
-        + (f"，跳过有错误的{counts['skipped']}行" if counts["skipped"] else "") + "。",
+        + (f"，跳过有错误的{counts['skipped']}行" if counts["skipped"] else "")
+        + "。",
     )
     return redirect("organizations:workplaces" if kind == "workplaces" else "organizations:tree")
 
@@ -402,11 +524,21 @@ def export_ledger(request: HttpRequest, kind: str) -> HttpResponse:
         data, title = excel.export_workplaces(qs), "企业站点台账"
     else:
         qs = Organization.objects.visible_to(request.user).annotate(
-            n_full=Count("members", filter=queries.FULL_Q, distinct=True),
-            n_members=Count("members", filter=Q(members__status__in=queries.IN_STANDING), distinct=True),
+            n_full=Count(
+                "members", filter=Q(members__kind="full", members__status="normal"), distinct=True
+            ),
+            n_members=Count(
+                "members", filter=Q(members__status__in=queries.IN_STANDING), distinct=True
+            ),
         )
         data, title = excel.export_organizations(qs), "党组织台账"
-    record(actor=request.user, action=f"{kind}.exported", object_type=f"organizations.{kind}",
-           changes={"rows": qs.count()})
+    record(
+        actor=request.user,
+        action=f"{kind}.exported",
+        object_type=f"organizations.{kind}",
+        changes={"rows": qs.count()},
+    )
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return FileResponse(iter([data]), as_attachment=True, filename=f"{title}{stamp}.xlsx", content_type=XLSX)
+    return FileResponse(
+        iter([data]), as_attachment=True, filename=f"{title}{stamp}.xlsx", content_type=XLSX
+    )

@@ -23,19 +23,25 @@ class MemberChoice(forms.ModelMultipleChoiceField):
 
 
 class ApplicationForm(forms.Form):
-    organization = forms.ModelChoiceField(label="接收申请的党组织", queryset=Organization.objects.none())
+    organization = forms.ModelChoiceField(
+        label="接收申请的党组织", queryset=Organization.objects.none()
+    )
     application_date = forms.DateField(label="递交入党申请书日期", widget=DateInput())
-    notes = forms.CharField(label="情况说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label="情况说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     scan = forms.FileField(label="申请书扫描件（PDF/JPEG/PNG，可选）", required=False)
 
     def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
+        self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
 
 
 class PortalApplyForm(forms.Form):
     statement = forms.CharField(
-        label="入党申请书", min_length=20, max_length=5000,
+        label="入党申请书",
+        min_length=20,
+        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 10, "placeholder": "敬爱的党组织：……"}),
     )
     confirm = forms.BooleanField(label="我确认以上内容由本人填写，自愿申请加入中国共产党")
@@ -45,34 +51,47 @@ def step_form_class(step: int) -> type[forms.Form]:
     """A form with the fields step `step` needs (REC-* checks happen in the service)."""
     attrs: dict[str, Any] = {
         "date": forms.DateField(label="日期", widget=DateInput()),
-        "notes": forms.CharField(label="情况说明", required=False,
-                                 widget=forms.Textarea(attrs={"rows": 2})),
+        "notes": forms.CharField(
+            label="情况说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        ),
         "scan": forms.FileField(label="附件扫描件（可选）", required=False),
     }
     members = PartyMember.objects.none()
     if step == 5:
-        attrs["contacts"] = MemberChoice(label="培养联系人（1至2名正式党员）", queryset=members,
-                                         widget=forms.CheckboxSelectMultiple)
+        attrs["contacts"] = MemberChoice(
+            label="培养联系人（1至2名正式党员）",
+            queryset=members,
+            widget=forms.CheckboxSelectMultiple,
+        )
     if step == 7:
-        attrs["notice_start"] = forms.DateField(label="公示开始日期", required=False, widget=DateInput())
-        attrs["notice_end"] = forms.DateField(label="公示结束日期", required=False, widget=DateInput())
+        attrs["notice_start"] = forms.DateField(
+            label="公示开始日期", required=False, widget=DateInput()
+        )
+        attrs["notice_end"] = forms.DateField(
+            label="公示结束日期", required=False, widget=DateInput()
+        )
     if step == 9:
-        attrs["sponsors"] = MemberChoice(label="入党介绍人（2名正式党员）", queryset=members,
-                                         widget=forms.CheckboxSelectMultiple)
+        attrs["sponsors"] = MemberChoice(
+            label="入党介绍人（2名正式党员）", queryset=members, widget=forms.CheckboxSelectMultiple
+        )
     if step == 10:
         attrs["review_conclusion"] = forms.ChoiceField(
-            label="政治审查结论", choices=[("pass", "合格"), ("fail", "不合格")])
+            label="政治审查结论", choices=[("pass", "合格"), ("fail", "不合格")]
+        )
     if step == 11:
-        attrs["training_days"] = forms.DecimalField(label="培训天数", min_value=0, max_digits=4,
-                                                    decimal_places=1, required=False)
-        attrs["training_hours"] = forms.DecimalField(label="培训学时", min_value=0, max_digits=5,
-                                                     decimal_places=1, required=False)
+        attrs["training_days"] = forms.DecimalField(
+            label="培训天数", min_value=0, max_digits=4, decimal_places=1, required=False
+        )
+        attrs["training_hours"] = forms.DecimalField(
+            label="培训学时", min_value=0, max_digits=5, decimal_places=1, required=False
+        )
     if step in policy.VOTE_STEPS:
         for name, label in VOTE_FIELDS:
             attrs[name] = forms.IntegerField(label=label, min_value=0, max_value=10000)
     if step == policy.APPROVAL_STEP:
         attrs["special_reason"] = forms.CharField(
-            label="超过3个月审批的特殊原因（如有）", required=False, max_length=200)
+            label="超过3个月审批的特殊原因（如有）", required=False, max_length=200
+        )
     return type(f"Step{step}Form", (forms.Form,), attrs)
 
 
@@ -86,11 +105,15 @@ VOTE_FIELDS = [
 ]
 
 
-def make_step_form(step: int, *, organization: Organization, data: Any = None,
-                   files: Any = None) -> forms.Form:
+def make_step_form(
+    step: int, *, organization: Organization, data: Any = None, files: Any = None
+) -> forms.Form:
     form = step_form_class(step)(data=data, files=files, prefix=f"s{step}")
-    qs = (PartyMember.objects.filter(organization=organization, status=MemberStatus.NORMAL)
-          .select_related("worker").order_by("kind", "worker__name"))
+    qs = (
+        PartyMember.objects.filter(organization=organization, status=MemberStatus.NORMAL)
+        .select_related("worker")
+        .order_by("kind", "worker__name")
+    )
     for name in ("contacts", "sponsors"):
         if name in form.fields:
             form.fields[name].queryset = qs  # type: ignore[attr-defined]
@@ -100,20 +123,27 @@ def make_step_form(step: int, *, organization: Organization, data: Any = None,
 class ProbationDecisionForm(forms.Form):
     vote_date = forms.DateField(label="支部大会表决日期", widget=DateInput())
     approved_on = forms.DateField(label="上级党委批准日期", widget=DateInput())
-    months = forms.IntegerField(label="延长月数（6至12）", required=False, min_value=0, max_value=60)
+    months = forms.IntegerField(
+        label="延长月数（6至12）", required=False, min_value=0, max_value=60
+    )
     reason = forms.CharField(label="原因", required=False, max_length=500)
 
 
 for _name, _label in VOTE_FIELDS:
-    ProbationDecisionForm.base_fields[_name] = forms.IntegerField(label=_label, min_value=0,
-                                                                  max_value=10000)
+    ProbationDecisionForm.base_fields[_name] = forms.IntegerField(
+        label=_label, min_value=0, max_value=10000
+    )
 
 
 class AttachmentForm(forms.Form):
     title = forms.CharField(label="材料名称", max_length=100)
     step = forms.TypedChoiceField(
-        label="所属步骤", coerce=int, required=False, empty_value=None,
-        choices=[("", "（不限步骤）")] + [(n, f"第{n}步 {s.title}") for n, s in policy.STEPS.items()],
+        label="所属步骤",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", "（不限步骤）")]
+        + [(n, f"第{n}步 {s.title}") for n, s in policy.STEPS.items()],
     )
     file = forms.FileField(label="扫描件（PDF/JPEG/PNG）")
 

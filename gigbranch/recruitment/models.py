@@ -24,7 +24,9 @@ class RuleSet(TimeStampedModel):
     """A jurisdiction's local rules (policy.LocalRules); the nearest region up the tree wins."""
 
     region = models.OneToOneField(
-        "organizations.Region", verbose_name="适用区域", on_delete=models.PROTECT,
+        "organizations.Region",
+        verbose_name="适用区域",
+        on_delete=models.PROTECT,
         related_name="recruitment_rules",
     )
     name = models.CharField("名称", max_length=60)
@@ -83,11 +85,15 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
 
 class Case(TimeStampedModel):
     worker = models.ForeignKey(
-        "members.Worker", verbose_name="申请人", on_delete=models.PROTECT,
+        "members.Worker",
+        verbose_name="申请人",
+        on_delete=models.PROTECT,
         related_name="recruitment_cases",
     )
     organization = models.ForeignKey(
-        "organizations.Organization", verbose_name="所在党支部", on_delete=models.PROTECT,
+        "organizations.Organization",
+        verbose_name="所在党支部",
+        on_delete=models.PROTECT,
         related_name="recruitment_cases",
     )
     source = models.CharField("申请方式", max_length=10, choices=CaseSource.choices)
@@ -118,7 +124,8 @@ class Case(TimeStampedModel):
         ordering = ["-application_date", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["worker"], condition=~Q(status__in=["cancelled", "stopped"]),
+                fields=["worker"],
+                condition=~Q(status__in=["cancelled", "stopped"]),
                 name="recruitment_one_open_case_per_worker",
             )
         ]
@@ -147,8 +154,12 @@ class StepRecord(models.Model):
     notes = models.TextField("情况说明", blank=True)
     data = models.JSONField("步骤数据", default=dict, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
 
@@ -156,8 +167,9 @@ class StepRecord(models.Model):
         ordering = ["case", "step"]
         constraints = [
             models.UniqueConstraint(fields=["case", "step"], name="recruitment_step_once"),
-            models.CheckConstraint(condition=Q(step__gte=1, step__lte=25),
-                                   name="recruitment_step_range"),
+            models.CheckConstraint(
+                condition=Q(step__gte=1, step__lte=25), name="recruitment_step_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -184,8 +196,13 @@ class CasePerson(models.Model):
     class Meta:
         ordering = ["role", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "member", "role"], name="recruitment_person_once")
+            models.UniqueConstraint(
+                fields=["case", "member", "role"], name="recruitment_person_once"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.member_id}"
 
 
 class VotePurpose(models.TextChoices):
@@ -217,10 +234,19 @@ class Vote(models.Model):
     class Meta:
         ordering = ["date", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.date}"
+
     @property
     def tally(self) -> policy.VoteTally:
-        return policy.VoteTally(self.should_attend, self.present, self.written, self.votes_for,
-                                self.against, self.abstain)
+        return policy.VoteTally(
+            self.should_attend,
+            self.present,
+            self.written,
+            self.votes_for,
+            self.against,
+            self.abstain,
+        )
 
 
 class ProbationDecisionKind(models.TextChoices):
@@ -245,6 +271,9 @@ class ProbationDecision(models.Model):
     class Meta:
         ordering = ["approved_on", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.approved_on}"
+
 
 class Assessment(models.Model):
     """Education and assessment of an activist, every 6 months (step 6 and follow-ups)."""
@@ -258,6 +287,9 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"考察 {self.date}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -306,6 +338,9 @@ class CaseEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.detail}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("case events are append-only")
@@ -323,6 +358,9 @@ class YearTarget(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["region", "year"], name="recruitment_target_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年 {self.target}人"
 
 
 def today() -> dt.date:

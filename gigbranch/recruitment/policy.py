@@ -32,7 +32,13 @@ STAGES: dict[int, str] = {
     4: "预备党员的接收",
     5: "预备党员的教育考察和转正",
 }
-STAGE_SHORT: dict[int, str] = {1: "入党申请人", 2: "入党积极分子", 3: "发展对象", 4: "接收预备党员", 5: "预备党员"}
+STAGE_SHORT: dict[int, str] = {
+    1: "入党申请人",
+    2: "入党积极分子",
+    3: "发展对象",
+    4: "接收预备党员",
+    5: "预备党员",
+}
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,20 @@ STEPS: dict[int, Step] = {
     for s in [
         Step(1, 1, "递交入党申请书", "申请人", (), "年满18周岁（REC-AGE）"),
         Step(2, 1, "党组织派人谈话", "党支部", (1,), "收到入党申请书后1个月内"),
-        Step(3, 2, "推荐和确定入党积极分子", "党支部委员会", (2,), "本地规则：递交申请书满一定月数"),
+        Step(
+            3, 2, "推荐和确定入党积极分子", "党支部委员会", (2,), "本地规则：递交申请书满一定月数"
+        ),
         Step(4, 2, "报上级党委备案", "党支部", (3,)),
         Step(5, 2, "指定培养联系人", "党支部", (4,), "1至2名正式党员"),
         Step(6, 2, "培养教育考察", "党支部", (5,), "每半年考察一次"),
-        Step(7, 3, "确定发展对象", "党支部委员会", (6,), "确定为入党积极分子满1年；本地规则：事先公示"),
+        Step(
+            7,
+            3,
+            "确定发展对象",
+            "党支部委员会",
+            (6,),
+            "确定为入党积极分子满1年；本地规则：事先公示",
+        ),
         Step(8, 3, "报上级党委备案", "党支部", (7,)),
         Step(9, 3, "确定入党介绍人", "党支部", (8,), "2名正式党员"),
         Step(10, 3, "进行政治审查", "党支部/党委", (8,), "形成结论性材料"),
@@ -62,9 +77,13 @@ STEPS: dict[int, Step] = {
         Step(12, 4, "支部委员会审查", "党支部委员会", (9, 10, 11), "政治审查和集中培训须已完成"),
         Step(13, 4, "上级党委预审", "上级党委", (12,), "本地规则：支委会审查后一定期限内"),
         Step(14, 4, "填写入党志愿书", "发展对象及入党介绍人", (13,)),
-        Step(15, 4, "支部大会讨论", "党支部", (14,), "表决符合REC-VOTE；本地规则：预审后一定期限内"),
+        Step(
+            15, 4, "支部大会讨论", "党支部", (14,), "表决符合REC-VOTE；本地规则：预审后一定期限内"
+        ),
         Step(16, 4, "上级党委派人谈话", "上级党委", (15,)),
-        Step(17, 4, "上级党委审批", "上级党委", (16,), "支部大会讨论后3个月内，特殊情况不超过6个月"),
+        Step(
+            17, 4, "上级党委审批", "上级党委", (16,), "支部大会讨论后3个月内，特殊情况不超过6个月"
+        ),
         Step(18, 4, "再上一级党委组织部门备案", "上级党委", (17,)),
         Step(19, 5, "编入党支部和党小组", "党支部", (18,)),
         Step(20, 5, "入党宣誓", "党委或党支部", (19,), "本地规则：批准后一定期限内"),
@@ -258,27 +277,41 @@ def check_vote(tally: VoteTally) -> list[Problem]:
     out: list[Problem] = []
     if tally.probationary_voters:
         names = "、".join(tally.probationary_voters)
-        out.append(Problem("REC-VOTE", f"REC-VOTE：预备党员没有表决权，{names}不能参加表决。", "voters"))
-    values = (tally.should_attend, tally.present, tally.written, tally.votes_for, tally.against,
-              tally.abstain)
+        out.append(
+            Problem("REC-VOTE", f"REC-VOTE：预备党员没有表决权，{names}不能参加表决。", "voters")
+        )
+    values = (
+        tally.should_attend,
+        tally.present,
+        tally.written,
+        tally.votes_for,
+        tally.against,
+        tally.abstain,
+    )
     if any(v < 0 for v in values):
         return [*out, Problem("REC-VOTE", "REC-VOTE：表决人数不能为负数。", "vote")]
     if tally.should_attend < 1:
-        out.append(Problem("REC-VOTE", "REC-VOTE：应到有表决权的正式党员人数至少为1。", "should_attend"))
+        out.append(
+            Problem("REC-VOTE", "REC-VOTE：应到有表决权的正式党员人数至少为1。", "should_attend")
+        )
     if tally.present + tally.written > tally.should_attend:
-        out.append(Problem(
-            "REC-VOTE",
-            f"REC-VOTE：实到{tally.present}人加书面意见{tally.written}份，超过应到有表决权的"
-            f"正式党员{tally.should_attend}人。",
-            "present",
-        ))
+        out.append(
+            Problem(
+                "REC-VOTE",
+                f"REC-VOTE：实到{tally.present}人加书面意见{tally.written}份，超过应到有表决权的"
+                f"正式党员{tally.should_attend}人。",
+                "present",
+            )
+        )
     if tally.ballots > tally.present + tally.written:
-        out.append(Problem(
-            "REC-VOTE",
-            f"REC-VOTE：赞成、反对、弃权合计{tally.ballots}票，多于实到{tally.present}人与书面意见"
-            f"{tally.written}份之和。",
-            "votes_for",
-        ))
+        out.append(
+            Problem(
+                "REC-VOTE",
+                f"REC-VOTE：赞成、反对、弃权合计{tally.ballots}票，多于实到{tally.present}人与书面意见"
+                f"{tally.written}份之和。",
+                "votes_for",
+            )
+        )
     return out
 
 
@@ -288,19 +321,23 @@ def vote_outcome_problems(tally: VoteTally, *, claims_pass: bool) -> list[Proble
     if problems or not claims_pass:
         return problems
     if not tally.quorum:
-        return [Problem(
-            "REC-VOTE",
-            f"REC-VOTE：实到有表决权的正式党员{tally.present}人，未超过应到{tally.should_attend}人"
-            "的半数，不能开会表决。",
-            "present",
-        )]
+        return [
+            Problem(
+                "REC-VOTE",
+                f"REC-VOTE：实到有表决权的正式党员{tally.present}人，未超过应到{tally.should_attend}人"
+                "的半数，不能开会表决。",
+                "present",
+            )
+        ]
     if not tally.passed:
-        return [Problem(
-            "REC-VOTE",
-            f"REC-VOTE：赞成票{tally.votes_for}票（含书面意见），未超过应到有表决权的正式党员"
-            f"{tally.should_attend}人的半数，不能记为通过。",
-            "votes_for",
-        )]
+        return [
+            Problem(
+                "REC-VOTE",
+                f"REC-VOTE：赞成票{tally.votes_for}票（含书面意见），未超过应到有表决权的正式党员"
+                f"{tally.should_attend}人的半数，不能记为通过。",
+                "votes_for",
+            )
+        ]
     return []
 
 
@@ -395,7 +432,9 @@ def window(step: int, facts: CaseFacts, rules: LocalRules) -> Window:
         earliest = later(
             earliest, add_months_at_least(d[3], rules.activist_to_candidate_min_months)
         )
-        notes.append(f"确定为入党积极分子（{fmt(d[3])}）满{rules.activist_to_candidate_min_months}个月")
+        notes.append(
+            f"确定为入党积极分子（{fmt(d[3])}）满{rules.activist_to_candidate_min_months}个月"
+        )
         if rules.public_notice_working_days:
             notes.append(f"本地规则：事先公示不少于{rules.public_notice_working_days}个工作日")
     elif step == 9:
@@ -426,7 +465,9 @@ def window(step: int, facts: CaseFacts, rules: LocalRules) -> Window:
         latest = add_months(d[17], rules.oath_within_months)
         notes.append(f"本地规则：批准后{rules.oath_within_months}个月内宣誓")
     elif step == 22 and facts.probation_end:
-        earliest = later(earliest, add_months(facts.probation_end, -FULL_APPLICATION_MONTHS_BEFORE_END))
+        earliest = later(
+            earliest, add_months(facts.probation_end, -FULL_APPLICATION_MONTHS_BEFORE_END)
+        )
         notes.append(f"预备期至{fmt(facts.probation_end)}届满")
     elif step == 23 and facts.probation_end:
         earliest = later(earliest, facts.probation_end)
@@ -434,27 +475,29 @@ def window(step: int, facts: CaseFacts, rules: LocalRules) -> Window:
     elif step == 24 and 23 in d:
         latest = add_months(d[23], rules.full_approval_within_months)
         notes.append(f"转正讨论（{fmt(d[23])}）后{rules.full_approval_within_months}个月内审批")
-    return Window(earliest=earliest, latest=latest, latest_special=latest_special, notes=tuple(notes))
+    return Window(
+        earliest=earliest, latest=latest, latest_special=latest_special, notes=tuple(notes)
+    )
 
 
 def next_step(facts: CaseFacts) -> int | None:
-    for number in range(1, LAST_STEP + 1):
-        if number not in facts.done:
-            if all(r in facts.done for r in STEPS[number].requires):
-                return number
-    return None
+    """The lowest-numbered step whose prerequisites are recorded and which is not."""
+    steps = open_steps(facts)
+    return steps[0] if steps else None
 
 
 def open_steps(facts: CaseFacts) -> list[int]:
     """Steps whose prerequisites are recorded but which are not (9, 10, 11 run in parallel)."""
     return [
-        n for n in range(1, LAST_STEP + 1)
+        n
+        for n in range(1, LAST_STEP + 1)
         if n not in facts.done and all(r in facts.done for r in STEPS[n].requires)
     ]
 
 
-def check_step(step: int, given: StepInput, facts: CaseFacts, rules: LocalRules,
-               *, today: dt.date) -> list[Problem]:
+def check_step(
+    step: int, given: StepInput, facts: CaseFacts, rules: LocalRules, *, today: dt.date
+) -> list[Problem]:
     """All reasons (REC-ORDER, REC-AGE, REC-VOTE, REC-PROB) to refuse recording `step`."""
     if step not in STEPS:
         return [Problem("REC-ORDER", f"REC-ORDER：没有第{step}步。", "step")]
@@ -464,21 +507,36 @@ def check_step(step: int, given: StepInput, facts: CaseFacts, rules: LocalRules,
     if facts.closed:
         return [Problem("REC-ORDER", "REC-ORDER：该发展党员档案已终止，不能再记录步骤。", "step")]
     if step in facts.done:
-        return [Problem("REC-ORDER", f"REC-ORDER：{label}已于{fmt(facts.done[step])}记录。", "step")]
+        return [
+            Problem("REC-ORDER", f"REC-ORDER：{label}已于{fmt(facts.done[step])}记录。", "step")
+        ]
     if day > today:
-        problems.append(Problem("REC-ORDER", f"REC-ORDER：{label}日期{fmt(day)}晚于今天（{fmt(today)}）。"))
+        problems.append(
+            Problem("REC-ORDER", f"REC-ORDER：{label}日期{fmt(day)}晚于今天（{fmt(today)}）。")
+        )
 
     # Prerequisites that the issue names specifically come first: step 12 needs the
     # political review with a passing conclusion and the training (REC-ORDER).
     if step == 12:
         if 10 not in facts.done:
-            problems.append(Problem("REC-ORDER", "REC-ORDER：尚未进行政治审查（第10步），不能进行支部委员会审查。"))
+            problems.append(
+                Problem(
+                    "REC-ORDER", "REC-ORDER：尚未进行政治审查（第10步），不能进行支部委员会审查。"
+                )
+            )
         elif facts.review_conclusion != "pass":
             problems.append(Problem("REC-ORDER", "REC-ORDER：政治审查结论不合格，不能发展入党。"))
         if 11 not in facts.done:
-            problems.append(Problem("REC-ORDER", "REC-ORDER：尚未开展集中培训（第11步，不少于3天或24学时），不能进行支部委员会审查。"))
+            problems.append(
+                Problem(
+                    "REC-ORDER",
+                    "REC-ORDER：尚未开展集中培训（第11步，不少于3天或24学时），不能进行支部委员会审查。",
+                )
+            )
         elif not training_sufficient(facts.training_days, facts.training_hours):
-            problems.append(Problem("REC-ORDER", "REC-ORDER：集中培训不足3天或24学时，不能进行支部委员会审查。"))
+            problems.append(
+                Problem("REC-ORDER", "REC-ORDER：集中培训不足3天或24学时，不能进行支部委员会审查。")
+            )
     missing = [r for r in STEPS[step].requires if r not in facts.done]
     if missing and step != 12:
         names = "、".join(_label(r) for r in missing)
@@ -488,41 +546,53 @@ def check_step(step: int, given: StepInput, facts: CaseFacts, rules: LocalRules,
 
     for r in STEPS[step].requires:
         if day < facts.done[r]:
-            problems.append(Problem(
-                "REC-ORDER",
-                f"REC-ORDER：{label}日期{fmt(day)}早于前一步{_label(r)}的日期{fmt(facts.done[r])}。",
-            ))
+            problems.append(
+                Problem(
+                    "REC-ORDER",
+                    f"REC-ORDER：{label}日期{fmt(day)}早于前一步{_label(r)}的日期{fmt(facts.done[r])}。",
+                )
+            )
 
     win = window(step, facts, rules)
     if step == 1:
         if facts.birth_date is None:
             problems.append(Problem("REC-AGE", "REC-AGE：缺少出生日期，无法核对年龄。"))
         elif day < eighteenth_birthday(facts.birth_date):
-            problems.append(Problem(
-                "REC-AGE",
-                f"REC-AGE：申请人出生于{fmt(facts.birth_date)}，递交申请书之日{fmt(day)}未满18周岁"
-                f"（{fmt(eighteenth_birthday(facts.birth_date))}年满18周岁）。",
-            ))
+            problems.append(
+                Problem(
+                    "REC-AGE",
+                    f"REC-AGE：申请人出生于{fmt(facts.birth_date)}，递交申请书之日{fmt(day)}未满18周岁"
+                    f"（{fmt(eighteenth_birthday(facts.birth_date))}年满18周岁）。",
+                )
+            )
     elif step == 17:
         assert win.latest is not None and win.latest_special is not None
         if day > win.latest_special:
-            problems.append(Problem(
-                "REC-ORDER",
-                f"REC-ORDER：支部大会于{fmt(facts.done[15])}讨论通过，上级党委审批最迟应在"
-                f"{fmt(win.latest_special)}（特殊情况6个月），所填日期{fmt(day)}已超期。",
-            ))
+            problems.append(
+                Problem(
+                    "REC-ORDER",
+                    f"REC-ORDER：支部大会于{fmt(facts.done[15])}讨论通过，上级党委审批最迟应在"
+                    f"{fmt(win.latest_special)}（特殊情况6个月），所填日期{fmt(day)}已超期。",
+                )
+            )
         elif day > win.latest and not given.special_reason.strip():
-            problems.append(Problem(
-                "REC-ORDER",
-                f"REC-ORDER：支部大会于{fmt(facts.done[15])}讨论通过，上级党委应在{fmt(win.latest)}前审批；"
-                f"所填日期{fmt(day)}已超过{rules.approval_within_months}个月，特殊情况须填写原因"
-                f"（最迟{fmt(win.latest_special)}）。",
-                "special_reason",
-            ))
+            problems.append(
+                Problem(
+                    "REC-ORDER",
+                    f"REC-ORDER：支部大会于{fmt(facts.done[15])}讨论通过，上级党委应在{fmt(win.latest)}前审批；"
+                    f"所填日期{fmt(day)}已超过{rules.approval_within_months}个月，特殊情况须填写原因"
+                    f"（最迟{fmt(win.latest_special)}）。",
+                    "special_reason",
+                )
+            )
     else:
-        prior_max = max(facts.done[r] for r in STEPS[step].requires) if STEPS[step].requires else None
-        if win.earliest is not None and day < win.earliest and not (
-            prior_max is not None and day < prior_max and win.earliest == prior_max
+        prior_max = (
+            max(facts.done[r] for r in STEPS[step].requires) if STEPS[step].requires else None
+        )
+        if (
+            win.earliest is not None
+            and day < win.earliest
+            and not (prior_max is not None and day < prior_max and win.earliest == prior_max)
         ):
             rule = "REC-PROB" if step in (22, 23) else "REC-ORDER"
             problems.append(Problem(rule, _too_early(step, day, win, facts, rules)))
@@ -531,27 +601,57 @@ def check_step(step: int, given: StepInput, facts: CaseFacts, rules: LocalRules,
 
     if step == 5:
         if not CONTACTS_MIN <= len(given.contacts) <= CONTACTS_MAX:
-            problems.append(Problem("REC-ORDER", f"REC-ORDER：培养联系人应为1至2名，现为{len(given.contacts)}名。", "contacts"))
+            problems.append(
+                Problem(
+                    "REC-ORDER",
+                    f"REC-ORDER：培养联系人应为1至2名，现为{len(given.contacts)}名。",
+                    "contacts",
+                )
+            )
         bad = _not_full(given.contacts)
         if bad:
-            problems.append(Problem("REC-ORDER", f"REC-ORDER：培养联系人须为正式党员，{'、'.join(bad)}不是正式党员。", "contacts"))
+            problems.append(
+                Problem(
+                    "REC-ORDER",
+                    f"REC-ORDER：培养联系人须为正式党员，{'、'.join(bad)}不是正式党员。",
+                    "contacts",
+                )
+            )
     if step == 7 and rules.public_notice_working_days:
         problems.extend(_notice_problems(given, rules))
     if step == 9:
         if len(given.sponsors) != SPONSORS_REQUIRED:
-            problems.append(Problem("REC-ORDER", f"REC-ORDER：入党介绍人应为2名，现为{len(given.sponsors)}名。", "sponsors"))
+            problems.append(
+                Problem(
+                    "REC-ORDER",
+                    f"REC-ORDER：入党介绍人应为2名，现为{len(given.sponsors)}名。",
+                    "sponsors",
+                )
+            )
         bad = _not_full(given.sponsors)
         if bad:
-            problems.append(Problem("REC-ORDER", f"REC-ORDER：入党介绍人须为正式党员，预备党员不能作入党介绍人：{'、'.join(bad)}。", "sponsors"))
+            problems.append(
+                Problem(
+                    "REC-ORDER",
+                    f"REC-ORDER：入党介绍人须为正式党员，预备党员不能作入党介绍人：{'、'.join(bad)}。",
+                    "sponsors",
+                )
+            )
     if step == 10 and given.review_conclusion not in ("pass", "fail"):
-        problems.append(Problem("REC-ORDER", "REC-ORDER：政治审查须有结论（合格或不合格）。", "review_conclusion"))
+        problems.append(
+            Problem(
+                "REC-ORDER", "REC-ORDER：政治审查须有结论（合格或不合格）。", "review_conclusion"
+            )
+        )
     if step == 11 and not training_sufficient(given.training_days, given.training_hours):
-        problems.append(Problem(
-            "REC-ORDER",
-            f"REC-ORDER：集中培训应不少于{TRAINING_MIN_DAYS}天或{TRAINING_MIN_HOURS}学时，"
-            f"现为{given.training_days:g}天、{given.training_hours:g}学时。",
-            "training_days",
-        ))
+        problems.append(
+            Problem(
+                "REC-ORDER",
+                f"REC-ORDER：集中培训应不少于{TRAINING_MIN_DAYS}天或{TRAINING_MIN_HOURS}学时，"
+                f"现为{given.training_days:g}天、{given.training_hours:g}学时。",
+                "training_days",
+            )
+        )
     if step in VOTE_STEPS:
         if given.tally is None:
             problems.append(Problem("REC-VOTE", "REC-VOTE：须填写表决情况。", "vote"))
@@ -564,65 +664,93 @@ def _too_early(step: int, day: dt.date, win: Window, facts: CaseFacts, rules: Lo
     d = facts.done
     label = _label(step)
     if step == 3 and 1 in d:
-        return (f"REC-ORDER（本地规则）：递交入党申请书（{fmt(d[1])}）满"
-                f"{rules.activist_min_months_after_application}个月后方可确定为入党积极分子，最早"
-                f"{fmt(win.earliest)}；所填日期{fmt(day)}过早。")
+        return (
+            f"REC-ORDER（本地规则）：递交入党申请书（{fmt(d[1])}）满"
+            f"{rules.activist_min_months_after_application}个月后方可确定为入党积极分子，最早"
+            f"{fmt(win.earliest)}；所填日期{fmt(day)}过早。"
+        )
     if step == 7 and 3 in d:
-        return (f"REC-ORDER：确定为入党积极分子（{fmt(d[3])}）满1年后方可确定为发展对象，最早"
-                f"{fmt(win.earliest)}；所填日期{fmt(day)}过早。")
+        return (
+            f"REC-ORDER：确定为入党积极分子（{fmt(d[3])}）满1年后方可确定为发展对象，最早"
+            f"{fmt(win.earliest)}；所填日期{fmt(day)}过早。"
+        )
     if step in (22, 23) and facts.probation_end:
-        return (f"REC-PROB：预备期至{fmt(facts.probation_end)}届满，{label}最早{fmt(win.earliest)}；"
-                f"所填日期{fmt(day)}过早。")
+        return (
+            f"REC-PROB：预备期至{fmt(facts.probation_end)}届满，{label}最早{fmt(win.earliest)}；"
+            f"所填日期{fmt(day)}过早。"
+        )
     return f"REC-ORDER：{label}最早{fmt(win.earliest)}，所填日期{fmt(day)}过早。"
 
 
 def _too_late(step: int, day: dt.date, win: Window, facts: CaseFacts, rules: LocalRules) -> str:
     d = facts.done
     if step == 2:
-        return (f"REC-ORDER：收到入党申请书（{fmt(d[1])}）后应在{rules.talk_within_months}个月内谈话，"
-                f"最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。")
+        return (
+            f"REC-ORDER：收到入党申请书（{fmt(d[1])}）后应在{rules.talk_within_months}个月内谈话，"
+            f"最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。"
+        )
     if step == 12:
-        return (f"REC-ORDER（本地规则）：政治审查结论（{fmt(d[10])}）有效期"
-                f"{rules.political_review_valid_months}个月，至{fmt(win.latest)}；所填日期{fmt(day)}"
-                "已过期，须重新进行政治审查。")
+        return (
+            f"REC-ORDER（本地规则）：政治审查结论（{fmt(d[10])}）有效期"
+            f"{rules.political_review_valid_months}个月，至{fmt(win.latest)}；所填日期{fmt(day)}"
+            "已过期，须重新进行政治审查。"
+        )
     if step == 13:
-        return (f"REC-ORDER（本地规则）：支委会审查（{fmt(d[12])}）后{rules.prereview_within_months}个月内"
-                f"预审，最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。")
+        return (
+            f"REC-ORDER（本地规则）：支委会审查（{fmt(d[12])}）后{rules.prereview_within_months}个月内"
+            f"预审，最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。"
+        )
     if step == 15:
-        return (f"REC-ORDER（本地规则）：上级党委预审（{fmt(d[13])}）后"
-                f"{rules.vote_within_months_of_prereview}个月内提交支部大会讨论，最迟{fmt(win.latest)}；"
-                f"所填日期{fmt(day)}已超期。")
+        return (
+            f"REC-ORDER（本地规则）：上级党委预审（{fmt(d[13])}）后"
+            f"{rules.vote_within_months_of_prereview}个月内提交支部大会讨论，最迟{fmt(win.latest)}；"
+            f"所填日期{fmt(day)}已超期。"
+        )
     if step == 20:
-        return (f"REC-ORDER（本地规则）：批准（{fmt(d[17])}）后{rules.oath_within_months}个月内入党宣誓，"
-                f"最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。")
+        return (
+            f"REC-ORDER（本地规则）：批准（{fmt(d[17])}）后{rules.oath_within_months}个月内入党宣誓，"
+            f"最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。"
+        )
     if step == 24:
-        return (f"REC-ORDER：转正讨论（{fmt(d[23])}）后应在{rules.full_approval_within_months}个月内审批，"
-                f"最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。")
+        return (
+            f"REC-ORDER：转正讨论（{fmt(d[23])}）后应在{rules.full_approval_within_months}个月内审批，"
+            f"最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。"
+        )
     return f"REC-ORDER：{_label(step)}最迟{fmt(win.latest)}，所填日期{fmt(day)}已超期。"
 
 
 def _notice_problems(given: StepInput, rules: LocalRules) -> list[Problem]:
     need = rules.public_notice_working_days
     if given.notice_start is None or given.notice_end is None:
-        return [Problem("REC-ORDER", f"REC-ORDER（本地规则）：确定发展对象前须公示不少于{need}个工作日，请填写公示起止日期。", "notice_start")]
+        return [
+            Problem(
+                "REC-ORDER",
+                f"REC-ORDER（本地规则）：确定发展对象前须公示不少于{need}个工作日，请填写公示起止日期。",
+                "notice_start",
+            )
+        ]
     if given.notice_end < given.notice_start:
         return [Problem("REC-ORDER", "REC-ORDER：公示结束日期早于开始日期。", "notice_end")]
     out = []
     if given.notice_end >= given.date:
-        out.append(Problem(
-            "REC-ORDER",
-            f"REC-ORDER（本地规则）：公示（{fmt(given.notice_start)}至{fmt(given.notice_end)}）须在确定发展对象"
-            f"（{fmt(given.date)}）之前结束。",
-            "notice_end",
-        ))
+        out.append(
+            Problem(
+                "REC-ORDER",
+                f"REC-ORDER（本地规则）：公示（{fmt(given.notice_start)}至{fmt(given.notice_end)}）须在确定发展对象"
+                f"（{fmt(given.date)}）之前结束。",
+                "notice_end",
+            )
+        )
     have = given.notice_working_days or 0
     if have < need:
-        out.append(Problem(
-            "REC-ORDER",
-            f"REC-ORDER（本地规则）：公示{fmt(given.notice_start)}至{fmt(given.notice_end)}仅{have}个工作日，"
-            f"应不少于{need}个工作日。",
-            "notice_end",
-        ))
+        out.append(
+            Problem(
+                "REC-ORDER",
+                f"REC-ORDER（本地规则）：公示{fmt(given.notice_start)}至{fmt(given.notice_end)}仅{have}个工作日，"
+                f"应不少于{need}个工作日。",
+                "notice_end",
+            )
+        )
     return out
 
 
@@ -633,42 +761,71 @@ def training_sufficient(days: float, hours: float) -> bool:
 # --- Probation (REC-PROB) ---------------------------------------------------------------
 
 
-def check_extension(*, months: int, previous_extensions: int, vote_date: dt.date,
-                    approved_on: dt.date, facts: CaseFacts, today: dt.date) -> list[Problem]:
+def check_extension(
+    *,
+    months: int,
+    previous_extensions: int,
+    vote_date: dt.date,
+    approved_on: dt.date,
+    facts: CaseFacts,
+    today: dt.date,
+) -> list[Problem]:
     out: list[Problem] = []
     if APPROVAL_STEP not in facts.done or facts.closed:
         return [Problem("REC-PROB", "REC-PROB：尚未被批准为预备党员，不能延长预备期。", "step")]
     if FULL_APPROVAL_STEP in facts.done:
         return [Problem("REC-PROB", "REC-PROB：已批准转为正式党员，不能延长预备期。", "step")]
     if previous_extensions >= 1:
-        out.append(Problem("REC-PROB", "REC-PROB：预备期只能延长一次，已延长过，不能再次延长。", "months"))
+        out.append(
+            Problem("REC-PROB", "REC-PROB：预备期只能延长一次，已延长过，不能再次延长。", "months")
+        )
     if not EXTENSION_MIN_MONTHS <= months <= EXTENSION_MAX_MONTHS:
-        out.append(Problem(
-            "REC-PROB", f"REC-PROB：延长预备期应为6至12个月，所填为{months}个月。", "months"
-        ))
+        out.append(
+            Problem(
+                "REC-PROB", f"REC-PROB：延长预备期应为6至12个月，所填为{months}个月。", "months"
+            )
+        )
     out.extend(_decision_dates(vote_date, approved_on, facts, today))
     return out
 
 
-def check_cancellation(*, vote_date: dt.date, approved_on: dt.date, facts: CaseFacts,
-                       today: dt.date) -> list[Problem]:
+def check_cancellation(
+    *, vote_date: dt.date, approved_on: dt.date, facts: CaseFacts, today: dt.date
+) -> list[Problem]:
     if APPROVAL_STEP not in facts.done or facts.closed:
-        return [Problem("REC-PROB", "REC-PROB：尚未被批准为预备党员，不能取消预备党员资格。", "step")]
+        return [
+            Problem("REC-PROB", "REC-PROB：尚未被批准为预备党员，不能取消预备党员资格。", "step")
+        ]
     if FULL_APPROVAL_STEP in facts.done:
         return [Problem("REC-PROB", "REC-PROB：已批准转为正式党员，不能取消预备党员资格。", "step")]
     return _decision_dates(vote_date, approved_on, facts, today)
 
 
-def _decision_dates(vote_date: dt.date, approved_on: dt.date, facts: CaseFacts,
-                    today: dt.date) -> list[Problem]:
+def _decision_dates(
+    vote_date: dt.date, approved_on: dt.date, facts: CaseFacts, today: dt.date
+) -> list[Problem]:
     out = []
     approved = facts.done[APPROVAL_STEP]
     if vote_date < approved:
-        out.append(Problem("REC-ORDER", f"REC-ORDER：支部大会表决日期{fmt(vote_date)}早于批准为预备党员的日期{fmt(approved)}。", "vote_date"))
+        out.append(
+            Problem(
+                "REC-ORDER",
+                f"REC-ORDER：支部大会表决日期{fmt(vote_date)}早于批准为预备党员的日期{fmt(approved)}。",
+                "vote_date",
+            )
+        )
     if approved_on < vote_date:
-        out.append(Problem("REC-ORDER", f"REC-ORDER：上级党委批准日期{fmt(approved_on)}早于支部大会表决日期{fmt(vote_date)}。", "approved_on"))
+        out.append(
+            Problem(
+                "REC-ORDER",
+                f"REC-ORDER：上级党委批准日期{fmt(approved_on)}早于支部大会表决日期{fmt(vote_date)}。",
+                "approved_on",
+            )
+        )
     if max(vote_date, approved_on) > today:
-        out.append(Problem("REC-ORDER", f"REC-ORDER：日期不能晚于今天（{fmt(today)}）。", "approved_on"))
+        out.append(
+            Problem("REC-ORDER", f"REC-ORDER：日期不能晚于今天（{fmt(today)}）。", "approved_on")
+        )
     return out
 
 
@@ -681,21 +838,34 @@ def stage_of(step: int | None) -> int:
 
 def overdue_problems(facts: CaseFacts, rules: LocalRules, *, today: dt.date) -> list[Problem]:
     """Open steps whose latest date has passed (timeline "problems", findings)."""
-    out = []
+    out: list[Problem] = []
     if facts.closed:
         return out
     for step in open_steps(facts):
         win = window(step, facts, rules)
-        latest = win.latest_special if step == APPROVAL_STEP and facts.special_reason else win.latest
+        latest = (
+            win.latest_special if step == APPROVAL_STEP and facts.special_reason else win.latest
+        )
         if latest is not None and today > latest:
-            out.append(Problem("REC-ORDER", f"REC-ORDER：{_label(step)}最迟应在{fmt(latest)}完成，已逾期{(today - latest).days}天。", "step"))
+            out.append(
+                Problem(
+                    "REC-ORDER",
+                    f"REC-ORDER：{_label(step)}最迟应在{fmt(latest)}完成，已逾期{(today - latest).days}天。",
+                    "step",
+                )
+            )
     last = max(filter(None, [facts.done.get(6), facts.last_assessment]), default=None)
-    if (last is not None and 7 not in facts.done
-            and today > add_months(last, ASSESSMENT_EVERY_MONTHS)):
-        out.append(Problem(
-            "REC-ORDER",
-            f"REC-ORDER：入党积极分子每半年考察一次，最近一次考察为{fmt(last)}，"
-            f"应在{fmt(add_months(last, ASSESSMENT_EVERY_MONTHS))}前再次考察。",
-            "step",
-        ))
+    if (
+        last is not None
+        and 7 not in facts.done
+        and today > add_months(last, ASSESSMENT_EVERY_MONTHS)
+    ):
+        out.append(
+            Problem(
+                "REC-ORDER",
+                f"REC-ORDER：入党积极分子每半年考察一次，最近一次考察为{fmt(last)}，"
+                f"应在{fmt(add_months(last, ASSESSMENT_EVERY_MONTHS))}前再次考察。",
+                "step",
+            )
+        )
     return out

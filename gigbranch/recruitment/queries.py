@@ -6,14 +6,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Q, Sum
 
 from . import policy
 from .models import Attachment, Case, CaseStatus, StepRecord, YearTarget, today
-from .rules import case_alerts
+from .rules import case_alerts, scan
 from .services import effective_rules, facts_for
 
-FUNNEL_STEPS = [(1, "入党申请人"), (3, "入党积极分子"), (7, "发展对象"), (17, "预备党员"), (24, "正式党员")]
+FUNNEL_STEPS = [
+    (1, "入党申请人"),
+    (3, "入党积极分子"),
+    (7, "发展对象"),
+    (17, "预备党员"),
+    (24, "正式党员"),
+]
 
 
 @dataclass
@@ -58,7 +64,9 @@ def _summary(record: StepRecord, people: dict[int, str]) -> str:
     if "days" in d:
         parts.append(f"集中培训：{d['days']:g}天、{d['hours']:g}学时")
     if "notice_start" in d:
-        parts.append(f"公示：{d['notice_start']}至{d['notice_end']}（{d['notice_working_days']}个工作日）")
+        parts.append(
+            f"公示：{d['notice_start']}至{d['notice_end']}（{d['notice_working_days']}个工作日）"
+        )
     if "special_reason" in d:
         parts.append("特殊情况：" + d["special_reason"])
     if "probation" in d and d["probation"][1]:
@@ -75,38 +83,56 @@ def timeline(case: Case, *, day: dt.date | None = None) -> dict[str, Any]:
     atts: dict[int | None, list[Attachment]] = {}
     for a in case.attachments.all():
         atts.setdefault(a.step, []).append(a)
-    people = {p.member_id: p.member.worker.name for p in case.people.select_related("member__worker")}
+    people = {
+        p.member_id: p.member.worker.name for p in case.people.select_related("member__worker")
+    }
     stages = []
     for number, title in policy.STAGES.items():
         rows = []
         for step in (s for s in policy.STEPS.values() if s.stage == number):
             rec = records.get(step.number)
             state = "done" if rec else "next" if step.number in open_ else "waiting"
-            rows.append(StepRow(
-                number=step.number, title=step.title, actor=step.actor, time_rule=step.time_rule,
-                state=state, record=rec, attachments=atts.get(step.number, []),
-                window=policy.window(step.number, facts, rules) if state == "next" else None,
-                summary=_summary(rec, people) if rec else "",
-            ))
+            rows.append(
+                StepRow(
+                    number=step.number,
+                    title=step.title,
+                    actor=step.actor,
+                    time_rule=step.time_rule,
+                    state=state,
+                    record=rec,
+                    attachments=atts.get(step.number, []),
+                    window=policy.window(step.number, facts, rules) if state == "next" else None,
+                    summary=_summary(rec, people) if rec else "",
+                )
+            )
         stages.append(StageRow(number=number, title=title, steps=rows))
     alerts = case_alerts(facts, rules, today=day)
     return {
-        "stages": stages, "open_steps": sorted(open_), "alerts": alerts, "rules": rules,
-        "ruleset": ruleset, "general_attachments": atts.get(None, []),
-        "votes": list(case.votes.all()), "decisions": list(case.probation_decisions.all()),
-        "assessments": list(case.assessments.all()), "events": list(case.events.all()),
+        "stages": stages,
+        "open_steps": sorted(open_),
+        "alerts": alerts,
+        "rules": rules,
+        "ruleset": ruleset,
+        "general_attachments": atts.get(None, []),
+        "votes": list(case.votes.all()),
+        "decisions": list(case.probation_decisions.all()),
+        "assessments": list(case.assessments.all()),
+        "events": list(case.events.all()),
     }
 
 
 def _scope_target(user: Any, year: int) -> int | None:
-    region = user.scope_region or (user.scope_organization.region if user.scope_organization_id else None)
+    region = user.scope_region or (
+        user.scope_organization.region if user.scope_organization_id else None
+    )
     if region is None:
         return None
     exact = YearTarget.objects.filter(region=region, year=year).first()
     if exact:
         return exact.target
     total = YearTarget.objects.filter(region__path__startswith=region.path, year=year).aggregate(
-        t=Sum("target"))["t"]
+        t=Sum("target")
+    )["t"]
     return total
 
 
@@ -114,35 +140,52 @@ def overview(user: Any, *, day: dt.date | None = None) -> dict[str, Any]:
     day = day or today()
     visible = Case.objects.visible_to(user)
     active = visible.filter(status__in=[CaseStatus.IN_PROGRESS, CaseStatus.PROBATIONARY])
-    per_stage = dict(active.values_list("stage").annotate(n=Count("id")).values_list("stage", "n"))
-    per_step = dict(active.exclude(next_step=None).values_list("next_step").annotate(
-        n=Count("id")).values_list("next_step", "n"))
+    per_stage = dict(
+        active.order_by().values_list("stage").annotate(n=Count("id")).values_list("stage", "n")
+    )
+    per_step: dict[int, int] = {
+        int(step): n
+        for step, n in active.exclude(next_step=None)
+        .order_by()
+        .values_list("next_step")
+        .annotate(n=Count("id"))
+        .values_list("next_step", "n")
+        if step is not None
+    }
     funnel_counts = dict(
         StepRecord.objects.filter(case__in=visible, step__in=[s for s, _ in FUNNEL_STEPS])
-        .values_list("step").annotate(n=Count("id")).values_list("step", "n")
+        .order_by()
+        .values_list("step")
+        .annotate(n=Count("id"))
+        .values_list("step", "n")
     )
     new_this_year = visible.filter(approval_date__year=day.year).count()
     overdue: list[dict[str, Any]] = []
     reminders: list[dict[str, Any]] = []
-    cache: dict[int, policy.LocalRules] = {}
-    qs = (active.select_related("worker__region", "organization")
-          .prefetch_related(Prefetch("steps", queryset=StepRecord.objects.only("case_id", "step", "date"))))
-    for case in qs:
-        rid = case.worker.region_id
-        if rid not in cache:
-            cache[rid] = effective_rules(case.worker.region)[0]
-        for severity, message, due in case_alerts(facts_for(case, case.steps.all()), cache[rid], today=day):
-            row = {"case": case, "message": message, "due": due}
-            (overdue if severity == "violation" else reminders).append(row)
+    for row, alerts in scan(active, today=day):
+        for severity, message, due in alerts:
+            item = {
+                "pk": row["pk"],
+                "name": row["worker__name"],
+                "org": row["organization__name"],
+                "message": message,
+                "due": due,
+            }
+            (overdue if severity == "violation" else reminders).append(item)
     target = _scope_target(user, day.year)
     return {
         "per_stage": [(n, policy.STAGE_SHORT[n], per_stage.get(n, 0)) for n in policy.STAGES],
         "per_step": [(s, policy.STEPS[s].title, per_step[s]) for s in sorted(per_step)],
-        "funnel": [{"name": label, "value": funnel_counts.get(step, 0)} for step, label in FUNNEL_STEPS],
-        "new_this_year": new_this_year, "target": target, "year": day.year,
+        "funnel": [
+            {"name": label, "value": funnel_counts.get(step, 0)} for step, label in FUNNEL_STEPS
+        ],
+        "new_this_year": new_this_year,
+        "target": target,
+        "year": day.year,
         "target_rate": round(new_this_year * 100 / target) if target else None,
         "target_bar": min(100, round(new_this_year * 10 / target) * 10) if target else 0,
-        "overdue": overdue, "reminders": reminders,
+        "overdue": overdue,
+        "reminders": reminders,
         "total": visible.count(),
         "closed": visible.filter(status__in=[CaseStatus.CANCELLED, CaseStatus.STOPPED]).count(),
         "full": visible.filter(Q(status=CaseStatus.FULL) | Q(status=CaseStatus.ARCHIVED)).count(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 from gigbranch.core.findings import Candidate, Severity, checker
 
@@ -18,8 +19,9 @@ from . import policy
 REMINDER_DAYS = 7
 
 
-def case_alerts(facts: policy.CaseFacts, rules: policy.LocalRules, *,
-                today: dt.date) -> list[tuple[str, str, dt.date | None]]:
+def case_alerts(
+    facts: policy.CaseFacts, rules: policy.LocalRules, *, today: dt.date
+) -> list[tuple[str, str, dt.date | None]]:
     """(severity, message, due) for one case, most urgent first. Pure."""
     alerts: list[tuple[str, str, dt.date | None]] = []
     for problem in policy.overdue_problems(facts, rules, today=today):
@@ -32,45 +34,94 @@ def case_alerts(facts: policy.CaseFacts, rules: policy.LocalRules, *,
         if step == policy.APPROVAL_STEP and facts.special_reason:
             latest = win.latest_special
         if latest is not None and today <= latest and (latest - today).days <= REMINDER_DAYS:
-            alerts.append((
-                Severity.WARNING,
-                f"REC-ORDER：第{step}步“{policy.STEPS[step].title}”须在{latest.isoformat()}前完成，"
-                f"还剩{(latest - today).days}天。",
-                latest,
-            ))
+            alerts.append(
+                (
+                    Severity.WARNING,
+                    f"REC-ORDER：第{step}步“{policy.STEPS[step].title}”须在{latest.isoformat()}前完成，"
+                    f"还剩{(latest - today).days}天。",
+                    latest,
+                )
+            )
     return alerts
+
+
+SCAN_FIELDS = (
+    "pk",
+    "worker__name",
+    "worker__birth_date",
+    "worker__region_id",
+    "organization_id",
+    "organization__name",
+    "status",
+    "review_conclusion",
+    "training_days",
+    "training_hours",
+    "probation_end",
+    "special_reason",
+    "last_assessment",
+)
+SCAN_BATCH = 2000
+
+
+def scan(qs: Any, *, today: dt.date) -> Iterator[tuple[dict[str, Any], list[Any]]]:
+    """(row, alerts) for every case in `qs`, reading plain values (no model instances):
+    one query for the cases, one per batch for their step dates, one for the regions."""
+    from gigbranch.organizations.models import Region
+
+    from .models import CLOSED_STATUSES, StepRecord
+    from .services import effective_rules
+
+    rows = list(qs.order_by("pk").values(*SCAN_FIELDS))
+    regions = Region.objects.in_bulk({r["worker__region_id"] for r in rows})
+    rules_by_region = {rid: effective_rules(region)[0] for rid, region in regions.items()}
+    closed = {str(s) for s in CLOSED_STATUSES}
+    for start in range(0, len(rows), SCAN_BATCH):
+        batch = rows[start : start + SCAN_BATCH]
+        done: dict[int, dict[int, dt.date]] = {r["pk"]: {} for r in batch}
+        for case_id, step, day in StepRecord.objects.filter(case_id__in=list(done)).values_list(
+            "case_id", "step", "date"
+        ):
+            done[case_id][step] = day
+        for r in batch:
+            facts = policy.CaseFacts(
+                birth_date=r["worker__birth_date"],
+                done=done[r["pk"]],
+                review_conclusion=r["review_conclusion"],
+                training_days=float(r["training_days"]),
+                training_hours=float(r["training_hours"]),
+                probation_end=r["probation_end"],
+                special_reason=r["special_reason"],
+                closed=r["status"] in closed,
+                last_assessment=r["last_assessment"],
+            )
+            yield r, case_alerts(facts, rules_by_region[r["worker__region_id"]], today=today)
 
 
 @checker("REC-ORDER", title="发展党员步骤逾期与提醒")
 def overdue_steps() -> Iterator[Candidate]:
-    from django.db.models import Prefetch
-
-    from .models import Case, StepRecord, today
-    from .services import effective_rules, facts_for
+    from .models import Case, today
 
     day = today()
-    cache: dict[int, policy.LocalRules] = {}
-    cases = (
-        Case.objects.open()
-        .exclude(status="archived")
-        .select_related("worker__region", "organization")
-        .prefetch_related(Prefetch("steps", queryset=StepRecord.objects.only("case_id", "step", "date")))
-    )
-    for case in cases.iterator(chunk_size=500):
-        region = case.worker.region
-        if region.pk not in cache:
-            cache[region.pk] = effective_rules(region)[0]
-        alerts = case_alerts(facts_for(case, case.steps.all()), cache[region.pk], today=day)
-        if not alerts:
-            continue
+    found = [
+        (row, alerts)
+        for row, alerts in scan(Case.objects.open().exclude(status="archived"), today=day)
+        if alerts
+    ]
+    cases = Case.objects.in_bulk([row["pk"] for row, _ in found])
+    for row, alerts in found:
         severity, message, _due = alerts[0]
         advice = (
             "请尽快完成并在系统中记录该步骤；确属特殊情况的，按规定报上级党委并注明原因。"
-            if severity == Severity.VIOLATION else "请按期安排并记录该步骤。"
+            if severity == Severity.VIOLATION
+            else "请按期安排并记录该步骤。"
         )
         yield Candidate(
-            rule_id="REC-ORDER", severity=severity, obj=case,
-            summary=f"{case.worker.name}：{message}", advice=advice,
-            facts={"case": case.pk, "next_step": case.next_step, "alerts": [a[1] for a in alerts]},
-            region_id=region.pk, organization_id=case.organization_id,
+            rule_id="REC-ORDER",
+            severity=severity,
+            obj=cases[row["pk"]],
+            summary=f"{row['worker__name']}：{message}",
+            advice=advice,
+            facts={"case": row["pk"], "alerts": [a[1] for a in alerts]},
+            region_id=row["worker__region_id"],
+            organization_id=row["organization_id"],
         )

@@ -55,8 +55,10 @@ RULES = "recruitment.rules"
 
 def _require(actor: Any, capability: str) -> None:
     """System callers pass actor=None (demo seeding, tasks); people need the capability."""
-    if actor is not None and getattr(actor, "role", None) != "worker" and not has_capability(
-        actor, capability
+    if (
+        actor is not None
+        and getattr(actor, "role", None) != "worker"
+        and not has_capability(actor, capability)
     ):
         raise PermissionDenied("您的角色无权办理发展党员业务。")
 
@@ -118,11 +120,22 @@ def _members(ids: Iterable[int], field: str) -> list[PartyMember]:
     return [found[i] for i in ids]
 
 
-def _transition(case: Case, to: str, *, actor: Any, step: int | None = None, detail: str = "") -> None:
+def _transition(
+    case: Case, to: str, *, actor: Any, step: int | None = None, detail: str = ""
+) -> None:
     if to not in CASE_TRANSITIONS[case.status]:
-        raise ValidationError({"step": f"档案状态“{case.get_status_display()}”不能变为“{CaseStatus(to).label}”。"})
-    CaseEvent.objects.create(case=case, actor=_user(actor), action="status", step=step,
-                             from_status=case.status, to_status=to, detail=detail[:300])
+        raise ValidationError(
+            {"step": f"档案状态“{case.get_status_display()}”不能变为“{CaseStatus(to).label}”。"}
+        )
+    CaseEvent.objects.create(
+        case=case,
+        actor=_user(actor),
+        action="status",
+        step=step,
+        from_status=case.status,
+        to_status=to,
+        detail=detail[:300],
+    )
     case.status = to
 
 
@@ -152,14 +165,21 @@ def organization_for_worker(worker: Worker) -> Organization | None:
         Organization.objects.filter(
             region=worker.region,
             kind__in=[OrgKind.TOWNSHIP_COMMITTEE, OrgKind.STREET_COMMITTEE],
-        ).order_by("id").first()
+        )
+        .order_by("id")
+        .first()
     )
 
 
 @transaction.atomic
 def open_case(
-    *, actor: Any, worker: Worker, organization: Organization, application_date: dt.date,
-    source: str = CaseSource.PAPER, notes: str = "",
+    *,
+    actor: Any,
+    worker: Worker,
+    organization: Organization,
+    application_date: dt.date,
+    source: str = CaseSource.PAPER,
+    notes: str = "",
 ) -> Case:
     """Step 1: the written application (REC-AGE: 18 on that date, from the ID birth date)."""
     _require(actor, CHANGE)
@@ -169,21 +189,44 @@ def open_case(
         raise ValidationError({"worker": f"{worker.name}已是党员，无需递交入党申请书。"})
     rules = effective_rules(worker.region)[0]
     facts = policy.CaseFacts(birth_date=worker.birth_date)
-    _refuse(policy.check_step(1, policy.StepInput(date=application_date), facts, rules,
-                              today=today()))
+    _refuse(
+        policy.check_step(1, policy.StepInput(date=application_date), facts, rules, today=today())
+    )
     case = Case.objects.create(
-        worker=worker, organization=organization, source=source,
+        worker=worker,
+        organization=organization,
+        source=source,
         application_date=application_date,
     )
-    StepRecord.objects.create(case=case, step=1, date=application_date, notes=notes,
-                              data={"source": source}, recorded_by=_user(actor))
-    CaseEvent.objects.create(case=case, actor=_user(actor), action="step", step=1,
-                             to_status=case.status, detail=f"递交入党申请书 {application_date}")
+    StepRecord.objects.create(
+        case=case,
+        step=1,
+        date=application_date,
+        notes=notes,
+        data={"source": source},
+        recorded_by=_user(actor),
+    )
+    CaseEvent.objects.create(
+        case=case,
+        actor=_user(actor),
+        action="step",
+        step=1,
+        to_status=case.status,
+        detail=f"递交入党申请书 {application_date}",
+    )
     _refresh_position(case)
     case.save()
-    audit.record(actor=actor, action="recruitment.case_opened", obj=case,
-                 changes={"worker": worker.pk, "organization": organization.pk,
-                          "application_date": application_date.isoformat(), "source": source})
+    audit.record(
+        actor=actor,
+        action="recruitment.case_opened",
+        obj=case,
+        changes={
+            "worker": worker.pk,
+            "organization": organization.pk,
+            "application_date": application_date.isoformat(),
+            "source": source,
+        },
+    )
     return case
 
 
@@ -199,9 +242,14 @@ def apply_online(*, actor: Any, worker: Worker, application_date: dt.date, state
         raise ValidationError(
             {"__all__": "您所在企业/站点和属地暂无党组织，请联系所在乡镇（街道）党组织。"}
         )
-    return open_case(actor=actor, worker=worker, organization=organization,
-                     application_date=application_date, source=CaseSource.PORTAL,
-                     notes=statement.strip())
+    return open_case(
+        actor=actor,
+        worker=worker,
+        organization=organization,
+        application_date=application_date,
+        source=CaseSource.PORTAL,
+        notes=statement.strip(),
+    )
 
 
 # --- Recording steps --------------------------------------------------------------------
@@ -221,13 +269,24 @@ class VoteInput:
 def _tally(vote: VoteInput) -> tuple[policy.VoteTally, list[PartyMember]]:
     voters = _members(vote.voter_ids, "voters") if vote.voter_ids else []
     probationary = tuple(m.worker.name for m in voters if m.kind != "full")
-    tally = policy.VoteTally(vote.should_attend, vote.present, vote.written, vote.votes_for,
-                             vote.against, vote.abstain, probationary_voters=probationary)
+    tally = policy.VoteTally(
+        vote.should_attend,
+        vote.present,
+        vote.written,
+        vote.votes_for,
+        vote.against,
+        vote.abstain,
+        probationary_voters=probationary,
+    )
     if voters and len(voters) != vote.present + vote.written:
-        raise ValidationError({"voters": (
-            f"REC-VOTE：参加表决的党员名单{len(voters)}人，与实到{vote.present}人加书面意见"
-            f"{vote.written}份不一致。"
-        )})
+        raise ValidationError(
+            {
+                "voters": (
+                    f"REC-VOTE：参加表决的党员名单{len(voters)}人，与实到{vote.present}人加书面意见"
+                    f"{vote.written}份不一致。"
+                )
+            }
+        )
     return tally, voters
 
 
@@ -239,11 +298,21 @@ def _notice_days(start: dt.date | None, end: dt.date | None) -> int | None:
 
 @transaction.atomic
 def record_step(
-    *, actor: Any, case: Case, step: int, date: dt.date, notes: str = "",
-    contact_ids: Sequence[int] = (), sponsor_ids: Sequence[int] = (),
-    review_conclusion: str = "", training_days: float = 0, training_hours: float = 0,
-    notice_start: dt.date | None = None, notice_end: dt.date | None = None,
-    special_reason: str = "", vote: VoteInput | None = None,
+    *,
+    actor: Any,
+    case: Case,
+    step: int,
+    date: dt.date,
+    notes: str = "",
+    contact_ids: Sequence[int] = (),
+    sponsor_ids: Sequence[int] = (),
+    review_conclusion: str = "",
+    training_days: float = 0,
+    training_hours: float = 0,
+    notice_start: dt.date | None = None,
+    notice_end: dt.date | None = None,
+    special_reason: str = "",
+    vote: VoteInput | None = None,
 ) -> StepRecord:
     """Record step 2..25, refusing with the rule and dates when REC-* says no."""
     _require(actor, CHANGE)
@@ -260,10 +329,13 @@ def record_step(
         contacts=[_person_ref(m) for m in contacts],
         sponsors=[_person_ref(m) for m in sponsors],
         review_conclusion=review_conclusion,
-        training_days=float(training_days or 0), training_hours=float(training_hours or 0),
-        notice_start=notice_start, notice_end=notice_end,
+        training_days=float(training_days or 0),
+        training_hours=float(training_hours or 0),
+        notice_start=notice_start,
+        notice_end=notice_end,
         notice_working_days=_notice_days(notice_start, notice_end),
-        special_reason=special_reason or "", tally=tally,
+        special_reason=special_reason or "",
+        tally=tally,
     )
     _refuse(policy.check_step(step, given, facts, rules, today=today()))
 
@@ -271,17 +343,26 @@ def record_step(
     if step == 5:
         data["contacts"] = [m.pk for m in contacts]
         CasePerson.objects.bulk_create(
-            [CasePerson(case=case, member=m, role=PersonRole.CONTACT, assigned_on=date) for m in contacts]
+            [
+                CasePerson(case=case, member=m, role=PersonRole.CONTACT, assigned_on=date)
+                for m in contacts
+            ]
         )
     elif step == 7:
         case.candidate_date = date
         if notice_start and notice_end:
-            data.update(notice_start=notice_start.isoformat(), notice_end=notice_end.isoformat(),
-                        notice_working_days=given.notice_working_days)
+            data.update(
+                notice_start=notice_start.isoformat(),
+                notice_end=notice_end.isoformat(),
+                notice_working_days=given.notice_working_days,
+            )
     elif step == 9:
         data["sponsors"] = [m.pk for m in sponsors]
         CasePerson.objects.bulk_create(
-            [CasePerson(case=case, member=m, role=PersonRole.SPONSOR, assigned_on=date) for m in sponsors]
+            [
+                CasePerson(case=case, member=m, role=PersonRole.SPONSOR, assigned_on=date)
+                for m in sponsors
+            ]
         )
     elif step == 10:
         case.review_conclusion = review_conclusion
@@ -298,10 +379,18 @@ def record_step(
     elif step in policy.VOTE_STEPS:
         assert vote is not None and tally is not None
         v = Vote.objects.create(
-            case=case, purpose=VotePurpose.ADMISSION if step == 15 else VotePurpose.FULL_MEMBERSHIP,
-            date=date, should_attend=vote.should_attend, present=vote.present, written=vote.written,
-            votes_for=vote.votes_for, against=vote.against, abstain=vote.abstain,
-            voter_ids=[m.pk for m in voters], passed=tally.passed, recorded_by=_user(actor),
+            case=case,
+            purpose=VotePurpose.ADMISSION if step == 15 else VotePurpose.FULL_MEMBERSHIP,
+            date=date,
+            should_attend=vote.should_attend,
+            present=vote.present,
+            written=vote.written,
+            votes_for=vote.votes_for,
+            against=vote.against,
+            abstain=vote.abstain,
+            voter_ids=[m.pk for m in voters],
+            passed=tally.passed,
+            recorded_by=_user(actor),
         )
         data["vote"] = v.pk
         if step == 15:
@@ -312,13 +401,21 @@ def record_step(
         if special_reason:
             case.special_reason = special_reason
             data["special_reason"] = special_reason
-        data["probation"] = [case.vote_date.isoformat() if case.vote_date else None,
-                             case.probation_end.isoformat() if case.probation_end else None]
+        data["probation"] = [
+            case.vote_date.isoformat() if case.vote_date else None,
+            case.probation_end.isoformat() if case.probation_end else None,
+        ]
 
-    record = StepRecord.objects.create(case=case, step=step, date=date, notes=notes, data=data,
-                                       recorded_by=_user(actor))
-    CaseEvent.objects.create(case=case, actor=_user(actor), action="step", step=step,
-                             detail=f"{policy.STEPS[step].title} {date}")
+    record = StepRecord.objects.create(
+        case=case, step=step, date=date, notes=notes, data=data, recorded_by=_user(actor)
+    )
+    CaseEvent.objects.create(
+        case=case,
+        actor=_user(actor),
+        action="step",
+        step=step,
+        detail=f"{policy.STEPS[step].title} {date}",
+    )
     if step == 17:
         _admit(actor=actor, case=case)
         _transition(case, CaseStatus.PROBATIONARY, actor=actor, step=17)
@@ -330,9 +427,16 @@ def record_step(
         _transition(case, CaseStatus.ARCHIVED, actor=actor, step=25)
     _refresh_position(case)
     case.save()
-    audit.record(actor=actor, action="recruitment.step_recorded", obj=case,
-                 changes={"step": step, "date": date.isoformat(), **{
-                     k: v for k, v in data.items() if k != "special_reason"}})
+    audit.record(
+        actor=actor,
+        action="recruitment.step_recorded",
+        obj=case,
+        changes={
+            "step": step,
+            "date": date.isoformat(),
+            **{k: v for k, v in data.items() if k != "special_reason"},
+        },
+    )
     return record
 
 
@@ -370,10 +474,12 @@ def record_assessment(*, actor: Any, case: Case, date: dt.date, notes: str = "")
     a = Assessment.objects.create(case=case, date=date, notes=notes, recorded_by=_user(actor))
     case.last_assessment = max(date, case.last_assessment or date)
     case.save(update_fields=["last_assessment", "updated_at"])
-    CaseEvent.objects.create(case=case, actor=_user(actor), action="assessment", step=6,
-                             detail=f"考察 {date}")
-    audit.record(actor=actor, action="recruitment.assessment", obj=case,
-                 changes={"date": date.isoformat()})
+    CaseEvent.objects.create(
+        case=case, actor=_user(actor), action="assessment", step=6, detail=f"考察 {date}"
+    )
+    audit.record(
+        actor=actor, action="recruitment.assessment", obj=case, changes={"date": date.isoformat()}
+    )
     return a
 
 
@@ -384,58 +490,113 @@ def _decision_vote(case: Case, purpose: str, date: dt.date, vote: VoteInput, act
     tally, voters = _tally(vote)
     _refuse(policy.vote_outcome_problems(tally, claims_pass=True))
     return Vote.objects.create(
-        case=case, purpose=purpose, date=date, should_attend=vote.should_attend,
-        present=vote.present, written=vote.written, votes_for=vote.votes_for,
-        against=vote.against, abstain=vote.abstain, voter_ids=[m.pk for m in voters],
-        passed=tally.passed, recorded_by=_user(actor),
+        case=case,
+        purpose=purpose,
+        date=date,
+        should_attend=vote.should_attend,
+        present=vote.present,
+        written=vote.written,
+        votes_for=vote.votes_for,
+        against=vote.against,
+        abstain=vote.abstain,
+        voter_ids=[m.pk for m in voters],
+        passed=tally.passed,
+        recorded_by=_user(actor),
     )
 
 
 @transaction.atomic
-def extend_probation(*, actor: Any, case: Case, vote_date: dt.date, vote: VoteInput,
-                     approved_on: dt.date, months: int, reason: str = "") -> ProbationDecision:
+def extend_probation(
+    *,
+    actor: Any,
+    case: Case,
+    vote_date: dt.date,
+    vote: VoteInput,
+    approved_on: dt.date,
+    months: int,
+    reason: str = "",
+) -> ProbationDecision:
     """REC-PROB: extend once, by 6 to 12 months, by branch vote with higher approval."""
     _require(actor, CHANGE)
     case = Case.objects.select_for_update().select_related("worker").get(pk=case.pk)
     previous = case.probation_decisions.filter(kind=ProbationDecisionKind.EXTEND).count()
-    _refuse(policy.check_extension(months=months, previous_extensions=previous, vote_date=vote_date,
-                                   approved_on=approved_on, facts=facts_for(case), today=today()))
+    _refuse(
+        policy.check_extension(
+            months=months,
+            previous_extensions=previous,
+            vote_date=vote_date,
+            approved_on=approved_on,
+            facts=facts_for(case),
+            today=today(),
+        )
+    )
     v = _decision_vote(case, VotePurpose.EXTENSION, vote_date, vote, actor)
     decision = ProbationDecision.objects.create(
-        case=case, kind=ProbationDecisionKind.EXTEND, vote=v, approved_on=approved_on,
-        months=months, reason=reason, recorded_by=_user(actor),
+        case=case,
+        kind=ProbationDecisionKind.EXTEND,
+        vote=v,
+        approved_on=approved_on,
+        months=months,
+        reason=reason,
+        recorded_by=_user(actor),
     )
     assert case.vote_date is not None
     case.extension_months = months
     case.probation_end = policy.probation_end(case.vote_date, months)
     case.save(update_fields=["extension_months", "probation_end", "updated_at"])
-    CaseEvent.objects.create(case=case, actor=_user(actor), action="extension",
-                             detail=f"延长预备期{months}个月，至{case.probation_end}")
-    audit.record(actor=actor, action="recruitment.probation_extended", obj=case,
-                 changes={"months": months, "probation_end": case.probation_end.isoformat()})
+    CaseEvent.objects.create(
+        case=case,
+        actor=_user(actor),
+        action="extension",
+        detail=f"延长预备期{months}个月，至{case.probation_end}",
+    )
+    audit.record(
+        actor=actor,
+        action="recruitment.probation_extended",
+        obj=case,
+        changes={"months": months, "probation_end": case.probation_end.isoformat()},
+    )
     return decision
 
 
 @transaction.atomic
-def cancel_probation(*, actor: Any, case: Case, vote_date: dt.date, vote: VoteInput,
-                     approved_on: dt.date, reason: str) -> ProbationDecision:
+def cancel_probation(
+    *,
+    actor: Any,
+    case: Case,
+    vote_date: dt.date,
+    vote: VoteInput,
+    approved_on: dt.date,
+    reason: str,
+) -> ProbationDecision:
     """REC-PROB: cancel probationary status by branch vote with higher approval."""
     _require(actor, CHANGE)
     case = Case.objects.select_for_update().select_related("worker").get(pk=case.pk)
     if not reason.strip():
         raise ValidationError({"reason": "请填写取消预备党员资格的原因。"})
-    _refuse(policy.check_cancellation(vote_date=vote_date, approved_on=approved_on,
-                                      facts=facts_for(case), today=today()))
+    _refuse(
+        policy.check_cancellation(
+            vote_date=vote_date, approved_on=approved_on, facts=facts_for(case), today=today()
+        )
+    )
     v = _decision_vote(case, VotePurpose.CANCELLATION, vote_date, vote, actor)
     decision = ProbationDecision.objects.create(
-        case=case, kind=ProbationDecisionKind.CANCEL, vote=v, approved_on=approved_on,
-        reason=reason, recorded_by=_user(actor),
+        case=case,
+        kind=ProbationDecisionKind.CANCEL,
+        vote=v,
+        approved_on=approved_on,
+        reason=reason,
+        recorded_by=_user(actor),
     )
     _transition(case, CaseStatus.CANCELLED, actor=actor, detail=reason)
     _refresh_position(case)
     case.save()
-    audit.record(actor=actor, action="recruitment.probation_cancelled", obj=case,
-                 changes={"approved_on": approved_on.isoformat()})
+    audit.record(
+        actor=actor,
+        action="recruitment.probation_cancelled",
+        obj=case,
+        changes={"approved_on": approved_on.isoformat()},
+    )
     return decision
 
 
@@ -449,7 +610,9 @@ def stop_case(*, actor: Any, case: Case, reason: str) -> Case:
     _transition(case, CaseStatus.STOPPED, actor=actor, detail=reason)
     _refresh_position(case)
     case.save()
-    audit.record(actor=actor, action="recruitment.case_stopped", obj=case, changes={"reason": reason})
+    audit.record(
+        actor=actor, action="recruitment.case_stopped", obj=case, changes={"reason": reason}
+    )
     return case
 
 
@@ -471,7 +634,9 @@ def sniff(head: bytes) -> tuple[str, str] | None:
 
 
 @transaction.atomic
-def attach_scan(*, actor: Any, case: Case, title: str, uploaded: Any, step: int | None = None) -> Attachment:
+def attach_scan(
+    *, actor: Any, case: Case, title: str, uploaded: Any, step: int | None = None
+) -> Attachment:
     """Attach a scan: PDF, JPEG or PNG by content, at most settings.UPLOAD_MAX_BYTES."""
     _require(actor, CHANGE)
     if step is not None and step not in policy.STEPS:
@@ -480,24 +645,42 @@ def attach_scan(*, actor: Any, case: Case, title: str, uploaded: Any, step: int 
     if size <= 0:
         raise ValidationError({"file": "文件为空。"})
     if size > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError({"file": f"文件大小{size}字节，超过上限{settings.UPLOAD_MAX_BYTES}字节。"})
+        raise ValidationError(
+            {"file": f"文件大小{size}字节，超过上限{settings.UPLOAD_MAX_BYTES}字节。"}
+        )
     uploaded.seek(0)
     content = uploaded.read()
     kind = sniff(content[:16])
     if kind is None:
-        raise ValidationError({"file": "只能上传PDF、JPEG或PNG格式的扫描件（按文件内容识别，而非文件名）。"})
+        raise ValidationError(
+            {"file": "只能上传PDF、JPEG或PNG格式的扫描件（按文件内容识别，而非文件名）。"}
+        )
     content_type, ext = kind
     att = Attachment(
-        case=case, step=step, title=(title or getattr(uploaded, "name", "扫描件"))[:100],
-        token=secrets.token_hex(16), extension=ext, content_type=content_type,
-        original_name=str(getattr(uploaded, "name", ""))[:200], size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(), uploaded_by=_user(actor),
+        case=case,
+        step=step,
+        title=(title or getattr(uploaded, "name", "扫描件"))[:100],
+        token=secrets.token_hex(16),
+        extension=ext,
+        content_type=content_type,
+        original_name=str(getattr(uploaded, "name", ""))[:200],
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=_user(actor),
     )
     att.file.save(f"{att.token}{ext}", ContentFile(content), save=False)
     att.save()
-    audit.record(actor=actor, action="recruitment.scan_attached", obj=case,
-                 changes={"attachment": att.pk, "step": step, "content_type": content_type,
-                          "size": att.size})
+    audit.record(
+        actor=actor,
+        action="recruitment.scan_attached",
+        obj=case,
+        changes={
+            "attachment": att.pk,
+            "step": step,
+            "content_type": content_type,
+            "size": att.size,
+        },
+    )
     return att
 
 
@@ -505,8 +688,9 @@ def attach_scan(*, actor: Any, case: Case, title: str, uploaded: Any, step: int 
 
 
 @transaction.atomic
-def save_ruleset(*, actor: Any, region: Region, name: str, values: dict[str, int],
-                 basis: str = "") -> RuleSet:
+def save_ruleset(
+    *, actor: Any, region: Region, name: str, values: dict[str, int], basis: str = ""
+) -> RuleSet:
     """Create or replace a jurisdiction's local rules; national rules cannot be relaxed."""
     _require(actor, RULES)
     try:
@@ -517,11 +701,19 @@ def save_ruleset(*, actor: Any, region: Region, name: str, values: dict[str, int
     if errors:
         raise ValidationError(errors)
     rs, created = RuleSet.objects.update_or_create(
-        region=region, defaults={"name": name or f"{region.name}发展党员规则",
-                                 "values": rules.as_dict(), "basis": basis},
+        region=region,
+        defaults={
+            "name": name or f"{region.name}发展党员规则",
+            "values": rules.as_dict(),
+            "basis": basis,
+        },
     )
-    audit.record(actor=actor, action="recruitment.rules_saved", obj=rs,
-                 changes={"region": region.pk, "values": rules.as_dict(), "created": created})
+    audit.record(
+        actor=actor,
+        action="recruitment.rules_saved",
+        obj=rs,
+        changes={"region": region.pk, "values": rules.as_dict(), "created": created},
+    )
     return rs
 
 
@@ -530,7 +722,13 @@ def set_year_target(*, actor: Any, region: Region, year: int, target: int) -> Ye
     _require(actor, RULES)
     if target < 0 or not 2000 <= year <= 2100:
         raise ValidationError({"target": "年度或目标人数无效。"})
-    yt, _ = YearTarget.objects.update_or_create(region=region, year=year, defaults={"target": target})
-    audit.record(actor=actor, action="recruitment.target_set", obj=yt,
-                 changes={"region": region.pk, "year": year, "target": target})
+    yt, _ = YearTarget.objects.update_or_create(
+        region=region, year=year, defaults={"target": target}
+    )
+    audit.record(
+        actor=actor,
+        action="recruitment.target_set",
+        obj=yt,
+        changes={"region": region.pk, "year": year, "target": target},
+    )
     return yt

@@ -10,7 +10,9 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/steps/<int:step>/", views.record_step, name="record_step"),
     path("cases/<int:pk>/assessments/", views.record_assessment, name="record_assessment"),
-    path("cases/<int:pk>/probation/<str:kind>/", views.probation_decision, name="probation_decision"),
+    path(
+        "cases/<int:pk>/probation/<str:kind>/", views.probation_decision, name="probation_decision"
+    ),
     path("cases/<int:pk>/stop/", views.stop_case, name="stop_case"),
     path("cases/<int:pk>/attachments/", views.attach, name="attach"),
     path("cases/<int:pk>/documents/<str:kind>.docx", views.case_document, name="case_document"),

@@ -32,7 +32,8 @@ from .models import Attachment, Case, CaseSource, RuleSet, Vote, today
 def _case(request: HttpRequest, pk: int) -> Case:
     return get_object_or_404(
         Case.objects.visible_to(request.user).select_related(
-            "worker__region", "worker__workplace", "organization"),
+            "worker__region", "worker__workplace", "organization"
+        ),
         pk=pk,
     )
 
@@ -62,7 +63,11 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_capability("recruitment.view")
 def case_list(request: HttpRequest) -> HttpResponse:
     qs = Case.objects.visible_to(request.user).select_related("worker", "organization")
-    stage, step, q = request.GET.get("stage", ""), request.GET.get("step", ""), request.GET.get("q", "").strip()
+    stage, step, q = (
+        request.GET.get("stage", ""),
+        request.GET.get("step", ""),
+        request.GET.get("q", "").strip(),
+    )
     if stage.isdigit():
         qs = qs.filter(stage=int(stage), status__in=["in_progress", "probationary"])
     if step.isdigit():
@@ -73,10 +78,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
     from urllib.parse import urlencode
 
     query = urlencode({k: v for k, v in (("q", q), ("stage", stage), ("step", step)) if v})
-    return render(request, "recruitment/case_list.html", {
-        "page": page, "query": query, "q": q, "stage": stage, "step": step, "stages": policy.STAGE_SHORT,
-        "steps": policy.STEPS,
-    })
+    return render(
+        request,
+        "recruitment/case_list.html",
+        {
+            "page": page,
+            "query": query,
+            "q": q,
+            "stage": stage,
+            "step": step,
+            "stages": policy.STAGE_SHORT,
+            "steps": policy.STEPS,
+        },
+    )
 
 
 @require_capability("recruitment.change")
@@ -86,41 +100,68 @@ def case_new(request: HttpRequest) -> HttpResponse:
     worker = None
     worker_id = request.GET.get("worker") or request.POST.get("worker")
     if worker_id and str(worker_id).isdigit():
-        worker = get_object_or_404(Worker.objects.visible_to(request.user).select_related(
-            "workplace__organization", "region"), pk=int(worker_id))
+        worker = get_object_or_404(
+            Worker.objects.visible_to(request.user).select_related(
+                "workplace__organization", "region"
+            ),
+            pk=int(worker_id),
+        )
     matches = []
     if q and worker is None:
-        matches = list(Worker.objects.visible_to(request.user).active()
-                       .filter(name__icontains=q).select_related("workplace")[:30])
+        matches = list(
+            Worker.objects.visible_to(request.user)
+            .active()
+            .filter(name__icontains=q)
+            .select_related("workplace")[:30]
+        )
     orgs = Organization.objects.visible_to(request.user).order_by("path")
     form = None
     if worker is not None:
         default_org = services.organization_for_worker(worker)
-        initial = {"organization": default_org.pk if default_org else None, "application_date": today()}
-        form = ApplicationForm(request.POST or None, request.FILES or None, organizations=orgs,
-                               initial=initial)
+        initial = {
+            "organization": default_org.pk if default_org else None,
+            "application_date": today(),
+        }
+        form = ApplicationForm(
+            request.POST or None, request.FILES or None, organizations=orgs, initial=initial
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():
                     case = services.open_case(
-                        actor=request.user, worker=worker, organization=form.cleaned_data["organization"],
+                        actor=request.user,
+                        worker=worker,
+                        organization=form.cleaned_data["organization"],
                         application_date=form.cleaned_data["application_date"],
-                        source=CaseSource.PAPER, notes=form.cleaned_data["notes"],
+                        source=CaseSource.PAPER,
+                        notes=form.cleaned_data["notes"],
                     )
                     if form.cleaned_data.get("scan"):
-                        services.attach_scan(actor=request.user, case=case, step=1, title="入党申请书",
-                                             uploaded=form.cleaned_data["scan"])
+                        services.attach_scan(
+                            actor=request.user,
+                            case=case,
+                            step=1,
+                            title="入党申请书",
+                            uploaded=form.cleaned_data["scan"],
+                        )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
                 messages.success(request, f"已建立{worker.name}的发展党员档案。")
                 return redirect("recruitment:case_detail", pk=case.pk)
-    return render(request, "recruitment/case_new.html",
-                  {"q": q, "matches": matches, "worker": worker, "form": form})
+    return render(
+        request,
+        "recruitment/case_new.html",
+        {"q": q, "matches": matches, "worker": worker, "form": form},
+    )
 
 
-def _detail_context(request: HttpRequest, case: Case, forms_by_step: dict[int, Any] | None = None,
-                    refusal: list[str] | None = None) -> dict[str, Any]:
+def _detail_context(
+    request: HttpRequest,
+    case: Case,
+    forms_by_step: dict[int, Any] | None = None,
+    refusal: list[str] | None = None,
+) -> dict[str, Any]:
     tl = queries.timeline(case)
     forms_by_step = forms_by_step or {}
     step_forms = []
@@ -129,9 +170,13 @@ def _detail_context(request: HttpRequest, case: Case, forms_by_step: dict[int, A
             form = forms_by_step.get(step) or make_step_form(step, organization=case.organization)
             step_forms.append((policy.STEPS[step], form))
     return {
-        "case": case, "tl": tl, "step_forms": step_forms, "refusal": refusal or [],
+        "case": case,
+        "tl": tl,
+        "step_forms": step_forms,
+        "refusal": refusal or [],
         "can_change": has_capability(request.user, "recruitment.change"),
-        "attach_form": AttachmentForm(), "decision_form": ProbationDecisionForm(),
+        "attach_form": AttachmentForm(),
+        "decision_form": ProbationDecisionForm(),
         "doc_kinds": docs.DOC_KINDS,
     }
 
@@ -148,29 +193,53 @@ def record_step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     case = _case(request, pk)
     if step not in policy.STEPS:
         raise Http404("没有该步骤。")
-    form = make_step_form(step, organization=case.organization, data=request.POST, files=request.FILES)
+    form = make_step_form(
+        step, organization=case.organization, data=request.POST, files=request.FILES
+    )
     refusal: list[str] = []
     if form.is_valid():
         data = form.cleaned_data
         vote = None
         if step in policy.VOTE_STEPS:
-            vote = services.VoteInput(**{k: data[k] for k in (
-                "should_attend", "present", "written", "votes_for", "against", "abstain")})
+            vote = services.VoteInput(
+                **{
+                    k: data[k]
+                    for k in (
+                        "should_attend",
+                        "present",
+                        "written",
+                        "votes_for",
+                        "against",
+                        "abstain",
+                    )
+                }
+            )
         try:
             with transaction.atomic():
                 services.record_step(
-                    actor=request.user, case=case, step=step, date=data["date"], notes=data["notes"],
+                    actor=request.user,
+                    case=case,
+                    step=step,
+                    date=data["date"],
+                    notes=data["notes"],
                     contact_ids=[m.pk for m in data.get("contacts") or []],
                     sponsor_ids=[m.pk for m in data.get("sponsors") or []],
                     review_conclusion=data.get("review_conclusion", ""),
                     training_days=float(data.get("training_days") or 0),
                     training_hours=float(data.get("training_hours") or 0),
-                    notice_start=data.get("notice_start"), notice_end=data.get("notice_end"),
-                    special_reason=data.get("special_reason", ""), vote=vote,
+                    notice_start=data.get("notice_start"),
+                    notice_end=data.get("notice_end"),
+                    special_reason=data.get("special_reason", ""),
+                    vote=vote,
                 )
                 if data.get("scan"):
-                    services.attach_scan(actor=request.user, case=case, step=step,
-                                         title=policy.STEPS[step].title, uploaded=data["scan"])
+                    services.attach_scan(
+                        actor=request.user,
+                        case=case,
+                        step=step,
+                        title=policy.STEPS[step].title,
+                        uploaded=data["scan"],
+                    )
         except ValidationError as exc:
             refusal = _errors(exc)
             _apply_errors(form, exc)
@@ -193,8 +262,9 @@ def record_assessment(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if day is None:
             raise ValidationError({"date": "请填写考察日期。"})
-        services.record_assessment(actor=request.user, case=case, date=day,
-                                   notes=request.POST.get("notes", ""))
+        services.record_assessment(
+            actor=request.user, case=case, date=day, notes=request.POST.get("notes", "")
+        )
         messages.success(request, "已记录考察。")
     except ValidationError as exc:
         for m in _errors(exc):
@@ -210,20 +280,38 @@ def probation_decision(request: HttpRequest, pk: int, kind: str) -> HttpResponse
     if not form.is_valid():
         for field, errs in form.errors.items():
             for e in errs:
-                messages.error(request, f"{form.fields[field].label if field in form.fields else ''}：{e}")
+                messages.error(
+                    request, f"{form.fields[field].label if field in form.fields else ''}：{e}"
+                )
         return redirect("recruitment:case_detail", pk=case.pk)
     d = form.cleaned_data
-    vote = services.VoteInput(**{k: d[k] for k in (
-        "should_attend", "present", "written", "votes_for", "against", "abstain")})
+    vote = services.VoteInput(
+        **{
+            k: d[k]
+            for k in ("should_attend", "present", "written", "votes_for", "against", "abstain")
+        }
+    )
     try:
         if kind == "extend":
-            services.extend_probation(actor=request.user, case=case, vote_date=d["vote_date"], vote=vote,
-                                      approved_on=d["approved_on"], months=d["months"] or 0,
-                                      reason=d["reason"])
+            services.extend_probation(
+                actor=request.user,
+                case=case,
+                vote_date=d["vote_date"],
+                vote=vote,
+                approved_on=d["approved_on"],
+                months=d["months"] or 0,
+                reason=d["reason"],
+            )
             messages.success(request, "已记录延长预备期。")
         elif kind == "cancel":
-            services.cancel_probation(actor=request.user, case=case, vote_date=d["vote_date"], vote=vote,
-                                      approved_on=d["approved_on"], reason=d["reason"])
+            services.cancel_probation(
+                actor=request.user,
+                case=case,
+                vote_date=d["vote_date"],
+                vote=vote,
+                approved_on=d["approved_on"],
+                reason=d["reason"],
+            )
             messages.success(request, "已记录取消预备党员资格。")
         else:
             raise Http404
@@ -253,8 +341,13 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.attach_scan(actor=request.user, case=case, title=form.cleaned_data["title"],
-                                 uploaded=form.cleaned_data["file"], step=form.cleaned_data["step"])
+            services.attach_scan(
+                actor=request.user,
+                case=case,
+                title=form.cleaned_data["title"],
+                uploaded=form.cleaned_data["file"],
+                step=form.cleaned_data["step"],
+            )
             messages.success(request, "已上传扫描件。")
         except ValidationError as exc:
             for m in _errors(exc):
@@ -262,15 +355,19 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         for errs in form.errors.values():
             for e in errs:
-                messages.error(request, e)
+                messages.error(request, str(e))
     return redirect("recruitment:case_detail", pk=case.pk)
 
 
 @require_capability("recruitment.view")
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
     att = get_object_or_404(Attachment, pk=pk, case__in=Case.objects.visible_to(request.user))
-    response = FileResponse(att.file.open("rb"), content_type=att.content_type, as_attachment=True,
-                            filename=f"{att.title}{att.extension}")
+    response = FileResponse(
+        att.file.open("rb"),
+        content_type=att.content_type,
+        as_attachment=True,
+        filename=f"{att.title}{att.extension}",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -297,43 +394,68 @@ def case_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         vote = get_object_or_404(qs, pk=int(vote_id)) if vote_id.isdigit() else qs.last()
         if vote is None:
             raise Http404("尚无表决记录。")
-        return _docx(docs.vote_record(vote), f"支部党员大会表决情况记录-{case.worker.name}-{vote.date}.docx")
+        return _docx(
+            docs.vote_record(vote), f"支部党员大会表决情况记录-{case.worker.name}-{vote.date}.docx"
+        )
     raise Http404
 
 
 @require_capability("recruitment.view")
 def register_document(request: HttpRequest, kind: str) -> HttpResponse:
-    qs = (Case.objects.visible_to(request.user).select_related("worker__workplace", "organization")
-          .prefetch_related("steps", "people__member__worker").order_by("application_date", "id"))
+    qs = (
+        Case.objects.visible_to(request.user)
+        .select_related("worker__workplace", "organization")
+        .prefetch_related("steps", "people__member__worker")
+        .order_by("application_date", "id")
+    )
     label = request.user.scope_label
     if kind == "application_register":
-        return _docx(docs.application_register(qs.filter(stage=1, status="in_progress"), scope_label=label),
-                     "入党申请人登记表.docx")
+        return _docx(
+            docs.application_register(qs.filter(stage=1, status="in_progress"), scope_label=label),
+            "入党申请人登记表.docx",
+        )
     if kind == "activist_register":
-        return _docx(docs.activist_register(qs.filter(stage=2, status="in_progress"), scope_label=label),
-                     "入党积极分子登记表.docx")
+        return _docx(
+            docs.activist_register(qs.filter(stage=2, status="in_progress"), scope_label=label),
+            "入党积极分子登记表.docx",
+        )
     raise Http404
 
 
 @require_capability("recruitment.view")
 def rules(request: HttpRequest) -> HttpResponse:
     user = request.user
-    region = user.scope_region or (user.scope_organization.region if user.scope_organization_id else None)
+    region = user.scope_region or (
+        user.scope_organization.region if user.scope_organization_id else None
+    )
     effective, source = services.effective_rules(region)
     can_edit = has_capability(user, "recruitment.rules") and user.scope_region_id is not None
     form = target_form = None
-    if can_edit:
-        initial = {"name": source.name if source and source.region_id == region.pk else f"{region.name}发展党员规则",
-                   **effective.as_dict()}
-        form = RuleSetForm(request.POST if request.POST.get("form") == "rules" else None, initial=initial)
-        target_form = TargetForm(request.POST if request.POST.get("form") == "target" else None,
-                                 initial={"year": today().year})
+    if can_edit and region is not None:
+        initial = {
+            "name": source.name
+            if source and source.region_id == region.pk
+            else f"{region.name}发展党员规则",
+            **effective.as_dict(),
+        }
+        form = RuleSetForm(
+            request.POST if request.POST.get("form") == "rules" else None, initial=initial
+        )
+        target_form = TargetForm(
+            request.POST if request.POST.get("form") == "target" else None,
+            initial={"year": today().year},
+        )
         if request.method == "POST":
             try:
                 if request.POST.get("form") == "rules" and form.is_valid():
                     values = {k: form.cleaned_data[k] for k in policy.LOCAL_RULE_LABELS}
-                    services.save_ruleset(actor=user, region=region, name=form.cleaned_data["name"],
-                                          values=values, basis=form.cleaned_data["basis"])
+                    services.save_ruleset(
+                        actor=user,
+                        region=region,
+                        name=form.cleaned_data["name"],
+                        values=values,
+                        basis=form.cleaned_data["basis"],
+                    )
                     messages.success(request, "已保存本地规则。")
                     return redirect("recruitment:rules")
                 if request.POST.get("form") == "target" and target_form.is_valid():
@@ -345,12 +467,23 @@ def rules(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         raise PermissionDenied("您的角色无权修改发展党员规则。")
     rows = [(policy.LOCAL_RULE_LABELS[k], v) for k, v in effective.as_dict().items()]
-    sets = RuleSet.objects.select_related("region").filter(
-        region__in=Region.objects.visible_to(user)) if region else RuleSet.objects.none()
-    return render(request, "recruitment/rules.html", {
-        "rows": rows, "source": source, "region": region, "form": form, "target_form": target_form,
-        "sets": sets,
-    })
+    sets = (
+        RuleSet.objects.select_related("region").filter(region__in=Region.objects.visible_to(user))
+        if region
+        else RuleSet.objects.none()
+    )
+    return render(
+        request,
+        "recruitment/rules.html",
+        {
+            "rows": rows,
+            "source": source,
+            "region": region,
+            "form": form,
+            "target_form": target_form,
+            "sets": sets,
+        },
+    )
 
 
 @require_capability("portal.use")
@@ -363,13 +496,18 @@ def portal_apply(request: HttpRequest) -> HttpResponse:
     form = PortalApplyForm(request.POST or None)
     if existing is None and request.method == "POST" and form.is_valid():
         try:
-            existing = services.apply_online(actor=request.user, worker=worker, application_date=today(),
-                                             statement=form.cleaned_data["statement"])
+            existing = services.apply_online(
+                actor=request.user,
+                worker=worker,
+                application_date=today(),
+                statement=form.cleaned_data["statement"],
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, "入党申请书已递交，党组织将在一个月内与您谈话。")
             return redirect(reverse("recruitment:portal_apply"))
     step = policy.STEPS[existing.next_step] if existing and existing.next_step else None
-    return render(request, "recruitment/portal_apply.html",
-                  {"form": form, "case": existing, "next": step})
+    return render(
+        request, "recruitment/portal_apply.html", {"form": form, "case": existing, "next": step}
+    )

@@ -12,6 +12,7 @@ same guarantee.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -78,8 +79,12 @@ def nearest(
             within = [(d, pk) for d, pk in within if checked[pk]]
         if len(within) >= k or radius >= max_radius_km:
             return [Hit(pk, d) for d, pk in within[:k]]
-        # Grow fast when the neighbourhood is empty; double otherwise.
-        radius *= 4 if not within else 2
+        # Grow to where k should be found if density were uniform (area ~ r²), with a
+        # margin; ×4 when nothing was found. Correctness never depends on the guess.
+        if within:
+            radius *= min(8.0, max(1.5, 1.25 * math.sqrt(k / len(within))))
+        else:
+            radius *= 4
 
 
 def brute_force(

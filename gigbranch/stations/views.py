@@ -153,8 +153,21 @@ def poster(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "stations/poster.html", {"station": station, "qr": qr_svg(url), "url": url})
 
 
+def _import_path(token: str) -> Any:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"stations-{token}.xlsx"
+
+
 @require_capability("stations.manage")
 def station_import(request: HttpRequest) -> HttpResponse:
+    """Upload → dry run report → confirm (the file is kept server-side between the two)."""
+    import secrets
+
     if request.GET.get("template"):
         response = HttpResponse(
             imports.template_workbook(),
@@ -162,25 +175,46 @@ def station_import(request: HttpRequest) -> HttpResponse:
         )
         response["Content-Disposition"] = 'attachment; filename="stations-template.xlsx"'
         return response
-    form = ImportForm(request.POST or None, request.FILES or None)
     report = None
-    if request.method == "POST" and form.is_valid():
-        upload = request.FILES["file"]
-        data = upload.read()
-        confirm = request.POST.get("confirm") == "1"
-        if confirm:
-            stored = request.session.get("station_import")
-            data = bytes.fromhex(stored) if stored and not data else data
+    token = ""
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        token = request.session.get("station_import", "")
+        path = _import_path(token) if token and token == request.POST.get("token") else None
+        if path is None or not path.exists():
+            messages.error(request, "导入文件已过期，请重新上传。")
+            return redirect("stations:import")
         try:
-            report = imports.apply_import(actor=request.user, data=data, dry_run=not confirm)
+            report = imports.apply_import(actor=request.user, data=path.read_bytes(), dry_run=False)
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
-            if confirm and report.ok:
+            if report.ok:
+                path.unlink(missing_ok=True)
+                request.session.pop("station_import", None)
                 messages.success(request, f"导入完成：新增{report.created}个，更新{report.updated}个，"
                                           f"未变化{report.unchanged}个。")
                 return redirect("stations:list")
-    return render(request, "stations/import.html", {"form": form, "report": report})
+        form = ImportForm()
+    else:
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = request.FILES["file"]
+            if upload.size > settings_upload_max():
+                form.add_error("file", "文件过大。")
+            else:
+                data = upload.read()
+                report = imports.apply_import(actor=request.user, data=data, dry_run=True)
+                if report.ok:
+                    token = secrets.token_hex(8)
+                    _import_path(token).write_bytes(data)
+                    request.session["station_import"] = token
+    return render(request, "stations/import.html", {"form": form, "report": report, "token": token})
+
+
+def settings_upload_max() -> int:
+    from django.conf import settings
+
+    return int(settings.UPLOAD_MAX_BYTES)
 
 
 # --- Service providers and schedules ----------------------------------------------------------

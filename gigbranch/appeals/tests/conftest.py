@@ -22,16 +22,30 @@ def world(two_townships, county_admin):
     wages = Category.objects.get(code="wages")
     traffic = Category.objects.get(code="traffic")
     RoutingRule.objects.create(category=wages, region=None, department=renshe)
-    RoutingRule.objects.create(category=traffic, region=two_townships["a"]["town"], department=jiaotong)
+    RoutingRule.objects.create(
+        category=traffic, region=two_townships["a"]["town"], department=jiaotong
+    )
     handler = UserFactory(username="renshe_h", role="department_handler", department=renshe)
-    traffic_handler = UserFactory(username="jiaotong_h", role="department_handler", department=jiaotong)
+    traffic_handler = UserFactory(
+        username="jiaotong_h", role="department_handler", department=jiaotong
+    )
     worker = two_townships["a"]["worker"]
     worker_user = UserFactory(username="rider_a", role="worker", worker=worker)
-    other_worker_user = UserFactory(username="rider_b", role="worker", worker=two_townships["b"]["worker"])
+    other_worker_user = UserFactory(
+        username="rider_b", role="worker", worker=two_townships["b"]["worker"]
+    )
     return {
-        **two_townships, "county_admin": county_admin, "renshe": renshe, "jiaotong": jiaotong,
-        "wages": wages, "traffic": traffic, "handler": handler, "traffic_handler": traffic_handler,
-        "worker": worker, "worker_user": worker_user, "other_worker_user": other_worker_user,
+        **two_townships,
+        "county_admin": county_admin,
+        "renshe": renshe,
+        "jiaotong": jiaotong,
+        "wages": wages,
+        "traffic": traffic,
+        "handler": handler,
+        "traffic_handler": traffic_handler,
+        "worker": worker,
+        "worker_user": worker_user,
+        "other_worker_user": other_worker_user,
     }
 
 

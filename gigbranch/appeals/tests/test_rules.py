@@ -56,13 +56,16 @@ def test_refused_count():
 
 # --- APL-1 accept within 2 working hours ---------------------------------------------------
 
+
 def test_accept_due_same_afternoon():
     assert rules.accept_due(CAL, at(2026, 9, 24, 16, 0), Priority.GENERAL) == at(2026, 9, 24, 18, 0)
 
 
 def test_accept_due_across_weekend():
     # Friday 17:00: one hour on Friday, one on Monday morning.
-    assert rules.accept_due(CAL, at(2026, 10, 16, 17, 0), Priority.GENERAL) == at(2026, 10, 19, 10, 0)
+    assert rules.accept_due(CAL, at(2026, 10, 16, 17, 0), Priority.GENERAL) == at(
+        2026, 10, 19, 10, 0
+    )
     # Thursday 24 Sep 17:00: Mid-Autumn Festival 25–27 Sep, then Monday.
     assert rules.accept_due(CAL, at(2026, 9, 24, 17, 0), Priority.GENERAL) == at(2026, 9, 28, 10, 0)
 
@@ -72,7 +75,9 @@ def test_accept_due_on_makeup_sunday_2026_09_20():
 
 
 def test_accept_due_lunch_break_is_not_working_time():
-    assert rules.accept_due(CAL, at(2026, 9, 28, 11, 0), Priority.GENERAL) == at(2026, 9, 28, 14, 30)
+    assert rules.accept_due(CAL, at(2026, 9, 28, 11, 0), Priority.GENERAL) == at(
+        2026, 9, 28, 14, 30
+    )
 
 
 def test_accept_due_across_national_day_2026():
@@ -81,11 +86,14 @@ def test_accept_due_across_national_day_2026():
 
 
 def test_emergency_accept_any_hour():
-    assert rules.accept_due(CAL, at(2026, 10, 3, 23, 0), Priority.EMERGENCY) == at(2026, 10, 3, 23, 30)
+    assert rules.accept_due(CAL, at(2026, 10, 3, 23, 0), Priority.EMERGENCY) == at(
+        2026, 10, 3, 23, 30
+    )
     assert rules.reply_due(CAL, at(2026, 10, 3, 23, 0), Priority.EMERGENCY) == at(2026, 10, 4, 1, 0)
 
 
 # --- APL-2 reply ---------------------------------------------------------------------------
+
 
 def test_general_reply_across_national_day():
     # Thu 24 Sep 17:00 → 28, 29, 30 Sep, 8, 9 Oct.
@@ -129,8 +137,10 @@ def test_unrated_after_seven_days():
     assert rules.unrated_expired(replied, None) is False
 
 
-@given(st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2026, 12, 20)),
-       st.sampled_from([Priority.URGENT, Priority.GENERAL, Priority.COMPLEX]))
+@given(
+    st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2026, 12, 20)),
+    st.sampled_from([Priority.URGENT, Priority.GENERAL, Priority.COMPLEX]),
+)
 def test_due_is_always_after_receipt_and_in_working_time(naive, priority):
     received = naive.replace(tzinfo=at(2026, 1, 1).tzinfo)
     accept = rules.accept_due(CAL, received, priority)
@@ -141,13 +151,28 @@ def test_due_is_always_after_receipt_and_in_working_time(naive, priority):
 
 # --- APL-4 KPI formulas --------------------------------------------------------------------
 
-def _row(accepted=True, late_accept=False, replied=None, resolved=None, sat="", status=Status.CLOSED,
-         due=at(2026, 10, 15, 17, 0)):
+
+def _row(
+    accepted=True,
+    late_accept=False,
+    replied=None,
+    resolved=None,
+    sat="",
+    status=Status.CLOSED,
+    due=at(2026, 10, 15, 17, 0),
+):
     received = at(2026, 10, 8, 9, 0)
     return KpiRow(
-        received_at=received, accept_due_at=at(2026, 10, 8, 11, 0),
-        accepted_at=(at(2026, 10, 8, 12, 0) if late_accept else at(2026, 10, 8, 10, 0)) if accepted else None,
-        reply_due_at=due, replied_at=replied, status=status, resolved=resolved, satisfaction=sat,
+        received_at=received,
+        accept_due_at=at(2026, 10, 8, 11, 0),
+        accepted_at=(at(2026, 10, 8, 12, 0) if late_accept else at(2026, 10, 8, 10, 0))
+        if accepted
+        else None,
+        reply_due_at=due,
+        replied_at=replied,
+        status=status,
+        resolved=resolved,
+        satisfaction=sat,
     )
 
 
@@ -156,14 +181,25 @@ def test_kpi_formulas_on_hand_built_set():
     rows = [
         _row(replied=at(2026, 10, 9, 9, 0), resolved=True, sat=rules.SATISFIED),  # 24 h
         _row(replied=at(2026, 10, 10, 9, 0), resolved=True, sat=rules.BASICALLY_SATISFIED),  # 48 h
-        _row(late_accept=True, replied=at(2026, 10, 16, 9, 0), resolved=False,
-             sat=rules.DISSATISFIED, status=Status.REOPENED),  # 192 h, replied late
+        _row(
+            late_accept=True,
+            replied=at(2026, 10, 16, 9, 0),
+            resolved=False,
+            sat=rules.DISSATISFIED,
+            status=Status.REOPENED,
+        ),  # 192 h, replied late
         _row(replied=at(2026, 10, 11, 9, 0), status=Status.REPLIED),  # 72 h, unrated
         _row(accepted=False, status=Status.SUBMITTED),  # open, past due → overdue
     ]
     kpi = rules.compute_kpi(rows, now)
     assert (kpi.received, kpi.responded, kpi.rated, kpi.resolved, kpi.satisfied, kpi.overdue) == (
-        5, 3, 3, 2, 2, 2)
+        5,
+        3,
+        3,
+        2,
+        2,
+        2,
+    )
     assert kpi.response_rate == 0.6
     assert kpi.resolution_rate == 0.6667
     assert kpi.satisfaction_rate == 0.6667

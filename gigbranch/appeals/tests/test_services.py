@@ -1,9 +1,6 @@
 """Services: intake, routing, idempotency, state machine with permissions, sweep, rating."""
 
-import datetime as dt
-
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -30,16 +27,28 @@ def submit(world, *, category="wages", key=None, now=at(2026, 9, 24, 16, 0), **k
     defaults = {"worker": world["worker"], "workplace": world["a"]["workplace"]}
     defaults.update(kw)
     cat = world[category]
-    return services.submit_appeal(actor=world["worker_user"], category=cat,
-                                  description="站点拖欠三月份工资共计3200元", channel=Channel.PORTAL,
-                                  idempotency_key=key, now=now, **defaults)
+    return services.submit_appeal(
+        actor=world["worker_user"],
+        category=cat,
+        description="站点拖欠三月份工资共计3200元",
+        channel=Channel.PORTAL,
+        idempotency_key=key,
+        now=now,
+        **defaults,
+    )
 
 
 def snapshot(appeal):
     appeal.refresh_from_db()
-    return (appeal.status, appeal.department_id, appeal.reply_due_at, appeal.extension_used,
-            appeal.return_used, AppealEvent.objects.filter(appeal=appeal).count(),
-            AuditEvent.objects.count())
+    return (
+        appeal.status,
+        appeal.department_id,
+        appeal.reply_due_at,
+        appeal.extension_used,
+        appeal.return_used,
+        AppealEvent.objects.filter(appeal=appeal).count(),
+        AuditEvent.objects.count(),
+    )
 
 
 def test_submit_routes_by_category_and_sets_clocks(world):
@@ -59,7 +68,9 @@ def test_submit_routes_by_category_and_sets_clocks(world):
 def test_region_specific_rule_and_township_fallback(world):
     a = submit(world, category="traffic").appeal
     assert a.department == world["jiaotong"]
-    b = submit(world, category="traffic", worker=world["b"]["worker"], workplace=world["b"]["workplace"]).appeal
+    b = submit(
+        world, category="traffic", worker=world["b"]["worker"], workplace=world["b"]["workplace"]
+    ).appeal
     assert b.department is None and b.region == world["b"]["town"]
     assert b.handler_label == "乙镇（属地兜底）"
     assert services.can_handle(world["b"]["admin"], b) is True
@@ -76,8 +87,14 @@ def test_same_idempotency_key_returns_the_first_appeal(world):
 
 def test_validation_errors_are_field_errors_and_store_nothing(world):
     with pytest.raises(ValidationError) as exc:
-        services.submit_appeal(actor=None, category=world["wages"], description="短",
-                               channel=Channel.HOTLINE, anonymous=True, region=world["a"]["town"])
+        services.submit_appeal(
+            actor=None,
+            category=world["wages"],
+            description="短",
+            channel=Channel.HOTLINE,
+            anonymous=True,
+            region=world["a"]["town"],
+        )
     assert set(exc.value.message_dict) == {"description", "contact_mobile"}
     assert Appeal.objects.count() == 0
 
@@ -97,18 +114,30 @@ def test_full_flow_accept_extend_reply_rate_resolved(world):
     services.accept(actor=h, appeal=a, now=at(2026, 9, 28, 9, 30))
     a.refresh_from_db()
     assert a.reply_due_at == at(2026, 10, 9, 17, 0)
-    services.request_extension(actor=h, appeal=a, reason="需协调交警部门", now=at(2026, 10, 8, 9, 0))
+    services.request_extension(
+        actor=h, appeal=a, reason="需协调交警部门", now=at(2026, 10, 8, 9, 0)
+    )
     a.refresh_from_db()
     assert a.reply_due_at == at(2026, 10, 15, 17, 0) and a.extension_used
     with pytest.raises(rules.TransitionRefused):
         services.request_extension(actor=h, appeal=a, reason="再次延期", now=at(2026, 10, 9, 9, 0))
     services.reply(actor=h, appeal=a, text="已在站点旁设置临时停车区", now=at(2026, 10, 12, 9, 0))
-    services.rate(actor=world["worker_user"], appeal=a, resolved=True, satisfaction=rules.SATISFIED,
-                  now=at(2026, 10, 12, 10, 0))
+    services.rate(
+        actor=world["worker_user"],
+        appeal=a,
+        resolved=True,
+        satisfaction=rules.SATISFIED,
+        now=at(2026, 10, 12, 10, 0),
+    )
     a.refresh_from_db()
     assert a.status == Status.CLOSED and a.resolved is True
     assert list(a.events.values_list("action", flat=True)) == [
-        "submit", "accept", "extend", "reply", "rate_resolved"]
+        "submit",
+        "accept",
+        "extend",
+        "reply",
+        "rate_resolved",
+    ]
 
 
 def test_unresolved_rating_reopens_with_new_clock(world):
@@ -116,8 +145,13 @@ def test_unresolved_rating_reopens_with_new_clock(world):
     h = world["handler"]
     services.accept(actor=h, appeal=a, now=at(2026, 9, 24, 16, 30))
     services.reply(actor=h, appeal=a, text="已联系站点核实工资发放", now=at(2026, 9, 28, 10, 0))
-    services.rate(actor=world["worker_user"], appeal=a, resolved=False,
-                  satisfaction=rules.DISSATISFIED, now=at(2026, 9, 28, 11, 0))
+    services.rate(
+        actor=world["worker_user"],
+        appeal=a,
+        resolved=False,
+        satisfaction=rules.DISSATISFIED,
+        now=at(2026, 9, 28, 11, 0),
+    )
     a.refresh_from_db()
     assert a.status == Status.REOPENED and a.reopen_count == 1 and a.replied_at is None
     assert a.reply_due_at == at(2026, 9, 29, 11, 0)
@@ -126,7 +160,9 @@ def test_unresolved_rating_reopens_with_new_clock(world):
     assert a.status == Status.REPLIED
 
 
-@pytest.mark.parametrize("who", ["traffic_handler", "county_admin", "other_worker_user", "worker_user"])
+@pytest.mark.parametrize(
+    "who", ["traffic_handler", "county_admin", "other_worker_user", "worker_user"]
+)
 def test_denied_accept_changes_nothing(world, who):
     a = submit(world).appeal
     before = snapshot(a)
@@ -138,11 +174,14 @@ def test_denied_accept_changes_nothing(world, who):
 def test_denied_rating_by_other_worker_changes_nothing(world):
     a = submit(world).appeal
     services.accept(actor=world["handler"], appeal=a, now=at(2026, 9, 24, 16, 30))
-    services.reply(actor=world["handler"], appeal=a, text="已处理完毕请查收", now=at(2026, 9, 24, 17, 0))
+    services.reply(
+        actor=world["handler"], appeal=a, text="已处理完毕请查收", now=at(2026, 9, 24, 17, 0)
+    )
     before = snapshot(a)
     with pytest.raises(PermissionDenied):
-        services.rate(actor=world["other_worker_user"], appeal=a, resolved=True,
-                      satisfaction=rules.SATISFIED)
+        services.rate(
+            actor=world["other_worker_user"], appeal=a, resolved=True, satisfaction=rules.SATISFIED
+        )
     assert snapshot(a) == before
 
 
@@ -156,12 +195,20 @@ def test_refused_move_changes_nothing(world):
 
 def test_return_once_then_county_reroutes(world):
     a = submit(world).appeal
-    services.return_appeal(actor=world["handler"], appeal=a, reason="属于交通部门职责",
-                           now=at(2026, 9, 24, 16, 10))
+    services.return_appeal(
+        actor=world["handler"], appeal=a, reason="属于交通部门职责", now=at(2026, 9, 24, 16, 10)
+    )
     with pytest.raises(PermissionDenied):
-        services.reroute(actor=world["a"]["admin"], appeal=a, department=world["jiaotong"], reason="x改派")
-    services.reroute(actor=world["county_admin"], appeal=a, department=world["jiaotong"],
-                     reason="按职责改派", now=at(2026, 9, 24, 16, 20))
+        services.reroute(
+            actor=world["a"]["admin"], appeal=a, department=world["jiaotong"], reason="x改派"
+        )
+    services.reroute(
+        actor=world["county_admin"],
+        appeal=a,
+        department=world["jiaotong"],
+        reason="按职责改派",
+        now=at(2026, 9, 24, 16, 20),
+    )
     a.refresh_from_db()
     assert a.status == Status.SUBMITTED and a.department == world["jiaotong"]
     assert a.accept_due_at == at(2026, 9, 28, 9, 20)
@@ -186,7 +233,9 @@ def test_escalation_sweep_twice_escalates_once(world):
 def test_sweep_closes_unrated_after_seven_days(world):
     a = submit(world).appeal
     services.accept(actor=world["handler"], appeal=a, now=at(2026, 9, 24, 16, 30))
-    services.reply(actor=world["handler"], appeal=a, text="已处理完毕请查收", now=at(2026, 9, 24, 17, 0))
+    services.reply(
+        actor=world["handler"], appeal=a, text="已处理完毕请查收", now=at(2026, 9, 24, 17, 0)
+    )
     assert services.sweep(now=at(2026, 10, 1, 16, 59))["closed_unrated"] == 0
     assert services.sweep(now=at(2026, 10, 1, 17, 0))["closed_unrated"] == 1
     assert services.sweep(now=at(2026, 10, 1, 17, 1))["closed_unrated"] == 0
@@ -199,7 +248,10 @@ def test_notifications_and_development_sms_are_delivered_once(world):
     ev = a.events.get()
     assert services.deliver_notifications(event_id=ev.pk) == 3  # handler, worker, SMS
     assert services.deliver_notifications(event_id=ev.pk) == 0
-    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"renshe_h", "rider_a"}
+    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
+        "renshe_h",
+        "rider_a",
+    }
     sms = SmsMessage.objects.get()
     assert sms.mobile == "13912345678" and a.tracking_no in sms.text
     assert sms.backend == "development-log"

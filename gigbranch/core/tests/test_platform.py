@@ -30,6 +30,7 @@ def test_production_profile_passes_check_deploy(tmp_path):
         "STATIC_ROOT": str(tmp_path / "static"),
     }
     env.pop("DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for browser tests only
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -36,21 +36,36 @@ def _money(value: Any, field: str) -> Decimal:
 
 
 @transaction.atomic
-def record_income(*, actor: Any, member: PartyMember, month: dt.date, net_income: Any) -> IncomeRecord:
+def record_income(
+    *, actor: Any, member: PartyMember, month: dt.date, net_income: Any
+) -> IncomeRecord:
     amount = policy.to_fen(_money(net_income, "net_income"))
     if amount < 0:
         raise ValidationError({"net_income": "月纯收入不能为负数。"})
     rec, _ = IncomeRecord.objects.update_or_create(
         member=member, month=policy.month_start(month), defaults={"net_income": amount}
     )
-    audit.record(actor=actor, action="dues.income_recorded", obj=member,
-                 changes={"month": rec.month, "net_income": amount})
+    audit.record(
+        actor=actor,
+        action="dues.income_recorded",
+        obj=member,
+        changes={"month": rec.month, "net_income": amount},
+    )
     return rec
 
 
 @transaction.atomic
-def assess_dues(*, actor: Any, member: PartyMember, year: int, rule: str, base: Any = None,
-                amount: Any = None, decision: str = "", set_on: dt.date | None = None) -> DuesAssessment:
+def assess_dues(
+    *,
+    actor: Any,
+    member: PartyMember,
+    year: int,
+    rule: str,
+    base: Any = None,
+    amount: Any = None,
+    decision: str = "",
+    set_on: dt.date | None = None,
+) -> DuesAssessment:
     """Fix the monthly dues of `year` (DUES-5: set at the start of the year).
 
     gig_income without a base: the base is the previous quarter's average monthly net
@@ -71,19 +86,35 @@ def assess_dues(*, actor: Any, member: PartyMember, year: int, rule: str, base: 
     if DuesAssessment.objects.filter(member=member, year=year).exists():
         raise ValidationError({"year": f"{year}年度党费已核定；年度中途不调整（DUES-5）。"})
     assessment = DuesAssessment.objects.create(
-        member=member, year=year, rule=rule,
+        member=member,
+        year=year,
+        rule=rule,
         base=policy.to_fen(base_value) if base_value is not None else None,
-        monthly_amount=monthly, decision=decision.strip(), set_on=set_on,
+        monthly_amount=monthly,
+        decision=decision.strip(),
+        set_on=set_on,
     )
-    audit.record(actor=actor, action="dues.assessed", obj=member,
-                 changes={"year": year, "rule": rule, "monthly_amount": monthly})
+    audit.record(
+        actor=actor,
+        action="dues.assessed",
+        obj=member,
+        changes={"year": year, "rule": rule, "monthly_amount": monthly},
+    )
     return assessment
 
 
 @transaction.atomic
-def record_payment(*, actor: Any, member: PartyMember, month: dt.date, amount: Any, channel: str,
-                   paid_on: dt.date, collector: Organization | None = None,
-                   voluntary: bool = False) -> DuesPayment:
+def record_payment(
+    *,
+    actor: Any,
+    member: PartyMember,
+    month: dt.date,
+    amount: Any,
+    channel: str,
+    paid_on: dt.date,
+    collector: Organization | None = None,
+    voluntary: bool = False,
+) -> DuesPayment:
     value = policy.to_fen(_money(amount, "amount"))
     errors: dict[str, str] = {}
     if value <= 0:
@@ -95,18 +126,31 @@ def record_payment(*, actor: Any, member: PartyMember, month: dt.date, amount: A
         errors["paid_on"] = "缴纳日期不能晚于今天。"
     # DUES-5 allows late payment for at most 6 months; an older month is still recorded
     # (the money is accepted) and flagged in the audit trail as late_over_6.
-    if member.kind == MemberKind.PROBATIONARY and member.joined_on and month < policy.month_start(member.joined_on):
+    if (
+        member.kind == MemberKind.PROBATIONARY
+        and member.joined_on
+        and month < policy.month_start(member.joined_on)
+    ):
         errors["month"] = "预备党员自支部大会通过之日起交纳党费（DUES-5），该月份早于表决日期。"
     if errors:
         raise ValidationError(errors)
     payment = DuesPayment.objects.create(
-        member=member, month=month, amount=value, channel=channel, paid_on=paid_on,
+        member=member,
+        month=month,
+        amount=value,
+        channel=channel,
+        paid_on=paid_on,
         collector=collector or member.organization or member.inflow_organization,
-        voluntary=voluntary, recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        voluntary=voluntary,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     late = policy.months_elapsed(month, paid_on) > policy.LATE_LIMIT_MONTHS
-    audit.record(actor=actor, action="dues.paid", obj=member,
-                 changes={"month": month, "amount": value, "channel": channel, "late_over_6": late})
+    audit.record(
+        actor=actor,
+        action="dues.paid",
+        obj=member,
+        changes={"month": month, "amount": value, "channel": channel, "late_over_6": late},
+    )
     return payment
 
 

@@ -25,15 +25,27 @@ from ..models import PointEntry, PointEventKind, PointPeriod, PointRule, Worker
 def rule_for(worker: Worker, event_kind: str) -> PointRule | None:
     """The active rule of the most specific region containing the worker's region."""
     path = worker.region.path
-    candidates = [r for r in PointRule.objects.filter(event_kind=event_kind, active=True)
-                  .select_related("region") if path.startswith(r.region.path)]
+    candidates = [
+        r
+        for r in PointRule.objects.filter(event_kind=event_kind, active=True).select_related(
+            "region"
+        )
+        if path.startswith(r.region.path)
+    ]
     return max(candidates, key=lambda r: len(r.region.path), default=None)
 
 
 @transaction.atomic
-def set_point_rule(*, actor: Any, region: Region, event_kind: str, points: int,
-                   cap: int | None = None, period: str = PointPeriod.MONTH,
-                   active: bool = True) -> PointRule:
+def set_point_rule(
+    *,
+    actor: Any,
+    region: Region,
+    event_kind: str,
+    points: int,
+    cap: int | None = None,
+    period: str = PointPeriod.MONTH,
+    active: bool = True,
+) -> PointRule:
     if event_kind not in PointEventKind.values:
         raise ValidationError({"event_kind": "未知的积分事项。"})
     if period not in PointPeriod.values:
@@ -41,16 +53,28 @@ def set_point_rule(*, actor: Any, region: Region, event_kind: str, points: int,
     if points < 0 or (cap is not None and cap < 0):
         raise ValidationError({"points": "积分不能为负数。"})
     rule, _ = PointRule.objects.update_or_create(
-        region=region, event_kind=event_kind,
+        region=region,
+        event_kind=event_kind,
         defaults={"points": points, "cap": cap, "period": period, "active": active},
     )
-    audit.record(actor=actor, action="points.rule_set", obj=rule,
-                 changes={"event_kind": event_kind, "points": points, "cap": cap, "period": period})
+    audit.record(
+        actor=actor,
+        action="points.rule_set",
+        obj=rule,
+        changes={"event_kind": event_kind, "points": points, "cap": cap, "period": period},
+    )
     return rule
 
 
-def post_points(*, actor: Any, person: Worker, event_kind: str, source_key: str,
-                points: int | None = None, occurred_at: dt.datetime | None = None) -> PointEntry:
+def post_points(
+    *,
+    actor: Any,
+    person: Worker,
+    event_kind: str,
+    source_key: str,
+    points: int | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> PointEntry:
     """Post one event to a person's points ledger. Idempotent per `source_key` (e.g.
     "study:42:worker:7"): posting the same key again returns the first entry unchanged.
 
@@ -59,7 +83,9 @@ def post_points(*, actor: Any, person: Worker, event_kind: str, source_key: str,
     0 points. BURDEN-2: activity metrics (login, online time, study duration …) are refused.
     """
     if event_kind in policy.FORBIDDEN_POINT_KINDS:
-        raise ValidationError({"event_kind": "依据BURDEN-2，登录、在线时长、学习时长等不计入积分。"})
+        raise ValidationError(
+            {"event_kind": "依据BURDEN-2，登录、在线时长、学习时长等不计入积分。"}
+        )
     if event_kind not in PointEventKind.values:
         raise ValidationError({"event_kind": f"未知的积分事项：{event_kind}。"})
     if not source_key or len(source_key) > 120:
@@ -81,21 +107,39 @@ def post_points(*, actor: Any, person: Worker, event_kind: str, source_key: str,
                 note = "本辖区未设置该事项的积分规则"
             elif rule is not None and rule.cap is not None:
                 start, end = policy.period_bounds(rule.period, timezone.localdate(when))
-                already = PointEntry.objects.filter(
-                    worker=person, event_kind=event_kind, occurred_at__date__gte=start,
-                    occurred_at__date__lt=end,
-                ).aggregate(s=Sum("points"))["s"] or 0
+                already = (
+                    PointEntry.objects.filter(
+                        worker=person,
+                        event_kind=event_kind,
+                        occurred_at__date__gte=start,
+                        occurred_at__date__lt=end,
+                    ).aggregate(s=Sum("points"))["s"]
+                    or 0
+                )
                 awarded = policy.capped_points(requested=requested, already=already, cap=rule.cap)
                 if awarded < requested:
                     note = f"已达{rule.get_period_display()}上限{rule.cap}分"
             entry = PointEntry.objects.create(
-                worker=person, event_kind=event_kind, source_key=source_key,
-                requested_points=requested, points=awarded, rule=rule, note=note,
+                worker=person,
+                event_kind=event_kind,
+                source_key=source_key,
+                requested_points=requested,
+                points=awarded,
+                rule=rule,
+                note=note,
                 occurred_at=when,
             )
-            audit.record(actor=actor, action="points.posted", obj=entry,
-                         changes={"worker": person.pk, "event_kind": event_kind,
-                                  "source_key": source_key, "points": awarded})
+            audit.record(
+                actor=actor,
+                action="points.posted",
+                obj=entry,
+                changes={
+                    "worker": person.pk,
+                    "event_kind": event_kind,
+                    "source_key": source_key,
+                    "points": awarded,
+                },
+            )
             return entry
     except IntegrityError:
         return PointEntry.objects.get(source_key=source_key)

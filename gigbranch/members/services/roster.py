@@ -60,16 +60,21 @@ def _discard(name: str) -> None:
 
 
 def check_can_import(actor: Any, platform: Platform) -> None:
-    if not (has_capability(actor, "people.change") or platform.api_users.filter(pk=actor.pk).exists()):
+    if not (
+        has_capability(actor, "people.change") or platform.api_users.filter(pk=actor.pk).exists()
+    ):
         raise PermissionDenied("您的角色无权导入花名册。")
 
 
 @transaction.atomic
-def start_import(*, actor: Any, platform: Platform, filename: str, data: bytes,
-                 mark_missing_left: bool = False) -> RosterImport:
+def start_import(
+    *, actor: Any, platform: Platform, filename: str, data: bytes, mark_missing_left: bool = False
+) -> RosterImport:
     check_can_import(actor, platform)
     if len(data) > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError({"file": f"文件超过{settings.UPLOAD_MAX_BYTES // (1024 * 1024)}MB上限。"})
+        raise ValidationError(
+            {"file": f"文件超过{settings.UPLOAD_MAX_BYTES // (1024 * 1024)}MB上限。"}
+        )
     if not filename.lower().endswith(".xlsx"):
         raise ValidationError({"file": "请上传.xlsx格式的Excel文件。"})
     try:
@@ -79,18 +84,28 @@ def start_import(*, actor: Any, platform: Platform, filename: str, data: bytes,
     if not any(headers):
         raise ValidationError({"file": "第1行应为表头。"})
     imp = RosterImport.objects.create(
-        platform=platform, uploaded_by=actor, filename=filename[:200], stored_file=_store(data),
-        headers=headers, mapping=roster.guess_mapping(headers, platform.column_mapping),
-        total_rows=total, mark_missing_left=mark_missing_left,
+        platform=platform,
+        uploaded_by=actor,
+        filename=filename[:200],
+        stored_file=_store(data),
+        headers=headers,
+        mapping=roster.guess_mapping(headers, platform.column_mapping),
+        total_rows=total,
+        mark_missing_left=mark_missing_left,
     )
-    audit.record(actor=actor, action="roster.uploaded", obj=imp,
-                 changes={"platform": platform.pk, "filename": filename, "rows": total})
+    audit.record(
+        actor=actor,
+        action="roster.uploaded",
+        obj=imp,
+        changes={"platform": platform.pk, "filename": filename, "rows": total},
+    )
     return imp
 
 
 @transaction.atomic
-def set_mapping(*, actor: Any, roster_import: RosterImport, mapping: dict[str, str],
-                mark_missing_left: bool) -> RosterImport:
+def set_mapping(
+    *, actor: Any, roster_import: RosterImport, mapping: dict[str, str], mark_missing_left: bool
+) -> RosterImport:
     """Confirm the column mapping; the platform remembers it for its next roster."""
     if roster_import.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
         raise ValidationError({"status": "该导入已开始，不能修改列对应关系。"})
@@ -103,8 +118,12 @@ def set_mapping(*, actor: Any, roster_import: RosterImport, mapping: dict[str, s
     platform = roster_import.platform
     platform.column_mapping = {**platform.column_mapping, **mapping}
     platform.save(update_fields=["column_mapping", "updated_at"])
-    audit.record(actor=actor, action="roster.mapping_set", obj=roster_import,
-                 changes={"mapping": mapping, "mark_missing_left": mark_missing_left})
+    audit.record(
+        actor=actor,
+        action="roster.mapping_set",
+        obj=roster_import,
+        changes={"mapping": mapping, "mark_missing_left": mark_missing_left},
+    )
     return roster_import
 
 
@@ -122,8 +141,10 @@ def _validate_all(imp: RosterImport) -> tuple[list[roster.CleanRow], list[roster
 
 
 def _error_dicts(errors: list[roster.RowError]) -> list[dict[str, Any]]:
-    return [{"row": e.row, "column": e.column, "reason": e.reason, "value": e.value}
-            for e in errors[:MAX_STORED_ERRORS]]
+    return [
+        {"row": e.row, "column": e.column, "reason": e.reason, "value": e.value}
+        for e in errors[:MAX_STORED_ERRORS]
+    ]
 
 
 def dry_run(*, actor: Any, roster_import: RosterImport) -> RosterImport:
@@ -138,12 +159,20 @@ def dry_run(*, actor: Any, roster_import: RosterImport) -> RosterImport:
         imp.total_rows = total
         imp.error_rows = len({e.row for e in errors})
         imp.valid_rows = len(new) + len(changed) + unchanged
-        imp.created_count, imp.updated_count, imp.unchanged_count = len(new), len(changed), unchanged
+        imp.created_count, imp.updated_count, imp.unchanged_count = (
+            len(new),
+            len(changed),
+            unchanged,
+        )
         imp.errors = _error_dicts(errors)
         imp.status = ImportStatus.CHECKED
         imp.save()
-        audit.record(actor=actor, action="roster.dry_run", obj=imp,
-                     changes={"total": total, "valid": imp.valid_rows, "errors": imp.error_rows})
+        audit.record(
+            actor=actor,
+            action="roster.dry_run",
+            obj=imp,
+            changes={"total": total, "valid": imp.valid_rows, "errors": imp.error_rows},
+        )
     return imp
 
 
@@ -188,13 +217,17 @@ def run_import(*, roster_import_id: int) -> RosterImport:
                 errors.extend(errs)
             existing = roster.lookup_existing([r.id_hash for r in valid], actor, platform)
             with transaction.atomic():
-                stats, scope_errors = roster.apply_rows(rows=valid, existing=existing,
-                                                        platform=platform, actor=actor, source="import")
+                stats, scope_errors = roster.apply_rows(
+                    rows=valid, existing=existing, platform=platform, actor=actor, source="import"
+                )
                 processed += len(batch)
                 RosterImport.objects.filter(pk=imp.pk).update(processed_rows=processed)
             errors.extend(scope_errors)
-            created, updated, unchanged = (created + stats.created, updated + stats.updated,
-                                           unchanged + stats.unchanged)
+            created, updated, unchanged = (
+                created + stats.created,
+                updated + stats.updated,
+                unchanged + stats.unchanged,
+            )
             seen.update(stats.touched_pks)
         left = 0
         if imp.mark_missing_left:
@@ -210,35 +243,56 @@ def run_import(*, roster_import_id: int) -> RosterImport:
             imp.errors = _error_dicts(errors)
             stored, imp.stored_file = imp.stored_file, ""
             imp.save()
-            audit.record(actor=actor, action="roster.imported", obj=imp,
-                         changes={"created": created, "updated": updated, "unchanged": unchanged,
-                                  "left": left, "errors": imp.error_rows})
+            audit.record(
+                actor=actor,
+                action="roster.imported",
+                obj=imp,
+                changes={
+                    "created": created,
+                    "updated": updated,
+                    "unchanged": unchanged,
+                    "left": left,
+                    "errors": imp.error_rows,
+                },
+            )
             transaction.on_commit(lambda: _discard(stored))
         return imp
     except Exception as exc:
-        RosterImport.objects.filter(pk=imp.pk).update(status=ImportStatus.FAILED,
-                                                      message=f"导入失败：{type(exc).__name__}"[:300])
+        RosterImport.objects.filter(pk=imp.pk).update(
+            status=ImportStatus.FAILED, message=f"导入失败：{type(exc).__name__}"[:300]
+        )
         raise
 
 
 def mark_missing_left(*, actor: Any, platform: Platform, seen_pks: set[int]) -> int:
     """Workers of the platform (within the actor's scope) missing from its new roster are
     marked as having left — never deleted."""
-    qs = roster.writable_workers(actor, platform).filter(platform=platform,
-                                                         status=WorkerStatus.ACTIVE)
+    qs = roster.writable_workers(actor, platform).filter(
+        platform=platform, status=WorkerStatus.ACTIVE
+    )
     missing = [pk for pk in qs.values_list("pk", flat=True) if pk not in seen_pks]
     today = timezone.localdate()
     for start in range(0, len(missing), 1000):
-        part = missing[start:start + 1000]
+        part = missing[start : start + 1000]
         with transaction.atomic():
-            Worker.objects.filter(pk__in=part).update(status=WorkerStatus.LEFT, left_on=today,
-                                                      updated_at=timezone.now())
-            WorkerChange.objects.bulk_create([
-                WorkerChange(worker_id=pk, actor=roster._user(actor), source="import",
-                             changes={"status": ["active", "left"]}) for pk in part])
+            Worker.objects.filter(pk__in=part).update(
+                status=WorkerStatus.LEFT, left_on=today, updated_at=timezone.now()
+            )
+            WorkerChange.objects.bulk_create(
+                [
+                    WorkerChange(
+                        worker_id=pk,
+                        actor=roster._user(actor),
+                        source="import",
+                        changes={"status": ["active", "left"]},
+                    )
+                    for pk in part
+                ]
+            )
     if missing:
-        audit.record(actor=actor, action="roster.marked_left", obj=platform,
-                     changes={"count": len(missing)})
+        audit.record(
+            actor=actor, action="roster.marked_left", obj=platform, changes={"count": len(missing)}
+        )
     return len(missing)
 
 
@@ -274,11 +328,25 @@ def push_rows(*, actor: Any, platform: Platform, rows: list[dict[str, Any]]) -> 
             valid.append(row)
         errors.extend(errs)
     existing = roster.lookup_existing([r.id_hash for r in valid], actor, platform)
-    stats, scope_errors = roster.apply_rows(rows=valid, existing=existing, platform=platform,
-                                            actor=actor, source="api")
+    stats, scope_errors = roster.apply_rows(
+        rows=valid, existing=existing, platform=platform, actor=actor, source="api"
+    )
     errors.extend(scope_errors)
-    audit.record(actor=actor, action="roster.pushed", obj=platform,
-                 changes={"rows": len(rows), "created": stats.created, "updated": stats.updated,
-                          "unchanged": stats.unchanged, "errors": len(errors)})
-    return {"created": stats.created, "updated": stats.updated, "unchanged": stats.unchanged,
-            "errors": [{"index": e.row, "field": e.column, "reason": e.reason} for e in errors]}
+    audit.record(
+        actor=actor,
+        action="roster.pushed",
+        obj=platform,
+        changes={
+            "rows": len(rows),
+            "created": stats.created,
+            "updated": stats.updated,
+            "unchanged": stats.unchanged,
+            "errors": len(errors),
+        },
+    )
+    return {
+        "created": stats.created,
+        "updated": stats.updated,
+        "unchanged": stats.unchanged,
+        "errors": [{"index": e.row, "field": e.column, "reason": e.reason} for e in errors],
+    }

@@ -43,8 +43,14 @@ def _in_scope(actor: Any, org: Organization | None) -> bool:
 
 @transaction.atomic
 def request_transfer(
-    *, actor: Any, member: PartyMember, direction: str, reason: str, requested_on: dt.date,
-    to_org: Organization | None = None, to_external: str = "",
+    *,
+    actor: Any,
+    member: PartyMember,
+    direction: str,
+    reason: str,
+    requested_on: dt.date,
+    to_org: Organization | None = None,
+    to_external: str = "",
     from_external: str = "",
 ) -> Transfer:
     if direction not in TransferDirection.values:
@@ -62,7 +68,9 @@ def request_transfer(
         from_org = None
     elif direction == TransferDirection.OUT:
         if from_org is None or not to_external.strip():
-            raise ValidationError({"to_external": "转出须由本县党组织转往县外党组织，请填写接收党组织。"})
+            raise ValidationError(
+                {"to_external": "转出须由本县党组织转往县外党组织，请填写接收党组织。"}
+            )
         to_org = None
     else:
         if from_org is None or to_org is None:
@@ -72,20 +80,38 @@ def request_transfer(
     if to_org is not None and to_org.kind not in BRANCH_KINDS:
         raise ValidationError({"to_org": "接收党组织应为党支部。"})
     transfer = Transfer.objects.create(
-        member=member, direction=direction, from_org=from_org, from_external=from_external.strip(),
-        to_org=to_org, to_external=to_external.strip(), reason=reason.strip(),
-        requested_on=requested_on, status_changed_on=requested_on,
+        member=member,
+        direction=direction,
+        from_org=from_org,
+        from_external=from_external.strip(),
+        to_org=to_org,
+        to_external=to_external.strip(),
+        reason=reason.strip(),
+        requested_on=requested_on,
+        status_changed_on=requested_on,
     )
-    TransferEvent.objects.create(transfer=transfer, to_status=TransferStatus.REQUESTED,
-                                 on=requested_on, note=reason.strip(), actor=_user(actor))
-    audit.record(actor=actor, action="transfer.requested", obj=transfer,
-                 changes={"direction": direction, "from": transfer.from_label, "to": transfer.to_label})
+    TransferEvent.objects.create(
+        transfer=transfer,
+        to_status=TransferStatus.REQUESTED,
+        on=requested_on,
+        note=reason.strip(),
+        actor=_user(actor),
+    )
+    audit.record(
+        actor=actor,
+        action="transfer.requested",
+        obj=transfer,
+        changes={"direction": direction, "from": transfer.from_label, "to": transfer.to_label},
+    )
     return transfer
 
 
 # Which side acts on each move (MOB-3: the sending side approves, the receiving accepts).
 SIDE_FOR_MOVE = {
-    "approved": "from", "accepted": "to", "completed": "to", "rejected": "either",
+    "approved": "from",
+    "accepted": "to",
+    "completed": "to",
+    "rejected": "either",
     "cancelled": "from",
 }
 
@@ -98,14 +124,18 @@ def _check_side(actor: Any, transfer: Transfer, target: str) -> None:
             return
         if external_ok["from"] or external_ok["to"]:
             return
-    elif external_ok[side] or _in_scope(actor, transfer.from_org if side == "from" else transfer.to_org):
+    elif external_ok[side] or _in_scope(
+        actor, transfer.from_org if side == "from" else transfer.to_org
+    ):
         # A county-external side is recorded by whichever local side holds the paper.
         return
     raise PermissionDenied("该步骤应由" + ("转出" if side == "from" else "接收") + "方党组织办理。")
 
 
 @transaction.atomic
-def move_transfer(*, actor: Any, transfer: Transfer, to: str, on: dt.date, note: str = "") -> Transfer:
+def move_transfer(
+    *, actor: Any, transfer: Transfer, to: str, on: dt.date, note: str = ""
+) -> Transfer:
     """Move a transfer along TRANSFER_MOVES; every other move is refused (MOB-3)."""
     transfer = Transfer.objects.select_for_update().select_related("member").get(pk=transfer.pk)
     policy.check_move(policy.TRANSFER_MOVES, transfer.status, to, what="组织关系转接")
@@ -114,8 +144,14 @@ def move_transfer(*, actor: Any, transfer: Transfer, to: str, on: dt.date, note:
     if to == TransferStatus.REJECTED and not note.strip():
         raise ValidationError({"note": "退回须说明理由（MOB-3：不得无故拒绝）。"})
     _check_side(actor, transfer, to)
-    if to == TransferStatus.ACCEPTED and transfer.letter_valid_until and on > transfer.letter_valid_until:
-        raise ValidationError({"on": f"介绍信已于{transfer.letter_valid_until:%Y-%m-%d}过期，请重新开具。"})
+    if (
+        to == TransferStatus.ACCEPTED
+        and transfer.letter_valid_until
+        and on > transfer.letter_valid_until
+    ):
+        raise ValidationError(
+            {"on": f"介绍信已于{transfer.letter_valid_until:%Y-%m-%d}过期，请重新开具。"}
+        )
     old = transfer.status
     transfer.status, transfer.status_changed_on = to, on
     if to == TransferStatus.APPROVED:
@@ -136,8 +172,18 @@ def move_transfer(*, actor: Any, transfer: Transfer, to: str, on: dt.date, note:
             member.away_since = None
         member.save()
     transfer.save()
-    TransferEvent.objects.create(transfer=transfer, from_status=old, to_status=to, on=on,
-                                 note=note.strip()[:300], actor=_user(actor))
-    audit.record(actor=actor, action=f"transfer.{to}", obj=transfer,
-                 changes={"status": [old, to], "on": on, "note": note})
+    TransferEvent.objects.create(
+        transfer=transfer,
+        from_status=old,
+        to_status=to,
+        on=on,
+        note=note.strip()[:300],
+        actor=_user(actor),
+    )
+    audit.record(
+        actor=actor,
+        action=f"transfer.{to}",
+        obj=transfer,
+        changes={"status": [old, to], "on": on, "note": note},
+    )
     return transfer

@@ -18,30 +18,51 @@ from ..models import ConsentPurpose, ConsentRecord, Worker, WorkerChange, Worker
 REVEALABLE = {"id_number": "公民身份号码", "mobile": "手机号码"}
 SENSITIVE = {"id_number", "mobile"}
 UPDATABLE = {
-    "name", "mobile", "occupation", "political_status", "workplace", "region", "platform",
-    "platform_worker_id", "hometown", "started_on", "union_member",
+    "name",
+    "mobile",
+    "occupation",
+    "political_status",
+    "workplace",
+    "region",
+    "platform",
+    "platform_worker_id",
+    "hometown",
+    "started_on",
+    "union_member",
 }
 
 
 def _history(worker: Worker, *, actor: Any, source: str, changes: dict[str, Any]) -> None:
     safe = {k: (["***", "***"] if k in SENSITIVE else v) for k, v in changes.items()}
     WorkerChange.objects.create(
-        worker=worker, actor=actor if getattr(actor, "is_authenticated", False) else None,
-        source=source, changes=safe,
+        worker=worker,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        source=source,
+        changes=safe,
     )
 
 
 @transaction.atomic
-def create_worker(*, actor: Any, name: str, id_number: str, mobile: str = "", **fields: Any) -> Worker:
+def create_worker(
+    *, actor: Any, name: str, id_number: str, mobile: str = "", **fields: Any
+) -> Worker:
     rid = parse_resident_id(id_number)
     worker = Worker(
-        name=name.strip(), id_number=rid.number, sex=rid.sex, birth_date=rid.birth_date,
-        mobile=normalize_mobile(mobile) if mobile else "", **fields,
+        name=name.strip(),
+        id_number=rid.number,
+        sex=rid.sex,
+        birth_date=rid.birth_date,
+        mobile=normalize_mobile(mobile) if mobile else "",
+        **fields,
     )
     worker.full_clean(exclude=["id_number_hash", "id_last4_hash", "mobile_hash", "platform"])
     worker.save()
-    audit.record(actor=actor, action="worker.created", obj=worker,
-                 changes={"name": worker.name, "workplace": worker.workplace_id})
+    audit.record(
+        actor=actor,
+        action="worker.created",
+        obj=worker,
+        changes={"name": worker.name, "workplace": worker.workplace_id},
+    )
     return worker
 
 
@@ -60,8 +81,12 @@ def update_worker(*, actor: Any, worker: Worker, source: str = "manual", **field
     worker.full_clean(exclude=["id_number_hash", "id_last4_hash", "mobile_hash", "platform"])
     worker.save()
     _history(worker, actor=actor, source=source, changes=changes)
-    audit.record(actor=actor, action="worker.updated", obj=worker,
-                 changes={k: ("***" if k in SENSITIVE else v) for k, v in changes.items()})
+    audit.record(
+        actor=actor,
+        action="worker.updated",
+        obj=worker,
+        changes={k: ("***" if k in SENSITIVE else v) for k, v in changes.items()},
+    )
     return worker
 
 
@@ -78,18 +103,27 @@ def mark_left(*, actor: Any, worker: Worker, on: dt.date, source: str = "manual"
 
 
 @transaction.atomic
-def record_consent(*, actor: Any, worker: Worker, purpose: str, granted: bool, method: str) -> ConsentRecord:
+def record_consent(
+    *, actor: Any, worker: Worker, purpose: str, granted: bool, method: str
+) -> ConsentRecord:
     """PIPL consent; political status needs its own, separate consent (PIPL art. 29)."""
     if purpose not in ConsentPurpose.values:
         raise ValidationError({"purpose": "未知的同意事项。"})
     if not method.strip():
         raise ValidationError({"method": "请注明取得同意的方式。"})
     record = ConsentRecord.objects.create(
-        worker=worker, purpose=purpose, granted=granted, method=method.strip()[:40],
+        worker=worker,
+        purpose=purpose,
+        granted=granted,
+        method=method.strip()[:40],
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    audit.record(actor=actor, action="worker.consent_recorded", obj=worker,
-                 changes={"purpose": purpose, "granted": granted, "method": method})
+    audit.record(
+        actor=actor,
+        action="worker.consent_recorded",
+        obj=worker,
+        changes={"purpose": purpose, "granted": granted, "method": method},
+    )
     return record
 
 

@@ -54,14 +54,22 @@ def test_rounding_is_half_up_to_the_fen():
 
 @pytest.mark.parametrize(
     ("rule", "amount", "expected"),
-    [("fixed_low", None, "0.20"), ("farmer", None, "0.20"), ("farmer", "1", "1.00"),
-     ("farmer", "0.5", "0.50"), ("reduced", "3", "3.00"), ("exempt", None, "0.00")],
+    [
+        ("fixed_low", None, "0.20"),
+        ("farmer", None, "0.20"),
+        ("farmer", "1", "1.00"),
+        ("farmer", "0.5", "0.50"),
+        ("reduced", "3", "3.00"),
+        ("exempt", None, "0.00"),
+    ],
 )
 def test_fixed_amounts(rule, amount, expected):
     assert policy.monthly_dues(rule, amount=D(amount) if amount else None) == D(expected)
 
 
-@pytest.mark.parametrize(("rule", "amount"), [("farmer", "1.01"), ("farmer", "0.19"), ("reduced", None)])
+@pytest.mark.parametrize(
+    ("rule", "amount"), [("farmer", "1.01"), ("farmer", "0.19"), ("reduced", None)]
+)
 def test_fixed_amounts_out_of_range(rule, amount):
     with pytest.raises(ValidationError):
         policy.monthly_dues(rule, amount=D(amount) if amount else None)
@@ -77,7 +85,10 @@ def test_rate_applies_to_whole_base_and_is_monotonic(base):
     amount = policy.monthly_dues("wages", base=base)
     assert amount == (base * policy.wage_rate(base)).quantize(D("0.01"), rounding="ROUND_HALF_UP")
     assert amount >= policy.monthly_dues("wages", base=max(base - D("0.01"), D(0))) or base in (
-        D("3000.01"), D("5000.01"), D("10000.01"))
+        D("3000.01"),
+        D("5000.01"),
+        D("10000.01"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,9 +105,13 @@ def test_previous_quarter(as_of, months):
 
 
 def test_dues2_base_from_previous_quarter_incomes():
-    incomes = {dt.date(2025, 9, 1): D("9999"), dt.date(2025, 10, 1): D("4800"),
-               dt.date(2025, 11, 1): D("5300"), dt.date(2025, 12, 1): D("4900.01"),
-               dt.date(2026, 1, 1): D("20000")}
+    incomes = {
+        dt.date(2025, 9, 1): D("9999"),
+        dt.date(2025, 10, 1): D("4800"),
+        dt.date(2025, 11, 1): D("5300"),
+        dt.date(2025, 12, 1): D("4900.01"),
+        dt.date(2026, 1, 1): D("20000"),
+    }
     base = policy.gig_income_base(incomes, as_of=dt.date(2026, 1, 5))
     assert base == D("5000.00")  # (4800 + 5300 + 4900.01) / 3 = 5000.003…
     assert policy.monthly_dues("gig_income", base=base) == D("50.00")
@@ -129,17 +144,32 @@ def test_dues_start_month_for_probationary():
 def test_assess_gig_income_from_income_records_and_payments(branch_setup):
     member = branch_setup["member"]
     for month, amount in ((10, "4800"), (11, "5300"), (12, "4900.04")):
-        services.record_income(actor=None, member=member, month=dt.date(2025, month, 1), net_income=amount)
-    a = services.assess_dues(actor=None, member=member, year=2026, rule="gig_income",
-                             set_on=dt.date(2026, 1, 3))
+        services.record_income(
+            actor=None, member=member, month=dt.date(2025, month, 1), net_income=amount
+        )
+    a = services.assess_dues(
+        actor=None, member=member, year=2026, rule="gig_income", set_on=dt.date(2026, 1, 3)
+    )
     assert (a.base, a.monthly_amount) == (D("5000.01"), D("75.00"))
     with pytest.raises(ValidationError):  # fixed for the year (DUES-5)
         services.assess_dues(actor=None, member=member, year=2026, rule="wages", base="1000")
     assert DuesAssessment.objects.count() == 1
-    services.record_payment(actor=None, member=member, month=dt.date(2026, 1, 1), amount="75",
-                            channel="wechat", paid_on=dt.date(2026, 1, 10))
-    services.record_payment(actor=None, member=member, month=dt.date(2026, 2, 1), amount="70",
-                            channel="cash", paid_on=dt.date(2026, 2, 10))
+    services.record_payment(
+        actor=None,
+        member=member,
+        month=dt.date(2026, 1, 1),
+        amount="75",
+        channel="wechat",
+        paid_on=dt.date(2026, 1, 10),
+    )
+    services.record_payment(
+        actor=None,
+        member=member,
+        month=dt.date(2026, 2, 1),
+        amount="70",
+        channel="cash",
+        paid_on=dt.date(2026, 2, 10),
+    )
     arrears = services.member_arrears(member, until=dt.date(2026, 3, 15))
     assert arrears == [(dt.date(2026, 2, 1), D("5.00")), (dt.date(2026, 3, 1), D("75.00"))]
     assert services.consecutive_unpaid(member, until=dt.date(2026, 8, 1)) == 6
@@ -151,7 +181,13 @@ def test_reduced_needs_decision_and_payment_validation(branch_setup):
     with pytest.raises(ValidationError):
         services.assess_dues(actor=None, member=member, year=2026, rule="reduced", amount="1")
     with pytest.raises(ValidationError) as exc:
-        services.record_payment(actor=None, member=member, month=dt.date(2026, 1, 1), amount="-1",
-                                channel="bitcoin", paid_on=dt.date(2026, 1, 1))
+        services.record_payment(
+            actor=None,
+            member=member,
+            month=dt.date(2026, 1, 1),
+            amount="-1",
+            channel="bitcoin",
+            paid_on=dt.date(2026, 1, 1),
+        )
     assert set(exc.value.message_dict) == {"amount", "channel"}
     assert member.dues_payments.count() == 0

@@ -10,10 +10,18 @@ from gigbranch.organizations import policy
 from gigbranch.organizations.policy import Thresholds
 
 
-@pytest.mark.parametrize(("full", "mode", "expected"), [
-    (2, "none", None), (3, "none", "violation"), (2, "instructor", None), (3, "instructor", "violation"),
-    (3, "joint_branch", "violation"), (3, "own_branch", None), (40, "own_branch", None),
-])
+@pytest.mark.parametrize(
+    ("full", "mode", "expected"),
+    [
+        (2, "none", None),
+        (3, "none", "violation"),
+        (2, "instructor", None),
+        (3, "instructor", "violation"),
+        (3, "joint_branch", "violation"),
+        (3, "own_branch", None),
+        (40, "own_branch", None),
+    ],
+)
 def test_org1_three_full_members_should_build_own_branch(full, mode, expected):
     verdict = policy.org1_should_build(full_members=full, coverage_mode=mode)
     assert (verdict.severity if verdict else None) == expected
@@ -45,11 +53,20 @@ def test_org3_branch_size(members, flagged):
         assert verdict.summary == "党支部有党员51名，超过一般不超过50名的要求。"
 
 
-@pytest.mark.parametrize(("full", "size", "expected"), [
-    (6, 1, None), (6, 0, None),  # fewer than 7: a secretary is enough (ORG-8 checks the secretary)
-    (7, 1, "violation"), (7, 2, "violation"), (7, 3, None), (7, 5, None),
-    (7, 6, "info"), (7, 7, "info"), (7, 8, "violation"),
-])
+@pytest.mark.parametrize(
+    ("full", "size", "expected"),
+    [
+        (6, 1, None),
+        (6, 0, None),  # fewer than 7: a secretary is enough (ORG-8 checks the secretary)
+        (7, 1, "violation"),
+        (7, 2, "violation"),
+        (7, 3, None),
+        (7, 5, None),
+        (7, 6, "info"),
+        (7, 7, "info"),
+        (7, 8, "violation"),
+    ],
+)
 def test_org4_committee_boundaries(full, size, expected):
     verdict = policy.org4_committee(full_members=full, committee_size=size)
     assert (verdict.severity if verdict else None) == expected
@@ -59,12 +76,15 @@ START = dt.date(2023, 7, 1)
 END = dt.date(2026, 7, 1)
 
 
-@pytest.mark.parametrize(("today", "expected"), [
-    (END - dt.timedelta(days=91), None),
-    (END - dt.timedelta(days=90), "warning"),
-    (END, "warning"),
-    (END + dt.timedelta(days=1), "violation"),
-])
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (END - dt.timedelta(days=91), None),
+        (END - dt.timedelta(days=90), "warning"),
+        (END, "warning"),
+        (END + dt.timedelta(days=1), "violation"),
+    ],
+)
 def test_org5_term_boundaries(today, expected):
     verdict = policy.org5_term(kind="branch", term_start=START, term_years=3, today=today)
     assert (verdict.severity if verdict else None) == expected
@@ -77,20 +97,36 @@ def test_org5_term_boundaries(today, expected):
 def test_org5_default_term_years_by_kind():
     today = dt.date(2028, 6, 1)
     # committees have 5-year terms: 2023-07-01 + 5 = 2028-07-01, 30 days left → warning
-    assert policy.org5_term(kind="township_committee", term_start=START, term_years=None, today=today).severity == "warning"
+    assert (
+        policy.org5_term(
+            kind="township_committee", term_start=START, term_years=None, today=today
+        ).severity
+        == "warning"
+    )
     # branches 3 years → expired
-    assert policy.org5_term(kind="branch", term_start=START, term_years=None, today=today).severity == "violation"
+    assert (
+        policy.org5_term(kind="branch", term_start=START, term_years=None, today=today).severity
+        == "violation"
+    )
     # party groups and alliances have no term
-    assert policy.org5_term(kind="party_group", term_start=START, term_years=None, today=today) is None
-    assert policy.org5_term(kind="branch", term_start=None, term_years=3, today=today).severity == "info"
+    assert (
+        policy.org5_term(kind="party_group", term_start=START, term_years=None, today=today) is None
+    )
+    assert (
+        policy.org5_term(kind="branch", term_start=None, term_years=3, today=today).severity
+        == "info"
+    )
 
 
 def test_org5_leap_day_start():
     assert policy.term_end(term_start=dt.date(2024, 2, 29), term_years=3) == dt.date(2027, 2, 28)
 
 
-@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2090, 1, 1)), st.integers(1, 6),
-       st.integers(-400, 400))
+@given(
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2090, 1, 1)),
+    st.integers(1, 6),
+    st.integers(-400, 400),
+)
 def test_org5_warning_window_is_exactly_90_days(start, years, offset):
     end = policy.term_end(term_start=start, term_years=years)
     today = end + dt.timedelta(days=offset)
@@ -103,14 +139,18 @@ def test_org5_warning_window_is_exactly_90_days(start, years, offset):
         assert verdict is None
 
 
-@pytest.mark.parametrize(("members", "expected"), [(49, True), (50, False), (99, False), (100, True)])
+@pytest.mark.parametrize(
+    ("members", "expected"), [(49, True), (50, False), (99, False), (100, True)]
+)
 def test_org6_general_branch(members, expected):
     assert (policy.org6_general_branch(members=members) is not None) == expected
 
 
 def test_org7_mobile_gathering():
     assert policy.org7_mobile_gathering(mobile_members=7, has_mobile_branch=False) is None
-    assert policy.org7_mobile_gathering(mobile_members=8, has_mobile_branch=False).rule_id == "ORG-7"
+    assert (
+        policy.org7_mobile_gathering(mobile_members=8, has_mobile_branch=False).rule_id == "ORG-7"
+    )
     assert policy.org7_mobile_gathering(mobile_members=30, has_mobile_branch=True) is None
 
 

@@ -24,7 +24,9 @@ def open_findings(rule):
 
 
 def test_org1_appears_at_third_full_member_and_resolves_when_branch_is_built(network):
-    wp = WorkplaceFactory(name="乙镇外卖站", region=network["town_b"], coverage_mode=CoverageMode.NONE)
+    wp = WorkplaceFactory(
+        name="乙镇外卖站", region=network["town_b"], coverage_mode=CoverageMode.NONE
+    )
     add_members(n=2, workplace=wp)
     add_members(n=3, workplace=wp, kind=MemberKind.PROBATIONARY)
     recompute_findings(rule_ids=["ORG-1"])
@@ -45,10 +47,19 @@ def test_org1_appears_at_third_full_member_and_resolves_when_branch_is_built(net
     assert stats == {"opened": 0, "kept": 1, "resolved": 0}
     assert finding.first_seen_at == dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
     # Fixed: the workplace gets its own branch → the finding is resolved.
-    branch = OrganizationFactory(name="乙镇外卖站党支部", kind=OrgKind.BRANCH, region=network["town_b"],
-                                 parent=network["industry"], secretary_name="赵")
-    services.update_workplace(actor=network["county_admin"], workplace=wp, organization=branch,
-                              coverage_mode=CoverageMode.OWN_BRANCH)
+    branch = OrganizationFactory(
+        name="乙镇外卖站党支部",
+        kind=OrgKind.BRANCH,
+        region=network["town_b"],
+        parent=network["industry"],
+        secretary_name="赵",
+    )
+    services.update_workplace(
+        actor=network["county_admin"],
+        workplace=wp,
+        organization=branch,
+        coverage_mode=CoverageMode.OWN_BRANCH,
+    )
     assert recompute_findings(rule_ids=["ORG-1"])["resolved"] == 1
     assert open_findings("ORG-1") == []
 
@@ -56,23 +67,32 @@ def test_org1_appears_at_third_full_member_and_resolves_when_branch_is_built(net
 @pytest.mark.parametrize(("units", "flagged"), [(5, False), (6, True)])
 def test_org2_joint_branch_units(network, units, flagged):
     for i in range(units):
-        WorkplaceFactory(name=f"单位{i}", region=network["town_b"], organization=network["joint_b"],
-                         coverage_mode=CoverageMode.JOINT_BRANCH)
+        WorkplaceFactory(
+            name=f"单位{i}",
+            region=network["town_b"],
+            organization=network["joint_b"],
+            coverage_mode=CoverageMode.JOINT_BRANCH,
+        )
     recompute_findings(rule_ids=["ORG-2"])
     found = open_findings("ORG-2")
     assert len(found) == (1 if flagged else 0)
     if flagged:
-        assert found[0].object_label == "乙镇联合党支部" and found[0].organization_id == network["joint_b"].pk
+        assert (
+            found[0].object_label == "乙镇联合党支部"
+            and found[0].organization_id == network["joint_b"].pk
+        )
 
 
 @pytest.mark.parametrize(("members", "flagged"), [(50, False), (51, True)])
 def test_org3_members_per_branch(network, members, flagged):
     add_members(n=members - 10, organization=network["branch_a"], kind=MemberKind.PROBATIONARY)
     add_members(n=10, organization=network["branch_a"])
-    CommitteeMember.objects.bulk_create([
-        CommitteeMember(organization=network["branch_a"], post=p, person_name="委员")
-        for p in ("organization", "publicity", "discipline")
-    ])
+    CommitteeMember.objects.bulk_create(
+        [
+            CommitteeMember(organization=network["branch_a"], post=p, person_name="委员")
+            for p in ("organization", "publicity", "discipline")
+        ]
+    )
     recompute_findings(rule_ids=ORG_RULES)
     assert [f.summary for f in open_findings("ORG-3")] == (
         ["党支部有党员51名，超过一般不超过50名的要求。"] if flagged else []
@@ -91,17 +111,24 @@ def test_org4_committee_needed_from_seven_full_members(network, full, flagged):
         assert found[0].facts == {"full_members": 7, "committee_size": 1}
         # Electing a committee (secretary + 2 members) fixes it.
         for post in ("organization", "publicity"):
-            services.add_committee_member(actor=network["county_admin"], organization=network["branch_a"],
-                                          post=post, person_name="委员")
+            services.add_committee_member(
+                actor=network["county_admin"],
+                organization=network["branch_a"],
+                post=post,
+                person_name="委员",
+            )
         assert recompute_findings(rule_ids=["ORG-4"])["resolved"] == 1
 
 
-@pytest.mark.parametrize(("today", "severity"), [
-    (dt.date(2026, 4, 1), None),  # end − 91
-    (dt.date(2026, 4, 2), "warning"),  # end − 90
-    (dt.date(2026, 7, 1), "warning"),  # end day
-    (dt.date(2026, 7, 2), "violation"),  # end + 1
-])
+@pytest.mark.parametrize(
+    ("today", "severity"),
+    [
+        (dt.date(2026, 4, 1), None),  # end − 91
+        (dt.date(2026, 4, 2), "warning"),  # end − 90
+        (dt.date(2026, 7, 1), "warning"),  # end day
+        (dt.date(2026, 7, 2), "violation"),  # end + 1
+    ],
+)
 def test_org5_term_boundaries_in_checker(network, today, severity):
     org = network["branch_a"]
     org.term_start, org.term_years = dt.date(2023, 7, 1), 3
@@ -116,17 +143,28 @@ def test_org5_term_boundaries_in_checker(network, today, severity):
 
 
 def test_org8_secretary_vacancy(network):
-    services.update_organization(actor=network["county_admin"], organization=network["branch_b"],
-                                 secretary_name="")
+    services.update_organization(
+        actor=network["county_admin"], organization=network["branch_b"], secretary_name=""
+    )
     recompute_findings(rule_ids=["ORG-8"])
     assert [f.object_label for f in open_findings("ORG-8")] == ["乙镇配送站党支部"]
 
 
 def test_org6_and_org7(network):
-    general = OrganizationFactory(name="快递总支", kind=OrgKind.GENERAL_BRANCH, region=network["county"],
-                                  parent=network["industry"], secretary_name="钱")
-    sub = OrganizationFactory(name="总支下支部", kind=OrgKind.BRANCH, region=network["town_a"], parent=general,
-                              secretary_name="孙")
+    general = OrganizationFactory(
+        name="快递总支",
+        kind=OrgKind.GENERAL_BRANCH,
+        region=network["county"],
+        parent=network["industry"],
+        secretary_name="钱",
+    )
+    sub = OrganizationFactory(
+        name="总支下支部",
+        kind=OrgKind.BRANCH,
+        region=network["town_a"],
+        parent=general,
+        secretary_name="孙",
+    )
     add_members(n=12, organization=sub)
     wp = WorkplaceFactory(name="物流园", region=network["town_a"])
     add_members(n=8, workplace=wp, kind=MemberKind.PROBATIONARY)
@@ -141,26 +179,37 @@ def test_ruleset_per_jurisdiction_overrides_defaults(network):
     wb = WorkplaceFactory(name="乙镇站", region=network["town_b"])
     add_members(n=3, workplace=wa)
     add_members(n=3, workplace=wb)
-    services.set_ruleset(actor=network["county_admin"], region=network["town_a"], branch_min_full_members=4,
-                         note="甲镇试行")
+    services.set_ruleset(
+        actor=network["county_admin"],
+        region=network["town_a"],
+        branch_min_full_members=4,
+        note="甲镇试行",
+    )
     recompute_findings(rule_ids=["ORG-1"])
     assert [f.object_label for f in open_findings("ORG-1")] == ["乙镇站"]
 
 
 def test_findings_scope_along_both_axes(network):
     # branch_b: industry line (parent = industry committee), located in town B.
-    services.update_organization(actor=network["county_admin"], organization=network["branch_b"],
-                                 secretary_name="")
-    services.update_organization(actor=network["county_admin"], organization=network["joint_b"],
-                                 secretary_name="")
-    services.update_organization(actor=network["county_admin"], organization=network["branch_a"],
-                                 secretary_name="")
+    services.update_organization(
+        actor=network["county_admin"], organization=network["branch_b"], secretary_name=""
+    )
+    services.update_organization(
+        actor=network["county_admin"], organization=network["joint_b"], secretary_name=""
+    )
+    services.update_organization(
+        actor=network["county_admin"], organization=network["branch_a"], secretary_name=""
+    )
     recompute_findings(rule_ids=["ORG-8"])
 
     def seen(user):
         return sorted(f.object_label for f in Finding.objects.visible_to(user).open())
 
-    assert seen(network["county_admin"]) == ["乙镇联合党支部", "乙镇配送站党支部", "甲镇快递网点党支部"]
+    assert seen(network["county_admin"]) == [
+        "乙镇联合党支部",
+        "乙镇配送站党支部",
+        "甲镇快递网点党支部",
+    ]
     # Industry line: the branches under the industry committee, wherever they are.
     assert seen(network["industry_admin"]) == ["乙镇配送站党支部", "甲镇快递网点党支部"]
     # Region: everything located in the township, whichever line leads it.

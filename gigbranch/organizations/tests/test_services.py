@@ -16,12 +16,17 @@ def snapshot():
 
 
 def test_move_subtree_updates_every_path_in_one_statement(network, django_assert_max_num_queries):
-    group = OrganizationFactory(name="党小组", kind=OrgKind.PARTY_GROUP, region=network["town_a"],
-                                parent=network["branch_a"])
+    group = OrganizationFactory(
+        name="党小组",
+        kind=OrgKind.PARTY_GROUP,
+        region=network["town_a"],
+        parent=network["branch_a"],
+    )
     target = network["committee_a"]
     with django_assert_max_num_queries(12):
-        moved = services.move_subtree(actor=network["county_admin"], organization=network["branch_a"],
-                                      new_parent=target)
+        moved = services.move_subtree(
+            actor=network["county_admin"], organization=network["branch_a"], new_parent=target
+        )
     assert moved == 2
     branch = Organization.objects.get(pk=network["branch_a"].pk)
     group.refresh_from_db()
@@ -37,63 +42,108 @@ def test_move_subtree_updates_every_path_in_one_statement(network, django_assert
 def test_move_into_own_subtree_is_refused(network):
     before = snapshot()
     with pytest.raises(ValidationError):
-        services.move_subtree(actor=network["county_admin"], organization=network["industry"],
-                              new_parent=network["branch_a"])
+        services.move_subtree(
+            actor=network["county_admin"],
+            organization=network["industry"],
+            new_parent=network["branch_a"],
+        )
     assert snapshot() == before
 
 
-@pytest.mark.parametrize(("user", "node", "target"), [
-    ("inspector", "branch_a", "committee_a"),  # no org.change
-    ("secretary_a", "branch_a", "committee_a"),  # branch secretary: no org.change
-    ("town_a_admin", "branch_a", "committee_b"),  # target outside the township
-    ("town_a_admin", "branch_b", "committee_a"),  # source outside the township
-    ("industry_admin", "branch_a", "committee_a"),  # target outside the industry line
-])
+@pytest.mark.parametrize(
+    ("user", "node", "target"),
+    [
+        ("inspector", "branch_a", "committee_a"),  # no org.change
+        ("secretary_a", "branch_a", "committee_a"),  # branch secretary: no org.change
+        ("town_a_admin", "branch_a", "committee_b"),  # target outside the township
+        ("town_a_admin", "branch_b", "committee_a"),  # source outside the township
+        ("industry_admin", "branch_a", "committee_a"),  # target outside the industry line
+    ],
+)
 def test_move_denied_changes_nothing(network, user, node, target):
     before = snapshot()
     events = AuditEvent.objects.count()
     with pytest.raises(PermissionDenied):
-        services.move_subtree(actor=network[user], organization=network[node], new_parent=network[target])
+        services.move_subtree(
+            actor=network[user], organization=network[node], new_parent=network[target]
+        )
     assert snapshot() == before
     assert AuditEvent.objects.count() == events
 
 
 def test_industry_admin_moves_inside_the_line(network):
-    general = OrganizationFactory(name="总支", kind=OrgKind.GENERAL_BRANCH, region=network["county"],
-                                  parent=network["industry"])
-    services.move_subtree(actor=network["industry_admin"], organization=network["branch_b"], new_parent=general)
+    general = OrganizationFactory(
+        name="总支",
+        kind=OrgKind.GENERAL_BRANCH,
+        region=network["county"],
+        parent=network["industry"],
+    )
+    services.move_subtree(
+        actor=network["industry_admin"], organization=network["branch_b"], new_parent=general
+    )
     assert Organization.objects.get(pk=network["branch_b"].pk).path.startswith(general.path)
 
 
 def test_workplace_coverage_validation(network):
     with pytest.raises(ValidationError):
-        services.create_workplace(actor=network["county_admin"], name="站", kind="express_outlet",
-                                  region=network["town_a"], coverage_mode=CoverageMode.OWN_BRANCH)
+        services.create_workplace(
+            actor=network["county_admin"],
+            name="站",
+            kind="express_outlet",
+            region=network["town_a"],
+            coverage_mode=CoverageMode.OWN_BRANCH,
+        )
     with pytest.raises(ValidationError):
-        services.create_workplace(actor=network["county_admin"], name="站", kind="express_outlet",
-                                  region=network["town_a"], coverage_mode=CoverageMode.JOINT_BRANCH,
-                                  organization=network["branch_a"])
-    wp = services.create_workplace(actor=network["county_admin"], name="站", kind="express_outlet",
-                                   region=network["town_a"], credit_code="")
+        services.create_workplace(
+            actor=network["county_admin"],
+            name="站",
+            kind="express_outlet",
+            region=network["town_a"],
+            coverage_mode=CoverageMode.JOINT_BRANCH,
+            organization=network["branch_a"],
+        )
+    wp = services.create_workplace(
+        actor=network["county_admin"],
+        name="站",
+        kind="express_outlet",
+        region=network["town_a"],
+        credit_code="",
+    )
     assert wp.credit_code is None
 
 
 def test_township_admin_cannot_create_in_other_township(network):
     with pytest.raises(PermissionDenied):
-        services.create_workplace(actor=network["town_a_admin"], name="站", kind="express_outlet",
-                                  region=network["town_b"])
+        services.create_workplace(
+            actor=network["town_a_admin"],
+            name="站",
+            kind="express_outlet",
+            region=network["town_b"],
+        )
     with pytest.raises(PermissionDenied):
-        services.create_organization(actor=network["town_a_admin"], parent=network["committee_b"],
-                                     name="x", kind="branch", region=network["town_a"])
+        services.create_organization(
+            actor=network["town_a_admin"],
+            parent=network["committee_b"],
+            name="x",
+            kind="branch",
+            region=network["town_a"],
+        )
 
 
 def test_committee_members_are_audited(network):
-    row = services.add_committee_member(actor=network["county_admin"], organization=network["branch_a"],
-                                        post="organization", person_name=" 周委员 ")
+    row = services.add_committee_member(
+        actor=network["county_admin"],
+        organization=network["branch_a"],
+        post="organization",
+        person_name=" 周委员 ",
+    )
     assert row.person_name == "周委员"
     services.remove_committee_member(actor=network["county_admin"], committee_member=row)
-    assert list(AuditEvent.objects.filter(object_id=str(network["branch_a"].pk)).values_list("action", flat=True)
-                .order_by("id")) == ["organization.committee_added", "organization.committee_removed"]
+    assert list(
+        AuditEvent.objects.filter(object_id=str(network["branch_a"].pk))
+        .values_list("action", flat=True)
+        .order_by("id")
+    ) == ["organization.committee_added", "organization.committee_removed"]
 
 
 def test_ruleset_values_checked(network):

@@ -12,8 +12,9 @@ from tests.factories import UserFactory, WorkerFactory
 
 TODAY = dt.date(2026, 11, 29)
 START = dt.date(2023, 6, 1)
-GOOD_VOTE = services.VoteInput(should_attend=9, present=7, written=1, votes_for=7, against=1,
-                               abstain=0)
+GOOD_VOTE = services.VoteInput(
+    should_attend=9, present=7, written=1, votes_for=7, against=1, abstain=0
+)
 
 
 @pytest.fixture(autouse=True)
@@ -23,31 +24,43 @@ def _fast_hasher(settings):
 
 @pytest.fixture(autouse=True)
 def _frozen_today():
-    with time_machine.travel(dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
-                             tick=False):
+    with time_machine.travel(
+        dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False
+    ):
         yield
 
 
 def make_member(*, branch, region, kind=MemberKind.FULL, name=None, **kw):
     worker = WorkerFactory(region=region, **({"name": name} if name else {}), **kw)
-    return PartyMember.objects.create(worker=worker, organization=branch, kind=kind,
-                                      joined_on=dt.date(2015, 7, 1))
+    return PartyMember.objects.create(
+        worker=worker, organization=branch, kind=kind, joined_on=dt.date(2015, 7, 1)
+    )
 
 
 @pytest.fixture
 def rec(two_townships):
     """Town A: branch secretary, applicant, two full members, one probationary member."""
     a = two_townships["a"]
-    secretary = UserFactory(username="secretary_a", role="branch_secretary",
-                            scope_organization=a["branch"])
-    applicant = WorkerFactory(name="赵申请", region=a["town"], workplace=a["workplace"],
-                              birth_date=dt.date(1998, 3, 8))
+    secretary = UserFactory(
+        username="secretary_a", role="branch_secretary", scope_organization=a["branch"]
+    )
+    applicant = WorkerFactory(
+        name="赵申请", region=a["town"], workplace=a["workplace"], birth_date=dt.date(1998, 3, 8)
+    )
     full1 = make_member(branch=a["branch"], region=a["town"], name="张正式")
     full2 = make_member(branch=a["branch"], region=a["town"], name="李正式")
-    prob = make_member(branch=a["branch"], region=a["town"], name="王预备",
-                       kind=MemberKind.PROBATIONARY)
-    return {**a, "secretary": secretary, "applicant": applicant, "full1": full1, "full2": full2,
-            "prob": prob, "b": two_townships["b"]}
+    prob = make_member(
+        branch=a["branch"], region=a["town"], name="王预备", kind=MemberKind.PROBATIONARY
+    )
+    return {
+        **a,
+        "secretary": secretary,
+        "applicant": applicant,
+        "full1": full1,
+        "full2": full2,
+        "prob": prob,
+        "b": two_townships["b"],
+    }
 
 
 def step_date(case, step):
@@ -63,7 +76,10 @@ def step_kwargs(rec, step, day):
     if step == 5:
         return {"contact_ids": [rec["full1"].pk]}
     if step == 7:
-        return {"notice_start": day - dt.timedelta(days=14), "notice_end": day - dt.timedelta(days=1)}
+        return {
+            "notice_start": day - dt.timedelta(days=14),
+            "notice_end": day - dt.timedelta(days=1),
+        }
     if step == 9:
         return {"sponsor_ids": [rec["full1"].pk, rec["full2"].pk]}
     if step == 10:
@@ -83,8 +99,13 @@ def drive(rec, case, until):
             if step > until:
                 return case
             day = step_date(case, step)
-            services.record_step(actor=rec["secretary"], case=case, step=step, date=day,
-                                 **step_kwargs(rec, step, day))
+            services.record_step(
+                actor=rec["secretary"],
+                case=case,
+                step=step,
+                date=day,
+                **step_kwargs(rec, step, day),
+            )
             case.refresh_from_db()
     return case
 
@@ -92,7 +113,11 @@ def drive(rec, case, until):
 @pytest.fixture
 def open_case(rec):
     def make(application_date=START):
-        return services.open_case(actor=rec["secretary"], worker=rec["applicant"],
-                                  organization=rec["branch"], application_date=application_date)
+        return services.open_case(
+            actor=rec["secretary"],
+            worker=rec["applicant"],
+            organization=rec["branch"],
+            application_date=application_date,
+        )
 
     return make

@@ -57,15 +57,19 @@ def messages(problems):
 
 # --- calendar-month arithmetic ------------------------------------------------------------
 
-@pytest.mark.parametrize(("start", "months", "expected"), [
-    (D(2026, 1, 31), 1, D(2026, 2, 28)),
-    (D(2024, 1, 31), 1, D(2024, 2, 29)),
-    (D(2026, 3, 31), 1, D(2026, 4, 30)),
-    (D(2025, 11, 30), 3, D(2026, 2, 28)),
-    (D(2026, 1, 15), 1, D(2026, 2, 15)),
-    (D(2026, 12, 31), 2, D(2027, 2, 28)),
-    (D(2026, 3, 31), -1, D(2026, 2, 28)),
-])
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (D(2026, 1, 31), 1, D(2026, 2, 28)),
+        (D(2024, 1, 31), 1, D(2024, 2, 29)),
+        (D(2026, 3, 31), 1, D(2026, 4, 30)),
+        (D(2025, 11, 30), 3, D(2026, 2, 28)),
+        (D(2026, 1, 15), 1, D(2026, 2, 15)),
+        (D(2026, 12, 31), 2, D(2027, 2, 28)),
+        (D(2026, 3, 31), -1, D(2026, 2, 28)),
+    ],
+)
 def test_add_months_clamps_to_end_of_month(start, months, expected):
     assert add_months(start, months) == expected
 
@@ -80,32 +84,38 @@ def test_add_months_never_overshoots_the_target_month(day, months):
 
 # --- step 2: talk within one calendar month -----------------------------------------------
 
-@pytest.mark.parametrize(("applied", "talk", "ok"), [
-    (D(2026, 1, 31), D(2026, 2, 28), True),
-    (D(2026, 1, 31), D(2026, 3, 1), False),
-    (D(2024, 1, 31), D(2024, 2, 29), True),
-    (D(2024, 1, 31), D(2024, 3, 1), False),
-    (D(2026, 3, 15), D(2026, 4, 15), True),
-    (D(2026, 3, 15), D(2026, 4, 16), False),
-    (D(2026, 3, 15), D(2026, 3, 15), True),
-    (D(2026, 3, 15), D(2026, 3, 14), False),
-])
+
+@pytest.mark.parametrize(
+    ("applied", "talk", "ok"),
+    [
+        (D(2026, 1, 31), D(2026, 2, 28), True),
+        (D(2026, 1, 31), D(2026, 3, 1), False),
+        (D(2024, 1, 31), D(2024, 2, 29), True),
+        (D(2024, 1, 31), D(2024, 3, 1), False),
+        (D(2026, 3, 15), D(2026, 4, 15), True),
+        (D(2026, 3, 15), D(2026, 4, 16), False),
+        (D(2026, 3, 15), D(2026, 3, 15), True),
+        (D(2026, 3, 15), D(2026, 3, 14), False),
+    ],
+)
 def test_talk_within_one_month_of_application(applied, talk, ok):
     problems = check_step(2, StepInput(date=talk), facts({1: applied}), RULES, today=TODAY)
     assert (problems == []) is ok
 
 
 def test_talk_refusal_names_rule_and_dates():
-    problems = check_step(2, StepInput(date=D(2026, 3, 1)), facts({1: D(2026, 1, 31)}), RULES,
-                          today=TODAY)
+    problems = check_step(
+        2, StepInput(date=D(2026, 3, 1)), facts({1: D(2026, 1, 31)}), RULES, today=TODAY
+    )
     assert messages(problems) == [
         "REC-ORDER：收到入党申请书（2026-01-31）后应在1个月内谈话，最迟2026-02-28；所填日期2026-03-01已超期。"
     ]
 
 
 def test_step_before_predecessor_refused_with_both_dates():
-    problems = check_step(2, StepInput(date=D(2026, 1, 30)), facts({1: D(2026, 1, 31)}), RULES,
-                          today=TODAY)
+    problems = check_step(
+        2, StepInput(date=D(2026, 1, 30)), facts({1: D(2026, 1, 31)}), RULES, today=TODAY
+    )
     assert messages(problems) == [
         "REC-ORDER：第2步“党组织派人谈话”日期2026-01-30早于前一步第1步“递交入党申请书”的日期2026-01-31。"
     ]
@@ -113,16 +123,22 @@ def test_step_before_predecessor_refused_with_both_dates():
 
 def test_skipped_step_refused():
     problems = check_step(4, StepInput(date=D(2026, 5, 1)), facts(upto(2)), RULES, today=TODAY)
-    assert messages(problems) == ["REC-ORDER：第4步“报上级党委备案”之前须先完成第3步“推荐和确定入党积极分子”。"]
+    assert messages(problems) == [
+        "REC-ORDER：第4步“报上级党委备案”之前须先完成第3步“推荐和确定入党积极分子”。"
+    ]
 
 
 def test_future_date_refused():
-    problems = check_step(2, StepInput(date=D(2026, 11, 30)), facts({1: D(2026, 11, 20)}), RULES,
-                          today=TODAY)
-    assert messages(problems) == ["REC-ORDER：第2步“党组织派人谈话”日期2026-11-30晚于今天（2026-11-29）。"]
+    problems = check_step(
+        2, StepInput(date=D(2026, 11, 30)), facts({1: D(2026, 11, 20)}), RULES, today=TODAY
+    )
+    assert messages(problems) == [
+        "REC-ORDER：第2步“党组织派人谈话”日期2026-11-30晚于今天（2026-11-29）。"
+    ]
 
 
 # --- step 3: local rule, 6 months after application ---------------------------------------
+
 
 def test_activist_local_rule_six_months_and_switch_off():
     done = {1: D(2025, 8, 31), 2: D(2025, 9, 5)}
@@ -135,9 +151,14 @@ def test_activist_local_rule_six_months_and_switch_off():
 
 # --- step 7: one year as an activist ------------------------------------------------------
 
+
 def _step7_input(day):
-    return StepInput(date=day, notice_start=day - dt.timedelta(days=10),
-                     notice_end=day - dt.timedelta(days=1), notice_working_days=5)
+    return StepInput(
+        date=day,
+        notice_start=day - dt.timedelta(days=10),
+        notice_end=day - dt.timedelta(days=1),
+        notice_working_days=5,
+    )
 
 
 def test_candidate_one_day_short_of_a_year_refused_exactly_one_year_accepted():
@@ -163,8 +184,12 @@ def test_candidate_leap_day_activist_completes_year_on_first_of_march():
 def test_public_notice_working_days(working_days, ok):
     done = upto(6)
     day = policy.add_months_at_least(done[3], 12)
-    given_ = StepInput(date=day, notice_start=day - dt.timedelta(days=9),
-                       notice_end=day - dt.timedelta(days=1), notice_working_days=working_days)
+    given_ = StepInput(
+        date=day,
+        notice_start=day - dt.timedelta(days=9),
+        notice_end=day - dt.timedelta(days=1),
+        notice_working_days=working_days,
+    )
     problems = check_step(7, given_, facts(done), RULES, today=TODAY)
     assert (problems == []) is ok
     if not ok:
@@ -174,22 +199,41 @@ def test_public_notice_working_days(working_days, ok):
 def test_public_notice_must_end_before_decision_and_can_be_switched_off():
     done = upto(6)
     day = policy.add_months_at_least(done[3], 12)
-    given_ = StepInput(date=day, notice_start=day - dt.timedelta(days=7), notice_end=day,
-                       notice_working_days=6)
-    assert [p.field for p in check_step(7, given_, facts(done), RULES, today=TODAY)] == ["notice_end"]
-    assert check_step(7, StepInput(date=day), facts(done),
-                      LocalRules(public_notice_working_days=0), today=TODAY) == []
+    given_ = StepInput(
+        date=day, notice_start=day - dt.timedelta(days=7), notice_end=day, notice_working_days=6
+    )
+    assert [p.field for p in check_step(7, given_, facts(done), RULES, today=TODAY)] == [
+        "notice_end"
+    ]
+    assert (
+        check_step(
+            7,
+            StepInput(date=day),
+            facts(done),
+            LocalRules(public_notice_working_days=0),
+            today=TODAY,
+        )
+        == []
+    )
 
 
 # --- contacts and sponsors ----------------------------------------------------------------
 
+
 def test_contacts_one_or_two_full_members():
     done = upto(4)
     day = done[4] + dt.timedelta(days=1)
-    assert check_step(5, StepInput(date=day, contacts=[FULL]), facts(done), RULES, today=TODAY) == []
-    assert check_step(5, StepInput(date=day, contacts=[FULL, FULL2]), facts(done), RULES, today=TODAY) == []
+    assert (
+        check_step(5, StepInput(date=day, contacts=[FULL]), facts(done), RULES, today=TODAY) == []
+    )
+    assert (
+        check_step(5, StepInput(date=day, contacts=[FULL, FULL2]), facts(done), RULES, today=TODAY)
+        == []
+    )
     assert check_step(5, StepInput(date=day, contacts=[]), facts(done), RULES, today=TODAY)
-    assert check_step(5, StepInput(date=day, contacts=[FULL, FULL2, FULL]), facts(done), RULES, today=TODAY)
+    assert check_step(
+        5, StepInput(date=day, contacts=[FULL, FULL2, FULL]), facts(done), RULES, today=TODAY
+    )
     bad = check_step(5, StepInput(date=day, contacts=[PROB]), facts(done), RULES, today=TODAY)
     assert messages(bad) == ["REC-ORDER：培养联系人须为正式党员，王预备不是正式党员。"]
 
@@ -198,28 +242,46 @@ def test_probationary_sponsor_refused():
     done = upto(8)
     day = done[8] + dt.timedelta(days=1)
     bad = check_step(9, StepInput(date=day, sponsors=[FULL, PROB]), facts(done), RULES, today=TODAY)
-    assert messages(bad) == ["REC-ORDER：入党介绍人须为正式党员，预备党员不能作入党介绍人：王预备。"]
+    assert messages(bad) == [
+        "REC-ORDER：入党介绍人须为正式党员，预备党员不能作入党介绍人：王预备。"
+    ]
     assert [p.field for p in bad] == ["sponsors"]
     one = check_step(9, StepInput(date=day, sponsors=[FULL]), facts(done), RULES, today=TODAY)
     assert messages(one) == ["REC-ORDER：入党介绍人应为2名，现为1名。"]
-    assert check_step(9, StepInput(date=day, sponsors=[FULL, FULL2]), facts(done), RULES, today=TODAY) == []
+    assert (
+        check_step(9, StepInput(date=day, sponsors=[FULL, FULL2]), facts(done), RULES, today=TODAY)
+        == []
+    )
 
 
 # --- political review and training before step 12 ---------------------------------------
 
-@pytest.mark.parametrize(("days", "hours", "ok"), [(3, 0, True), (2.5, 23.5, False), (0, 24, True), (2, 0, False)])
+
+@pytest.mark.parametrize(
+    ("days", "hours", "ok"), [(3, 0, True), (2.5, 23.5, False), (0, 24, True), (2, 0, False)]
+)
 def test_training_three_days_or_24_hours(days, hours, ok):
     done = upto(8)
-    problems = check_step(11, StepInput(date=done[8], training_days=days, training_hours=hours),
-                          facts(done), RULES, today=TODAY)
+    problems = check_step(
+        11,
+        StepInput(date=done[8], training_days=days, training_hours=hours),
+        facts(done),
+        RULES,
+        today=TODAY,
+    )
     assert (problems == []) is ok
 
 
 def test_step_12_without_training_refused():
     done = upto(10)
     done.pop(11, None)
-    problems = check_step(12, StepInput(date=done[10] + dt.timedelta(days=2)),
-                          facts(done, review_conclusion="pass"), RULES, today=TODAY)
+    problems = check_step(
+        12,
+        StepInput(date=done[10] + dt.timedelta(days=2)),
+        facts(done, review_conclusion="pass"),
+        RULES,
+        today=TODAY,
+    )
     assert messages(problems) == [
         "REC-ORDER：尚未开展集中培训（第11步，不少于3天或24学时），不能进行支部委员会审查。"
     ]
@@ -229,14 +291,29 @@ def test_step_12_without_political_review_or_with_failed_review_refused():
     done = upto(11)
     no_review = dict(done)
     no_review.pop(10)
-    problems = check_step(12, StepInput(date=done[11] + dt.timedelta(days=1)),
-                          facts(no_review, training_days=3), RULES, today=TODAY)
+    problems = check_step(
+        12,
+        StepInput(date=done[11] + dt.timedelta(days=1)),
+        facts(no_review, training_days=3),
+        RULES,
+        today=TODAY,
+    )
     assert messages(problems) == ["REC-ORDER：尚未进行政治审查（第10步），不能进行支部委员会审查。"]
-    failed = check_step(12, StepInput(date=done[11] + dt.timedelta(days=1)),
-                        facts(done, review_conclusion="fail", training_days=3), RULES, today=TODAY)
+    failed = check_step(
+        12,
+        StepInput(date=done[11] + dt.timedelta(days=1)),
+        facts(done, review_conclusion="fail", training_days=3),
+        RULES,
+        today=TODAY,
+    )
     assert messages(failed) == ["REC-ORDER：政治审查结论不合格，不能发展入党。"]
-    ok = check_step(12, StepInput(date=done[11] + dt.timedelta(days=1)),
-                    facts(done, review_conclusion="pass", training_hours=24), RULES, today=TODAY)
+    ok = check_step(
+        12,
+        StepInput(date=done[11] + dt.timedelta(days=1)),
+        facts(done, review_conclusion="pass", training_hours=24),
+        RULES,
+        today=TODAY,
+    )
     assert ok == []
 
 
@@ -251,18 +328,23 @@ def test_political_review_valid_one_year_local_rule():
 
 # --- step 17: approval within 3 months, 6 with a special reason ---------------------------
 
-@pytest.mark.parametrize(("day", "reason", "ok"), [
-    (D(2026, 4, 15), "", True),
-    (D(2026, 4, 16), "", False),
-    (D(2026, 4, 16), "上级党委换届，集体讨论推迟", True),
-    (D(2026, 7, 15), "上级党委换届，集体讨论推迟", True),
-    (D(2026, 7, 16), "上级党委换届，集体讨论推迟", False),
-])
+
+@pytest.mark.parametrize(
+    ("day", "reason", "ok"),
+    [
+        (D(2026, 4, 15), "", True),
+        (D(2026, 4, 16), "", False),
+        (D(2026, 4, 16), "上级党委换届，集体讨论推迟", True),
+        (D(2026, 7, 15), "上级党委换届，集体讨论推迟", True),
+        (D(2026, 7, 16), "上级党委换届，集体讨论推迟", False),
+    ],
+)
 def test_approval_three_months_or_six_with_special_reason(day, reason, ok):
     done = upto(16)
     done[15], done[16] = D(2026, 1, 15), D(2026, 1, 16)
-    problems = check_step(17, StepInput(date=day, special_reason=reason), facts(done), RULES,
-                          today=TODAY)
+    problems = check_step(
+        17, StepInput(date=day, special_reason=reason), facts(done), RULES, today=TODAY
+    )
     assert (problems == []) is ok
 
 
@@ -281,20 +363,24 @@ def test_full_membership_approval_within_three_months():
     done = upto(23)
     latest = add_months(done[23], 3)
     assert check_step(24, StepInput(date=latest), facts(done), RULES, today=TODAY) == []
-    assert check_step(24, StepInput(date=latest + dt.timedelta(days=1)), facts(done), RULES, today=TODAY)
+    assert check_step(
+        24, StepInput(date=latest + dt.timedelta(days=1)), facts(done), RULES, today=TODAY
+    )
 
 
 def test_full_membership_vote_not_before_probation_end():
     done = upto(22)
     end = policy.probation_end(done[15])
     base = facts(done, probation_end=end)
-    early = check_step(23, StepInput(date=end - dt.timedelta(days=1), tally=GOOD_VOTE), base, RULES,
-                       today=TODAY)
+    early = check_step(
+        23, StepInput(date=end - dt.timedelta(days=1), tally=GOOD_VOTE), base, RULES, today=TODAY
+    )
     assert early and early[0].rule_id == "REC-PROB"
     assert check_step(23, StepInput(date=end, tally=GOOD_VOTE), base, RULES, today=TODAY) == []
 
 
 # --- REC-PROB: probation and extension ----------------------------------------------------
+
 
 def test_probation_one_year_from_vote():
     assert policy.probation_end(D(2025, 6, 20)) == D(2026, 6, 20)
@@ -311,8 +397,14 @@ def _probationary():
 def test_extension_six_to_twelve_months(months, ok):
     f = _probationary()
     vote = f.done[20] + dt.timedelta(days=30)
-    problems = check_extension(months=months, previous_extensions=0, vote_date=vote,
-                               approved_on=vote + dt.timedelta(days=10), facts=f, today=TODAY)
+    problems = check_extension(
+        months=months,
+        previous_extensions=0,
+        vote_date=vote,
+        approved_on=vote + dt.timedelta(days=10),
+        facts=f,
+        today=TODAY,
+    )
     assert (problems == []) is ok
     if not ok:
         assert messages(problems) == [f"REC-PROB：延长预备期应为6至12个月，所填为{months}个月。"]
@@ -321,22 +413,30 @@ def test_extension_six_to_twelve_months(months, ok):
 def test_second_extension_refused():
     f = _probationary()
     vote = f.done[20] + dt.timedelta(days=30)
-    problems = check_extension(months=6, previous_extensions=1, vote_date=vote,
-                               approved_on=vote, facts=f, today=TODAY)
+    problems = check_extension(
+        months=6, previous_extensions=1, vote_date=vote, approved_on=vote, facts=f, today=TODAY
+    )
     assert messages(problems) == ["REC-PROB：预备期只能延长一次，已延长过，不能再次延长。"]
 
 
 # --- REC-VOTE -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("tally", "passed"), [
-    (VoteTally(9, 5, 0, 5, 0, 0), True),  # 5 of 9 present, 5 for: both more than half of 9
-    (VoteTally(9, 4, 3, 7, 0, 0), False),  # no quorum: only 4 of 9 present
-    (VoteTally(9, 5, 2, 5, 1, 1), True),
-    (VoteTally(9, 8, 0, 4, 4, 0), False),  # 4 for is not more than half of those who should attend
-    (VoteTally(10, 6, 0, 5, 1, 0), False),  # 5 of 10 is exactly half: not more than half
-    (VoteTally(10, 6, 0, 6, 0, 0), True),
-    (VoteTally(10, 5, 0, 5, 0, 0), False),  # 5 present of 10: no quorum
-])
+
+@pytest.mark.parametrize(
+    ("tally", "passed"),
+    [
+        (VoteTally(9, 5, 0, 5, 0, 0), True),  # 5 of 9 present, 5 for: both more than half of 9
+        (VoteTally(9, 4, 3, 7, 0, 0), False),  # no quorum: only 4 of 9 present
+        (VoteTally(9, 5, 2, 5, 1, 1), True),
+        (
+            VoteTally(9, 8, 0, 4, 4, 0),
+            False,
+        ),  # 4 for is not more than half of those who should attend
+        (VoteTally(10, 6, 0, 5, 1, 0), False),  # 5 of 10 is exactly half: not more than half
+        (VoteTally(10, 6, 0, 6, 0, 0), True),
+        (VoteTally(10, 5, 0, 5, 0, 0), False),  # 5 present of 10: no quorum
+    ],
+)
 def test_quorum_and_majority_of_those_who_should_attend(tally, passed):
     assert tally.passed is passed
     assert (vote_outcome_problems(tally, claims_pass=True) == []) is passed
@@ -347,17 +447,23 @@ def test_written_opinions_count_towards_the_majority_not_the_quorum():
     assert vote_outcome_problems(VoteTally(9, 5, 1, 5, 0, 0), claims_pass=True) == []
     # without the written opinion only 4 for: refused
     refused = vote_outcome_problems(VoteTally(9, 5, 0, 4, 1, 0), claims_pass=True)
-    assert messages(refused) == ["REC-VOTE：赞成票4票（含书面意见），未超过应到有表决权的正式党员9人的半数，不能记为通过。"]
+    assert messages(refused) == [
+        "REC-VOTE：赞成票4票（含书面意见），未超过应到有表决权的正式党员9人的半数，不能记为通过。"
+    ]
     # written opinions do not make a quorum
     no_quorum = vote_outcome_problems(VoteTally(9, 4, 4, 8, 0, 0), claims_pass=True)
-    assert messages(no_quorum) == ["REC-VOTE：实到有表决权的正式党员4人，未超过应到9人的半数，不能开会表决。"]
+    assert messages(no_quorum) == [
+        "REC-VOTE：实到有表决权的正式党员4人，未超过应到9人的半数，不能开会表决。"
+    ]
 
 
 def test_vote_numbers_must_add_up():
     too_many = check_vote(VoteTally(9, 8, 2, 6, 0, 0))
     assert messages(too_many) == ["REC-VOTE：实到8人加书面意见2份，超过应到有表决权的正式党员9人。"]
     ballots = check_vote(VoteTally(9, 6, 0, 6, 1, 0))
-    assert messages(ballots) == ["REC-VOTE：赞成、反对、弃权合计7票，多于实到6人与书面意见0份之和。"]
+    assert messages(ballots) == [
+        "REC-VOTE：赞成、反对、弃权合计7票，多于实到6人与书面意见0份之和。"
+    ]
 
 
 def test_probationary_member_cannot_vote():
@@ -375,15 +481,19 @@ def test_vote_step_needs_a_tally():
 
 # --- REC-AGE ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("birth", "applied", "ok"), [
-    (D(2008, 5, 17), D(2026, 5, 16), False),
-    (D(2008, 5, 17), D(2026, 5, 17), True),
-    (D(2008, 2, 29), D(2026, 2, 28), False),
-    (D(2008, 2, 29), D(2026, 3, 1), True),
-    (D(2004, 2, 29), D(2022, 2, 28), False),
-    (D(2004, 2, 29), D(2022, 3, 1), True),
-    (D(2008, 12, 31), D(2026, 12, 30), False),
-])
+
+@pytest.mark.parametrize(
+    ("birth", "applied", "ok"),
+    [
+        (D(2008, 5, 17), D(2026, 5, 16), False),
+        (D(2008, 5, 17), D(2026, 5, 17), True),
+        (D(2008, 2, 29), D(2026, 2, 28), False),
+        (D(2008, 2, 29), D(2026, 3, 1), True),
+        (D(2004, 2, 29), D(2022, 2, 28), False),
+        (D(2004, 2, 29), D(2022, 3, 1), True),
+        (D(2008, 12, 31), D(2026, 12, 30), False),
+    ],
+)
 def test_age_18_on_application_date(birth, applied, ok):
     f = CaseFacts(birth_date=birth)
     problems = check_step(1, StepInput(date=applied), f, RULES, today=D(2027, 1, 1))
@@ -391,8 +501,9 @@ def test_age_18_on_application_date(birth, applied, ok):
 
 
 def test_age_refusal_message():
-    problems = check_step(1, StepInput(date=D(2026, 2, 28)), CaseFacts(birth_date=D(2008, 2, 29)),
-                          RULES, today=TODAY)
+    problems = check_step(
+        1, StepInput(date=D(2026, 2, 28)), CaseFacts(birth_date=D(2008, 2, 29)), RULES, today=TODAY
+    )
     assert messages(problems) == [
         "REC-AGE：申请人出生于2008-02-29，递交申请书之日2026-02-28未满18周岁（2026-03-01年满18周岁）。"
     ]
@@ -401,15 +512,24 @@ def test_age_refusal_message():
 
 # --- local rule sets cannot relax national rules ------------------------------------------
 
+
 def test_local_rules_can_tighten_but_not_relax():
     assert policy.validate_local_rules(LocalRules()) == {}
     assert policy.validate_local_rules(LocalRules(activist_to_candidate_min_months=18)) == {}
-    errors = policy.validate_local_rules(LocalRules(
-        talk_within_months=2, activist_to_candidate_min_months=11, approval_within_months=4,
-        full_approval_within_months=6,
-    ))
-    assert sorted(errors) == ["activist_to_candidate_min_months", "approval_within_months",
-                              "full_approval_within_months", "talk_within_months"]
+    errors = policy.validate_local_rules(
+        LocalRules(
+            talk_within_months=2,
+            activist_to_candidate_min_months=11,
+            approval_within_months=4,
+            full_approval_within_months=6,
+        )
+    )
+    assert sorted(errors) == [
+        "activist_to_candidate_min_months",
+        "approval_within_months",
+        "full_approval_within_months",
+        "talk_within_months",
+    ]
     assert errors["approval_within_months"].startswith("REC-ORDER：国家规定")
 
 
@@ -419,8 +539,16 @@ def test_local_prereview_and_vote_windows():
     latest = add_months(done[12], 1)
     assert check_step(13, StepInput(date=latest), f, RULES, today=TODAY) == []
     assert check_step(13, StepInput(date=latest + dt.timedelta(days=1)), f, RULES, today=TODAY)
-    assert check_step(13, StepInput(date=latest + dt.timedelta(days=40)), f,
-                      LocalRules(prereview_within_months=0), today=TODAY) == []
+    assert (
+        check_step(
+            13,
+            StepInput(date=latest + dt.timedelta(days=40)),
+            f,
+            LocalRules(prereview_within_months=0),
+            today=TODAY,
+        )
+        == []
+    )
 
 
 def test_window_of_next_step_and_overdue():

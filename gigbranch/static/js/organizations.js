@@ -68,21 +68,24 @@
     } else {
       mapEl.classList.add("gb-no-tiles");
     }
-    var markers = [];
-    mapData.points.forEach(function (p) {
-      var m = L.circleMarker([p[0], p[1]], {
-        radius: 5, weight: 1, color: "#fff", fillColor: colors[p[2]] || "#666", fillOpacity: 0.9
+    var fallback = function () {
+      if (mapData.center) { map.setView(mapData.center, 11); } else { map.setView([30, 120], 5); }
+    };
+    fallback();
+    fetch(mapData.points_url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        var bounds = [];
+        body.points.forEach(function (p) {
+          var m = L.circleMarker([p[0], p[1]], {
+            radius: 5, weight: 1, color: "#fff", fillColor: colors[p[2]] || "#666", fillOpacity: 0.9
+          });
+          m.bindTooltip(p[3] + "（" + (mapData.labels[p[2]] || p[2]) + "）");
+          m.addTo(map);
+          bounds.push([p[0], p[1]]);
+        });
+        if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20] }); }
+        mapEl.setAttribute("data-points", String(bounds.length));
       });
-      m.bindTooltip(p[3] + "（" + (mapData.labels[p[2]] || p[2]) + "）");
-      m.addTo(map);
-      markers.push([p[0], p[1]]);
-    });
-    if (markers.length) {
-      map.fitBounds(markers, { padding: [20, 20] });
-    } else if (mapData.center) {
-      map.setView(mapData.center, 11);
-    } else {
-      map.setView([30, 120], 5);
-    }
   }
 })();

@@ -1,0 +1,382 @@
+"""Appeal submission under load (issue 6, APL-5): gunicorn on PostgreSQL, 200 clients.
+
+    .venv/bin/python bench/appeals_load.py [--duration 120] [--clients 200] [--pg URL]
+
+Sets up its own PostgreSQL database (default postgres://postgres@127.0.0.1:5432/
+gigbranch_bench_appeals, dropped and re-created), starts gunicorn on 127.0.0.1, and runs a
+pure-stdlib load generator (threads + http.client keep-alive):
+
+- `--clients` threads POST /api/v1/appeals with a fresh Idempotency-Key each time;
+- 5 % of submissions are sent again with the same key (a client retry);
+- 1 % use a client-side timeout of 2 ms (the client gives up), then retry with the same key.
+
+Afterwards it checks in the database: exactly one appeal per distinct key, and every
+success response maps to a stored appeal with that key. The floor is a minimal Django
+endpoint (/bench/floor, no database) on the same server, driven by the same clients in the
+same run; the table shows throughput, p50 and p99 and the ratio to the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+PORT = 8787
+
+
+def env_for(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "_appeals_settings",
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+        "DB_CONN_MAX_AGE": "60",
+        "DEBUG": "0",
+        "TASK_BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+
+
+def recreate_db(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+SETUP = r"""
+import django, json
+django.setup()
+from gigbranch.accounts.services import create_user, issue_api_token
+from gigbranch.appeals.models import Category, RoutingRule
+from gigbranch.organizations.models import Department, Region, path_segment
+county = Region.objects.create(name="压测县", code="990000", level="county")
+county.path = path_segment(county.pk); county.save()
+town = Region.objects.create(name="压测镇", code="99000001", level="township", parent=county)
+town.path = county.path + path_segment(town.pk); town.save()
+dept = Department.objects.create(name="县人社局", region=county)
+for c in Category.objects.all():
+    RoutingRule.objects.create(category=c, department=dept)
+user = create_user(actor=None, username="platform", password="Bench@load2026x", role="county_admin",
+                   full_name="平台企业", scope_region=county)
+_, token = issue_api_token(actor=None, user=user, name="压测")
+print(json.dumps({"token": token, "region": town.code, "user": user.pk}))
+"""
+
+VERIFY = r"""
+import django, json, sys
+django.setup()
+from django.db.models import Count
+from gigbranch.appeals.models import Appeal
+data = json.load(sys.stdin)
+prefix = f"api:{data['user']}:"
+rows = dict(Appeal.objects.filter(idempotency_key__startswith=prefix).values_list("idempotency_key", "tracking_no"))
+dupes = Appeal.objects.values("idempotency_key").annotate(n=Count("id")).filter(n__gt=1).count()
+keys = set(data["keys"])
+stored = {k[len(prefix):]: t for k, t in rows.items()}
+missing = [k for k in keys if k not in stored]
+extra = [k for k in stored if k not in keys]
+mismatched = [k for k, t in data["successes"] if stored.get(k) != t]
+print(json.dumps({"appeals": len(rows), "distinct_keys": len(keys), "missing": len(missing),
+                  "extra": len(extra), "duplicates": dupes, "mismatched": len(mismatched)}))
+"""
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latencies: list[float] = []
+        self.ok = 0
+        self.errors = 0
+        self.timeouts = 0
+        self.retries = 0
+        self.keys: set[str] = set()
+        self.successes: list[tuple[str, str]] = []
+
+
+def _conn(timeout: float) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection("127.0.0.1", PORT, timeout=timeout)
+
+
+def floor_client(stop: float, stats: Stats) -> None:
+    conn = _conn(10)
+    while time.perf_counter() < stop:
+        t0 = time.perf_counter()
+        try:
+            conn.request("GET", "/bench/floor")
+            r = conn.getresponse()
+            r.read()
+            ok = r.status == 200
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = _conn(10)
+            ok = False
+        dt = time.perf_counter() - t0
+        with stats.lock:
+            if ok:
+                stats.ok += 1
+                stats.latencies.append(dt)
+            else:
+                stats.errors += 1
+    conn.close()
+
+
+def appeal_client(
+    stop: float, stats: Stats, token: str, region: str, think: float, seed: int
+) -> None:
+    rng = random.Random(seed)
+    conn = _conn(10)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def send(key: str, timeout: float | None = None) -> tuple[int, str] | None:
+        nonlocal conn
+        c = _conn(timeout) if timeout else conn
+        body = json.dumps(
+            {
+                "category": rng.choice(["wages", "traffic", "legal", "housing"]),
+                "description": f"压测诉求 {key[:8]}：站点拖欠工资",
+                "region_code": region,
+                "contact_mobile": "13900000000",
+            }
+        )
+        try:
+            c.request(
+                "POST", "/api/v1/appeals", body=body, headers={**headers, "Idempotency-Key": key}
+            )
+            r = c.getresponse()
+            data = r.read()
+            if r.status in (200, 201):
+                return r.status, json.loads(data)["tracking_no"]
+            return r.status, ""
+        except (OSError, http.client.HTTPException):
+            c.close()
+            if not timeout:
+                conn = _conn(10)
+            return None
+        finally:
+            if timeout:
+                c.close()
+
+    while time.perf_counter() < stop:
+        key = uuid.uuid4().hex
+        roll = rng.random()
+        with stats.lock:
+            stats.keys.add(key)
+        # 1 %: the client gives up early, then retries with the same key.
+        if roll < 0.01 and send(key, timeout=0.002) is None:
+            with stats.lock:
+                stats.timeouts += 1
+        t0 = time.perf_counter()
+        res = send(key)
+        attempts = 0
+        while (res is None or res[0] >= 500) and attempts < 5:
+            attempts += 1
+            res = send(key)
+        dt = time.perf_counter() - t0
+        with stats.lock:
+            if res and res[1]:
+                stats.ok += 1
+                stats.latencies.append(dt)
+                stats.successes.append((key, res[1]))
+            else:
+                stats.errors += 1
+        if res and res[1] and roll > 0.95:  # 5 %: retry with the same key
+            again = send(key)
+            with stats.lock:
+                stats.retries += 1
+                if again and again[1]:
+                    stats.successes.append((key, again[1]))
+                else:
+                    stats.errors += 1
+        if think:
+            time.sleep(rng.uniform(0.5, 1.5) * think)
+
+
+def run_phase(target, clients: int, seconds: float, *args) -> tuple[Stats, float]:  # type: ignore[no-untyped-def]
+    stats = Stats()
+    stop = time.perf_counter() + seconds
+    threads = [
+        threading.Thread(
+            target=target, args=(stop, stats, *args, *([i] if args else [])), daemon=True
+        )
+        for i in range(clients)
+    ]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return stats, time.perf_counter() - t0
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000
+
+
+def wait_port(port: int, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def warm_up(seconds: float = 90) -> None:
+    """Wait until every gunicorn worker has loaded Django and answers quickly."""
+    deadline = time.time() + seconds
+    fast = 0
+    while time.time() < deadline and fast < 50:
+        try:
+            c = _conn(30)
+            t0 = time.perf_counter()
+            c.request("GET", "/bench/floor")
+            c.getresponse().read()
+            c.close()
+            fast = fast + 1 if time.perf_counter() - t0 < 0.05 else 0
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.3)
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=float, default=120)
+    ap.add_argument("--floor-duration", type=float, default=20)
+    ap.add_argument("--clients", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2) * 2))
+    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds each client waits between submissions (0 = saturate)",
+    )
+    ap.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "BENCH_APPEALS_PG", "postgres://postgres@127.0.0.1:5432/gigbranch_bench_appeals"
+        ),
+    )
+    args = ap.parse_args()
+    url = args.pg
+    try:
+        recreate_db(url)
+    except Exception as exc:
+        print(f"PostgreSQL not reachable ({exc}); this benchmark needs PostgreSQL.")
+        return 1
+    env = env_for(url)
+    subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    setup = json.loads(
+        subprocess.run(
+            [PY, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(PY).parent / "gunicorn"),
+            "config.wsgi:application",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "-w",
+            str(args.workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--backlog",
+            "2048",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        wait_port(PORT)
+        warm_up()
+        floor, floor_time = run_phase(floor_client, args.clients, args.floor_duration)
+        load, load_time = run_phase(
+            appeal_client, args.clients, args.duration, setup["token"], setup["region"], args.think
+        )
+    finally:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+    check = json.loads(
+        subprocess.run(
+            [PY, "-c", VERIFY],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            input=json.dumps(
+                {"user": setup["user"], "keys": sorted(load.keys), "successes": load.successes}
+            ),
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+
+    f_rps, a_rps = floor.ok / floor_time, load.ok / load_time
+    f50, f99 = pct(floor.latencies, 0.5), pct(floor.latencies, 0.99)
+    a50, a99 = pct(load.latencies, 0.5), pct(load.latencies, 0.99)
+    print(
+        f"\nappeals load: {args.clients} clients, gunicorn {args.workers}×{args.threads} gthread, "
+        f"PostgreSQL, think {args.think}s, {os.cpu_count()} CPUs shared with the load generator"
+    )
+    print(f"{'endpoint':<28}{'ok':>8}{'err':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    print(
+        f"{'floor GET /bench/floor':<28}{floor.ok:>8}{floor.errors:>6}{f_rps:>9.1f}{f50:>9.1f}{f99:>9.1f}"
+    )
+    print(
+        f"{'POST /api/v1/appeals':<28}{load.ok:>8}{load.errors:>6}{a_rps:>9.1f}{a50:>9.1f}{a99:>9.1f}"
+    )
+    print(
+        f"{'ratio appeals/floor':<28}{'':>8}{'':>6}{ratio(a_rps, f_rps):>9.2f}{ratio(a50, f50):>9.2f}{ratio(a99, f99):>9.2f}"
+    )
+    print(f"same-key retries: {load.retries}, client timeouts: {load.timeouts}")
+    print(
+        f"distinct keys {check['distinct_keys']}, appeals stored {check['appeals']}, "
+        f"missing {check['missing']}, extra {check['extra']}, duplicated {check['duplicates']}, "
+        f"success responses not matching a stored appeal {check['mismatched']}"
+    )
+    ok = (
+        check["missing"] == 0
+        and check["extra"] == 0
+        and check["duplicates"] == 0
+        and (check["mismatched"] == 0)
+    )
+    print("APL-5:", "PASS — zero lost, zero duplicated" if ok else "FAIL")
+
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""/api/v1/members: roster push for platform companies, masked worker reads, audited reveal.
+
+A platform's API account (Platform.api_users) pushes only to its own workplaces; staff
+accounts need people.change and act within their scope. ID numbers and mobiles are always
+masked; the unmasked value is returned only by /reveal with pii.reveal, and audited.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import Field
+
+from gigbranch.accounts.roles import has_capability
+from gigbranch.members import queries, services
+from gigbranch.members.models import Platform, Worker
+from gigbranch.members.services import roster as roster_services
+
+router = Router(tags=["劳动者与党员"])
+
+
+class RosterRowIn(Schema):
+    platform_worker_id: str = Field(min_length=1, max_length=40, description="平台工号（幂等键）")
+    name: str = Field(min_length=1, max_length=40)
+    id_number: str = Field(min_length=15, max_length=18, description="公民身份号码")
+    mobile: str = Field("", max_length=20)
+    workplace: str = Field(min_length=1, max_length=120, description="所属站点名称（须属于本平台）")
+    occupation: str = Field("", max_length=24, description="职业：编码或中文名")
+    started_on: dt.date | None = None
+    political_status: str = Field("", max_length=20)
+    hometown: str = Field("", max_length=40)
+    union_member: bool = False
+
+
+class RosterPushIn(Schema):
+    platform_id: int | None = Field(None, description="平台；平台接口账号可省略")
+    rows: list[RosterRowIn] = Field(min_length=1, max_length=5000)
+
+
+class RowErrorOut(Schema):
+    index: int
+    field: str
+    reason: str
+
+
+class RosterPushOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[RowErrorOut]
+
+
+class WorkerOut(Schema):
+    id: int
+    name: str
+    id_number_masked: str
+    mobile_masked: str
+    sex: str
+    occupation: str
+    political_status: str
+    platform_worker_id: str
+    workplace_id: int | None
+    region_id: int
+    status: str
+
+    @staticmethod
+    def resolve_id_number_masked(obj: Worker) -> str:
+        return obj.masked_id_number
+
+    @staticmethod
+    def resolve_mobile_masked(obj: Worker) -> str:
+        return obj.masked_mobile
+
+
+class RevealIn(Schema):
+    field: str = Field(pattern="^(id_number|mobile)$")
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+def _platform_for(request: Any, platform_id: int | None) -> Platform:
+    user = request.auth
+    own = list(Platform.objects.filter(api_users=user))
+    if platform_id is None:
+        if len(own) == 1:
+            return own[0]
+        raise PermissionDenied("请指定平台（platform_id）。")
+    if any(p.pk == platform_id for p in own):
+        return next(p for p in own if p.pk == platform_id)
+    if not has_capability(user, "people.change"):
+        raise PermissionDenied("该令牌无权推送此平台的花名册。")
+    return get_object_or_404(Platform, pk=platform_id)
+
+
+@router.post("/roster", response=RosterPushOut)
+def push_roster(request: Any, payload: RosterPushIn) -> dict[str, Any]:
+    """Idempotent upsert by platform worker ID; rows with errors are skipped and reported."""
+    platform = _platform_for(request, payload.platform_id)
+    rows = []
+    for r in payload.rows:
+        d = r.dict()
+        d["union_member"] = "是" if d["union_member"] else "否"
+        rows.append(d)
+    return roster_services.push_rows(actor=request.auth, platform=platform, rows=rows)
+
+
+@router.get("/workers", response=list[WorkerOut])
+@paginate(LimitOffsetPagination)
+def list_workers(request: Any, q: str = "", status: str = "", workplace: str = "") -> Any:
+    return queries.search_workers(request.auth, q=q, status=status, workplace=workplace)
+
+
+@router.get("/workers/{worker_id}", response=WorkerOut)
+def get_worker(request: Any, worker_id: int) -> Worker:
+    return get_object_or_404(Worker.objects.visible_to(request.auth), pk=worker_id)
+
+
+@router.post("/workers/{worker_id}/reveal", response=RevealOut)
+def reveal(request: Any, worker_id: int, payload: RevealIn) -> dict[str, str]:
+    """The unmasked value; needs pii.reveal and writes an audit event."""
+    worker = get_object_or_404(Worker.objects.visible_to(request.auth), pk=worker_id)
+    value = services.reveal(actor=request.auth, worker=worker, field=payload.field)
+    return {"field": payload.field, "value": value}

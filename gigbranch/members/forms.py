@@ -1,0 +1,165 @@
+"""Forms parse and type-check input; services validate the rules and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from gigbranch.organizations.models import Organization
+
+from .models import (
+    DuesRule,
+    HonourLevel,
+    MemberStatus,
+    PaymentChannel,
+    Platform,
+    TransferDirection,
+)
+from .roster import FIELDS
+
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control form-control-sm"})
+
+
+class _Styled(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            w = f.widget
+            if isinstance(w, forms.CheckboxInput):
+                w.attrs.setdefault("class", "form-check-input")
+            elif isinstance(w, forms.Select):
+                w.attrs.setdefault("class", "form-select form-select-sm")
+            else:
+                w.attrs.setdefault("class", "form-control form-control-sm")
+
+
+class UploadForm(_Styled):
+    platform = forms.ModelChoiceField(
+        Platform.objects.all(), label="平台企业", empty_label="请选择"
+    )
+    file = forms.FileField(label="花名册（.xlsx）")
+
+
+class MappingForm(_Styled):
+    mark_missing_left = forms.BooleanField(
+        label="这是该平台的完整花名册：名单中没有的人员标记为“已离职”", required=False
+    )
+
+    def __init__(
+        self, *args: Any, headers: list[str], initial_mapping: dict[str, str], **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        choices = [("", "（不导入）")] + [
+            (k, label + ("（必填）" if req else "")) for k, (label, req) in FIELDS.items()
+        ]
+        for i, h in enumerate(headers):
+            self.fields[f"col_{i}"] = forms.ChoiceField(
+                label=h or f"第{i + 1}列",
+                choices=choices,
+                required=False,
+                initial=initial_mapping.get(h, ""),
+            )
+            self.fields[f"col_{i}"].widget.attrs["class"] = "form-select form-select-sm"
+        self.headers = headers
+
+    def mapping(self) -> dict[str, str]:
+        return {h: self.cleaned_data.get(f"col_{i}") or "" for i, h in enumerate(self.headers) if h}
+
+
+class MobileMemberForm(_Styled):
+    outflow_org_name = forms.CharField(label="流出地党组织", max_length=100)
+    outflow_org_region = forms.CharField(label="流出地", max_length=60)
+    outflow_org_contact = forms.CharField(label="联系方式", max_length=60, required=False)
+    certificate_number = forms.CharField(label="流动党员活动证编号", max_length=40, required=False)
+    certificate_issuer = forms.CharField(label="发证党组织", max_length=100, required=False)
+    certificate_valid_until = forms.DateField(label="有效期至", required=False, widget=DATE)
+    reported_here = forms.BooleanField(label="已向本地党组织报到（亮身份）", required=False)
+    reported_on = forms.DateField(label="报到日期", required=False, widget=DATE)
+    inflow_organization = forms.ModelChoiceField(
+        Organization.objects.none(), label="流入地党组织（参加组织生活）", required=False
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["inflow_organization"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Organization.objects.visible_to(user).branches()
+
+
+class DecisionForm(_Styled):
+    status = forms.ChoiceField(label="党籍状态", choices=MemberStatus.choices)
+    decided_on = forms.DateField(label="支部决定日期", widget=DATE)
+    reason = forms.CharField(label="决定理由", max_length=300)
+
+
+class PaymentForm(_Styled):
+    month = forms.DateField(
+        label="所属月份",
+        widget=forms.DateInput(attrs={"type": "month"}),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+    )
+    amount = forms.DecimalField(label="金额（元）", max_digits=10, decimal_places=2)
+    channel = forms.ChoiceField(label="缴纳方式", choices=PaymentChannel.choices)
+    paid_on = forms.DateField(label="缴纳日期", widget=DATE)
+    voluntary = forms.BooleanField(label="自愿多交", required=False)
+
+
+class AssessmentForm(_Styled):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    rule = forms.ChoiceField(label="计算依据", choices=DuesRule.choices)
+    base = forms.DecimalField(
+        label="计算基数（元/月；按DUES-2可留空自动计算）",
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+    )
+    amount = forms.DecimalField(
+        label="月交纳额（农民、少交时填写）", required=False, max_digits=10, decimal_places=2
+    )
+    decision = forms.CharField(label="决定依据（少交、免交时必填）", required=False, max_length=200)
+
+
+class TransferForm(_Styled):
+    direction = forms.ChoiceField(label="方向", choices=TransferDirection.choices)
+    to_org = forms.ModelChoiceField(
+        Organization.objects.none(), label="接收党组织（本县）", required=False
+    )
+    to_external = forms.CharField(label="接收党组织（县外）", max_length=100, required=False)
+    from_external = forms.CharField(label="转出党组织（县外）", max_length=100, required=False)
+    reason = forms.CharField(label="转接原因", max_length=200)
+    requested_on = forms.DateField(label="申请日期", widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_org"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Organization.objects.branches()
+
+
+class TransferMoveForm(_Styled):
+    to = forms.CharField(widget=forms.HiddenInput)
+    on = forms.DateField(label="日期", widget=DATE)
+    note = forms.CharField(label="说明", max_length=300, required=False)
+
+
+class ModelPostForm(_Styled):
+    post_name = forms.CharField(label="岗位名称", max_length=60)
+    standard = forms.CharField(label="岗位标准", max_length=300)
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    level = forms.ChoiceField(label="级别", choices=HonourLevel.choices)
+    evaluation = forms.CharField(label="评价", max_length=300, required=False)
+
+
+class ConsentForm(_Styled):
+    purpose = forms.ChoiceField(label="事项", choices=[])
+    granted = forms.BooleanField(label="同意", required=False)
+    method = forms.CharField(label="方式（如：书面签字、平台代收）", max_length=40)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .models import ConsentPurpose
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["purpose"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = ConsentPurpose.choices

@@ -1,0 +1,145 @@
+"""Multi-model reads of the people domain: worker search and the dues ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from gigbranch.core.fields import blind_index
+from gigbranch.organizations.models import Organization, Workplace
+
+from . import policy
+from .models import PartyMember, Worker
+
+_ID = re.compile(r"^\d{17}[\dXx]$")
+_LAST4 = re.compile(r"^\d{3}[\dXx]$")
+_MOBILE = re.compile(r"^1\d{10}$")
+
+
+def search_workers(
+    user: Any, *, q: str = "", status: str = "", political: str = "", workplace: str = ""
+) -> QuerySet[Worker]:
+    """Search within the user's scope: name (prefix, index range), last 4 digits of the ID,
+    a full ID or mobile number (blind index), workplace name, status. No plaintext search
+    is possible on encrypted fields; exact lookups go through the blind indexes."""
+    qs = Worker.objects.visible_to(user)
+    q = q.strip()
+    if q:
+        if _LAST4.match(q):
+            qs = qs.filter(id_last4_hash=blind_index(q.upper(), context="id_last4"))
+        elif _ID.match(q):
+            qs = qs.filter(id_number_hash=blind_index(q.upper(), context="id_number"))
+        elif _MOBILE.match(q):
+            qs = qs.filter(mobile_hash=blind_index(q, context="mobile"))
+        else:
+            # A prefix as an index range (works on SQLite and PostgreSQL alike).
+            qs = qs.filter(name__gte=q, name__lt=q + "\U0010ffff")
+    if status:
+        qs = qs.filter(status=status)
+    if political:
+        qs = qs.filter(political_status=political)
+    if workplace:
+        qs = qs.filter(
+            workplace__in=Workplace.objects.filter(name__contains=workplace).values("pk")
+        )
+    return qs.order_by("id")
+
+
+@dataclass
+class LedgerRow:
+    member: PartyMember
+    rule: str
+    monthly: Decimal | None
+    due_total: Decimal
+    paid_total: Decimal
+    arrears: Decimal
+    unpaid_run: int
+
+
+def dues_ledger(
+    user: Any, *, year: int, organization: Organization | None = None
+) -> list[LedgerRow]:
+    """One row per member in scope: rule, monthly amount, due, paid, arrears (to date)."""
+    from .services.dues import due_by_month, paid_by_month
+
+    today = timezone.localdate()
+    until = min(dt.date(year, 12, 31), today)
+    qs = (
+        PartyMember.objects.visible_to(user)
+        .select_related("worker", "organization")
+        .prefetch_related("dues_assessments", "dues_payments")
+        .order_by("organization_id", "id")
+    )
+    if organization is not None:
+        qs = qs.filter(organization=organization)
+    rows = []
+    for m in qs:
+        assessment = next((a for a in m.dues_assessments.all() if a.year == year), None)
+        due = {k: v for k, v in due_by_month(m, until=until).items() if k.year == year}
+        paid_all = paid_by_month(m)
+        paid = {k: v for k, v in paid_all.items() if k.year == year}
+        due_total = sum(due.values(), Decimal(0))
+        paid_total = sum(paid.values(), Decimal(0))
+        arrears = sum((v for _, v in policy.arrears(due=due, paid=paid)), Decimal(0))
+        run = policy.consecutive_unpaid_months(
+            due_months=[k for k, v in due.items() if v > 0], paid_months=paid_all
+        )
+        rows.append(
+            LedgerRow(
+                m,
+                assessment.get_rule_display() if assessment else "未核定",
+                assessment.monthly_amount if assessment else None,
+                due_total,
+                paid_total,
+                arrears,
+                run,
+            )
+        )
+    return rows
+
+
+def dues_ledger_xlsx(
+    rows: list[LedgerRow], *, year: int, organization: Organization | None
+) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(f"{year}年党费台账")
+    ws.append([f"{organization.name if organization else '全部党组织'} {year}年度党费收缴台账"])
+    ws.append(
+        [
+            "姓名",
+            "所在党组织",
+            "党员类别",
+            "计算依据",
+            "月交纳额",
+            "应交合计",
+            "已交合计",
+            "欠交",
+            "连续未交月数",
+        ]
+    )
+    for r in rows:
+        ws.append(
+            [
+                r.member.worker.name,
+                r.member.organization.name if r.member.organization else r.member.outflow_org_name,
+                r.member.get_kind_display(),
+                r.rule,
+                r.monthly,
+                r.due_total,
+                r.paid_total,
+                r.arrears,
+                r.unpaid_run,
+            ]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,98 @@
+"""Appeals journey on a 390×844 phone: submit with a photo, accept and reply, rate
+unresolved, reopen, and the KPI page shows it overdue once the reply clock has passed."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from gigbranch.appeals.models import Appeal, Category, RoutingRule
+from gigbranch.organizations.models import Department
+from tests.browser.conftest import login, screenshot
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200 + b"\xff\xd9"
+
+
+@pytest.fixture
+def setup(two_townships, county_admin):
+    from django.core.management import call_command
+
+    # transaction=True flushes data migrations' rows; restore the categories.
+    if not Category.objects.exists():
+        call_command("migrate", "appeals", "0001", verbosity=0)
+        call_command("migrate", "appeals", verbosity=0)
+    renshe = Department.objects.create(name="县人社局", region=two_townships["county"])
+    RoutingRule.objects.create(category=Category.objects.get(code="wages"), department=renshe)
+    handler = UserFactory(username="renshe_h", role="department_handler", department=renshe)
+    worker_user = UserFactory(
+        username="rider_a", role="worker", worker=two_townships["a"]["worker"]
+    )
+    return {
+        "handler": handler,
+        "worker_user": worker_user,
+        "county_admin": county_admin,
+        **two_townships,
+    }
+
+
+def test_appeal_journey_on_phone(phone, setup):
+    login(phone, "rider_a", PASSWORD)
+    phone.goto("/appeals/m/new/")
+    phone.get_by_label("劳动报酬/欠薪").check()
+    phone.fill("#id_description", "配送站拖欠三月份工资3200元，站长一直拖着不给。")
+    phone.set_input_files(
+        "#id_photos", files=[{"name": "欠条.jpg", "mimeType": "image/jpeg", "buffer": JPEG}]
+    )
+    screenshot(phone, "appeals-01-worker-form")
+    phone.click("#submit-appeal")
+    phone.wait_for_load_state("networkidle")
+    tracking = phone.locator("#tracking-no").inner_text()
+    assert tracking.startswith("SQ")
+    assert "已转交县人社局办理" in phone.locator("#timeline").inner_text()
+    screenshot(phone, "appeals-02-worker-tracking")
+    appeal = Appeal.objects.get(tracking_no=tracking)
+    assert appeal.photos.count() == 1
+
+    phone.context.clear_cookies()
+    login(phone, "renshe_h", PASSWORD)
+    phone.goto(f"/appeals/{appeal.pk}/")
+    phone.click("#btn-accept")
+    phone.wait_for_load_state("networkidle")
+    assert phone.locator("#appeal-status").inner_text() == "办理中"
+    phone.fill("#id_text", "已约谈站点负责人，工资将于3个工作日内补发。")
+    phone.click("#btn-reply")
+    phone.wait_for_load_state("networkidle")
+    assert phone.locator("#appeal-status").inner_text() == "已答复待评价"
+    screenshot(phone, "appeals-03-handler-replied")
+
+    phone.context.clear_cookies()
+    login(phone, "rider_a", PASSWORD)
+    phone.goto(f"/appeals/m/{tracking}/")
+    phone.get_by_label("未解决").check()
+    phone.get_by_label("不满意").check()
+    phone.click("#submit-rating")
+    phone.wait_for_load_state("networkidle")
+    assert phone.locator("#portal-status").inner_text() == "重新办理"
+    assert "已重新交办" in phone.locator("#timeline").inner_text()
+    screenshot(phone, "appeals-04-worker-reopened")
+    appeal.refresh_from_db()
+    assert appeal.status == "reopened"
+
+    phone.context.clear_cookies()
+    login(phone, "county_admin", PASSWORD)
+    phone.goto("/appeals/kpi/")
+    assert phone.locator("#kpi-overdue").inner_text() == "0"
+    with time_machine.travel(appeal.reply_due_at + dt.timedelta(hours=1), tick=True):
+        # The idle-session timeout ends the old session once the clock jumps; log in again.
+        phone.context.clear_cookies()
+        login(phone, "county_admin", PASSWORD)
+        phone.goto("/appeals/kpi/")
+        assert phone.locator("#kpi-overdue").inner_text() == "1"
+        screenshot(phone, "appeals-05-kpi-overdue")
+        phone.click("#kpi-overdue")
+        phone.wait_for_load_state("networkidle")
+        assert tracking in phone.locator("main").inner_text()
+        screenshot(phone, "appeals-06-kpi-drilldown")

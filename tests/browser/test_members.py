@@ -1,0 +1,112 @@
+"""People journey (issue 4): a township admin imports a platform roster with errors, reads
+them, imports the valid rows, finds a worker by the last 4 ID digits, reveals the ID
+(audited), records the worker as a mobile member with a certificate and records dues."""
+
+import datetime as dt
+
+import pytest
+
+from gigbranch.core.models import AuditEvent
+from gigbranch.core.validators import resident_id_check_char
+from gigbranch.members.models import DuesPayment, PartyMember, Platform, Worker
+from gigbranch.members.tests.rosterfile import xlsx
+from tests.browser.conftest import login, screenshot
+from tests.factories import PASSWORD, WorkplaceFactory, make_id_number
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_township_admin_roster_to_mobile_member_and_dues(desktop, two_townships):
+    a = two_townships["a"]
+    platform = Platform.objects.create(name="美团外卖")
+    station = WorkplaceFactory(name="美团外卖甲镇1号配送站", region=a["town"], organization=a["branch"])
+    platform.workplaces.add(station)
+    ids = [make_id_number(4200 + i, birth=dt.date(1992, 3, 8)) for i in range(6)]
+    bad = ids[1][:17] + ("0" if resident_id_check_char(ids[1][:17]) != "0" else "1")
+    rows = [
+        ["周建国", ids[0], "13911110000", "MT001", station.name, "外卖骑手", "2024-03-01", "中共党员"],
+        ["钱小明", bad, "13911110001", "MT002", station.name, "外卖骑手", "2024-03-01", "群众"],
+        ["孙丽", ids[2], "13911110000", "MT003", station.name, "外卖骑手", "2024-05-01", "群众"],
+        ["李强", ids[3], "13911110003", "MT004", "不存在的站点", "外卖骑手", "2024-05-01", "共青团员"],
+        ["吴刚", ids[4], "13911110004", "MT005", station.name, "外卖骑手", "2025-01-10", "群众"],
+    ]
+    desktop.on("dialog", lambda d: d.accept())
+    login(desktop, a["admin"].username, PASSWORD)
+
+    # Upload and map columns (guessed from the headers).
+    desktop.goto("/people/imports/")
+    desktop.select_option("#id_platform", label="美团外卖")
+    desktop.set_input_files("#id_file", files=[{
+        "name": "美团外卖甲镇花名册.xlsx",
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "buffer": xlsx(rows)}])
+    desktop.click("button[type=submit].btn-danger")
+    desktop.wait_for_selector("#mapping-form")
+    assert desktop.locator("#id_col_1").input_value() == "id_number"
+    screenshot(desktop, "members-01-mapping")
+    desktop.click("#mapping-form button[type=submit]")
+
+    # Dry run: three errors, read on the page and downloadable.
+    desktop.wait_for_selector("#import-errors")
+    assert desktop.locator("#error-rows").inner_text() == "3"
+    assert desktop.locator("#valid-rows").inner_text() == "2"
+    errors = desktop.locator("#import-errors tbody").inner_text()
+    assert "校验位" in errors and "与第2行手机号码重复" in errors and "未知站点" in errors
+    assert ids[1] not in desktop.content() and bad not in desktop.content()
+    with desktop.expect_download() as dl:
+        desktop.click("#download-errors")
+    assert dl.value.suggested_filename.endswith(".xlsx")
+    screenshot(desktop, "members-02-dry-run-errors")
+    assert Worker.objects.filter(platform=platform).count() == 0
+
+    desktop.click("#run-import")
+    desktop.wait_for_selector("#import-done")
+    assert Worker.objects.filter(platform=platform).count() == 2
+    screenshot(desktop, "members-03-imported")
+
+    # Find by the last 4 digits of the ID; the profile is masked.
+    desktop.goto("/people/workers/")
+    desktop.fill("#worker-search", ids[0][-4:])
+    desktop.click("form[role=search] button[type=submit]")
+    desktop.click("#worker-table >> text=周建国")
+    desktop.wait_for_selector("#reveal-id_number")
+    masked = desktop.locator("#reveal-id_number code").inner_text()
+    assert masked == ids[0][:6] + "********" + ids[0][-4:]
+    assert ids[0] not in desktop.content()
+    screenshot(desktop, "members-04-profile-masked")
+
+    before = AuditEvent.objects.filter(action="pii.revealed").count()
+    desktop.click("#reveal-id_number button")
+    desktop.wait_for_selector("#reveal-id_number .gb-revealed")
+    assert desktop.locator("#reveal-id_number .gb-revealed").inner_text() == ids[0]
+    assert AuditEvent.objects.filter(action="pii.revealed").count() == before + 1
+    screenshot(desktop, "members-05-revealed")
+
+    # Record as a mobile member with a certificate.
+    form = desktop.locator("#mobile-form")
+    form.locator("#id_outflow_org_name").fill("中共阜阳市颍州区三合镇委员会")
+    form.locator("#id_outflow_org_region").fill("安徽省阜阳市")
+    form.locator("#id_outflow_org_contact").fill("0558-2345678")
+    form.locator("#id_certificate_number").fill("LDZ2026-0088")
+    form.locator("#id_certificate_issuer").fill("中共阜阳市颍州区三合镇委员会")
+    form.locator("#id_certificate_valid_until").fill("2027-06-30")
+    form.locator("#id_reported_here").check()
+    form.locator("#id_reported_on").fill("2026-03-01")
+    form.locator("#id_inflow_organization").select_option(label=a["branch"].name)
+    form.locator("button[type=submit]").click()
+    desktop.wait_for_selector("#certificate")
+    assert "LDZ2026-0088" in desktop.locator("#certificate").inner_text()
+    member = PartyMember.objects.get(worker__name="周建国")
+    assert member.is_mobile and member.certificate_valid_until == dt.date(2027, 6, 30)
+
+    # Record a dues payment.
+    pay = desktop.locator("#payment-form")
+    pay.locator("#id_month").fill("2026-03")
+    pay.locator("#id_amount").fill("45.50")
+    pay.locator("#id_channel").select_option(label="微信")
+    pay.locator("#id_paid_on").fill("2026-03-20")
+    pay.locator("button[type=submit]").click()
+    desktop.wait_for_selector("#payments >> text=45.50")
+    payment = DuesPayment.objects.get(member=member)
+    assert (str(payment.amount), payment.month, payment.collector) == ("45.50", dt.date(2026, 3, 1), a["branch"])
+    screenshot(desktop, "members-06-mobile-member-dues")
