@@ -35,8 +35,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖")
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏飞浩宇轩然博文斌晨阳")
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖"
+)
+GIVEN = list(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏飞浩宇轩然博文斌晨阳"
+)
 HEADERS = ["骑手姓名", "身份证号", "手机", "骑手ID", "所属站点", "岗位", "入职日期", "政治面貌"]
 
 
@@ -48,8 +52,9 @@ def make_id(rng: random.Random, i: int) -> str:
     return first17 + resident_id_check_char(first17)
 
 
-def roster_rows(n: int, stations: list[str], seed: int, offset: int = 0,
-                seen: set[str] | None = None) -> list[list[object]]:
+def roster_rows(
+    n: int, stations: list[str], seed: int, offset: int = 0, seen: set[str] | None = None
+) -> list[list[object]]:
     rng = random.Random(seed)
     rows: list[list[object]] = []
     seen = seen if seen is not None else set()
@@ -61,12 +66,19 @@ def roster_rows(n: int, stations: list[str], seed: int, offset: int = 0,
             continue
         seen.add(number)
         k = len(rows) + offset
-        rows.append([
-            rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2]))),
-            number, f"1{rng.choice('3578')}{k:09d}", f"MT{k:08d}", rng.choice(stations),
-            "外卖骑手", f"{rng.randrange(2018, 2026)}-{rng.randrange(1, 13):02d}-01",
-            "中共党员" if rng.random() < 0.04 else "群众",
-        ])
+        rows.append(
+            [
+                rng.choice(SURNAMES)
+                + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2]))),
+                number,
+                f"1{rng.choice('3578')}{k:09d}",
+                f"MT{k:08d}",
+                rng.choice(stations),
+                "外卖骑手",
+                f"{rng.randrange(2018, 2026)}-{rng.randrange(1, 13):02d}-01",
+                "中共党员" if rng.random() < 0.04 else "群众",
+            ]
+        )
     return rows
 
 
@@ -109,16 +121,26 @@ def child(url: str, n_rows: int, city: int) -> None:
     county.save()
     towns = []
     for t in range(15):
-        town = Region.objects.create(name=f"区县{t}", code=f"BT{t:04d}", level="county", parent=county)
+        town = Region.objects.create(
+            name=f"区县{t}", code=f"BT{t:04d}", level="county", parent=county
+        )
         town.path = county.path + path_segment(town.pk)
         town.save()
         towns.append(town)
     root = Organization.objects.create(name="基准党委", kind="industry_committee", region=county)
     root.path = path_segment(root.pk)
     root.save()
-    workplaces = Workplace.objects.bulk_create([
-        Workplace(name=f"美团外卖{towns[i % 15].name}{i}号配送站", kind="delivery_station",
-                  brand="美团外卖", region=towns[i % 15]) for i in range(7500)])
+    workplaces = Workplace.objects.bulk_create(
+        [
+            Workplace(
+                name=f"美团外卖{towns[i % 15].name}{i}号配送站",
+                kind="delivery_station",
+                brand="美团外卖",
+                region=towns[i % 15],
+            )
+            for i in range(7500)
+        ]
+    )
     workplaces = list(Workplace.objects.order_by("id"))
     platform = Platform.objects.create(name="美团外卖")
     platform.workplaces.set(workplaces[:500])
@@ -140,19 +162,33 @@ def child(url: str, n_rows: int, city: int) -> None:
     stamp = timezone.now()
     for r in rows:
         wp = wp_by_name[r[4]]
-        w = Worker(name=r[0], id_number=r[1], sex="M", birth_date=dt.date(1990, 1, 1),
-                   mobile=r[2], platform=platform, platform_worker_id=r[3], workplace=wp,
-                   region_id=wp.region_id, occupation="delivery_rider", political_status="masses",
-                   started_on=dt.date(2020, 1, 1), created_at=stamp, updated_at=stamp,
-                   roster_fingerprint="f" * 64)
+        w = Worker(
+            name=r[0],
+            id_number=r[1],
+            sex="M",
+            birth_date=dt.date(1990, 1, 1),
+            mobile=r[2],
+            platform=platform,
+            platform_worker_id=r[3],
+            workplace=wp,
+            region_id=wp.region_id,
+            occupation="delivery_rider",
+            political_status="masses",
+            started_on=dt.date(2020, 1, 1),
+            created_at=stamp,
+            updated_at=stamp,
+            roster_fingerprint="f" * 64,
+        )
         w.id_number_hash = blind_index(r[1], context="id_number")
         w.id_last4_hash = blind_index(r[1][-4:], context="id_last4")
         w.mobile_hash = blind_index(r[2], context="mobile")
-        prepared.append(tuple(f.get_db_prep_save(getattr(w, f.attname), connection) for f in fields))
+        prepared.append(
+            tuple(f.get_db_prep_save(getattr(w, f.attname), connection) for f in fields)
+        )
     prep = time.time() - now
     cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {Worker._meta.db_table} ({cols}) VALUES ({marks})"  # noqa: S608
+    sql = f"INSERT INTO {Worker._meta.db_table} ({cols}) VALUES ({marks})"
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
         cur.executemany(sql, prepared)
@@ -161,7 +197,9 @@ def child(url: str, n_rows: int, city: int) -> None:
 
     def import_once() -> tuple[float, object]:
         imp = rs.start_import(actor=admin, platform=platform, filename="bench.xlsx", data=data)
-        imp = rs.set_mapping(actor=admin, roster_import=imp, mapping=imp.mapping, mark_missing_left=True)
+        imp = rs.set_mapping(
+            actor=admin, roster_import=imp, mapping=imp.mapping, mark_missing_left=True
+        )
         t = time.perf_counter()
         done = rs.run_import(roster_import_id=imp.pk)
         return time.perf_counter() - t, done
@@ -173,8 +211,12 @@ def child(url: str, n_rows: int, city: int) -> None:
     assert imp1.created_count == n_rows, (imp1.created_count, imp1.error_rows, imp1.errors[:3])
     assert imp2.unchanged_count == n_rows and imp2.created_count == imp2.updated_count == 0
     t0 = time.perf_counter()
-    dry = rs.dry_run(actor=admin, roster_import=rs.start_import(
-        actor=admin, platform=platform, filename="bench.xlsx", data=data))
+    dry = rs.dry_run(
+        actor=admin,
+        roster_import=rs.start_import(
+            actor=admin, platform=platform, filename="bench.xlsx", data=data
+        ),
+    )
     dry_s = time.perf_counter() - t0
 
     # City scale for search: add workers up to `city` with bulk_create (not timed).
@@ -182,13 +224,24 @@ def child(url: str, n_rows: int, city: int) -> None:
     rng = random.Random(7)
     batch = []
     t0 = time.perf_counter()
-    for k, r in enumerate(roster_rows(extra, [w.name for w in workplaces], 99, offset=n_rows,
-                                             seen=seen_ids)):
+    for k, r in enumerate(
+        roster_rows(extra, [w.name for w in workplaces], 99, offset=n_rows, seen=seen_ids)
+    ):
         wp = workplaces[k % len(workplaces)]
-        batch.append(Worker(name=r[0], id_number=r[1], sex="M", birth_date=dt.date(1990, 1, 1),
-                            mobile=r[2], platform_worker_id="", workplace=wp, region_id=wp.region_id,
-                            occupation="delivery_rider",
-                            status="left" if rng.random() < 0.05 else "active"))
+        batch.append(
+            Worker(
+                name=r[0],
+                id_number=r[1],
+                sex="M",
+                birth_date=dt.date(1990, 1, 1),
+                mobile=r[2],
+                platform_worker_id="",
+                workplace=wp,
+                region_id=wp.region_id,
+                occupation="delivery_rider",
+                status="left" if rng.random() < 0.05 else "active",
+            )
+        )
         if len(batch) >= 5000:
             Worker.objects.bulk_create(batch)
             batch = []
@@ -206,7 +259,9 @@ def child(url: str, n_rows: int, city: int) -> None:
     ids = [r[1] for r in random.Random(3).sample(rows, 50)]
     names = [r[0][:2] for r in random.Random(4).sample(rows, 50)]
     wps = [w.name[-8:] for w in random.Random(5).sample(workplaces, 50)]
-    town_admin = User.objects.create(username="bench_town", role="township_admin", scope_region=towns[3])
+    town_admin = User.objects.create(
+        username="bench_town", role="township_admin", scope_region=towns[3]
+    )
 
     def timed(user: object, **kw: str) -> float:
         t = time.perf_counter()
@@ -226,12 +281,25 @@ def child(url: str, n_rows: int, city: int) -> None:
         for kw in kws[:3]:
             timed(user, **kw)  # warm
         search[label] = statistics.median(timed(user, **kw) for kw in kws)
-    print(json.dumps({
-        "backend": connection.vendor, "rows": n_rows, "gen_s": gen, "prep_s": prep,
-        "floor_s": floor, "first_s": first, "again_s": again, "dry_s": dry_s,
-        "dry_errors": dry.error_rows, "fill_s": fill, "workers": total_workers, "search": search,
-        "unused": sample,
-    }))
+    print(
+        json.dumps(
+            {
+                "backend": connection.vendor,
+                "rows": n_rows,
+                "gen_s": gen,
+                "prep_s": prep,
+                "floor_s": floor,
+                "first_s": first,
+                "again_s": again,
+                "dry_s": dry_s,
+                "dry_errors": dry.error_rows,
+                "fill_s": fill,
+                "workers": total_workers,
+                "search": search,
+                "unused": sample,
+            }
+        )
+    )
 
 
 def pg_url(arg: str | None) -> str | None:
@@ -269,24 +337,36 @@ def main() -> int:
         if pg:
             urls.append(pg)
         for url in urls:
-            out = subprocess.run([sys.executable, __file__, "--child", url, str(args.rows), str(city)],
-                                 capture_output=True, text=True, cwd=ROOT,
-                                 env={**os.environ, "GIGBRANCH_VAR_DIR": tmp})
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", url, str(args.rows), str(city)],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env={**os.environ, "GIGBRANCH_VAR_DIR": tmp},
+            )
             if out.returncode != 0:
                 print(out.stdout[-2000:], out.stderr[-4000:])
                 return 1
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(f"\nRoster import: {args.rows:,} rows (xlsx), validated and upserted; floor = bare "
-          "executemany INSERT of the same stored rows")
-    print(f"{'backend':<11}{'import s':>9}{'rows/s':>9}{'floor s':>9}{'floor r/s':>10}{'ratio':>7}"
-          f"{'re-import s':>12}{'speed-up':>9}{'dry run s':>10}")
+    print(
+        f"\nRoster import: {args.rows:,} rows (xlsx), validated and upserted; floor = bare "
+        "executemany INSERT of the same stored rows"
+    )
+    print(
+        f"{'backend':<11}{'import s':>9}{'rows/s':>9}{'floor s':>9}{'floor r/s':>10}{'ratio':>7}"
+        f"{'re-import s':>12}{'speed-up':>9}{'dry run s':>10}"
+    )
     for r in results:
         n = r["rows"]
-        print(f"{r['backend']:<11}{r['first_s']:>9.1f}{n / r['first_s']:>9,.0f}{r['floor_s']:>9.1f}"
-              f"{n / r['floor_s']:>10,.0f}{r['first_s'] / r['floor_s']:>7.1f}{r['again_s']:>12.1f}"
-              f"{r['first_s'] / r['again_s']:>9.1f}{r['dry_s']:>10.1f}")
-    print(f"\nWorker search p50 (ms) over {results[0]['workers']:,} workers; first page of 50 + count; "
-          "target < 100 ms")
+        print(
+            f"{r['backend']:<11}{r['first_s']:>9.1f}{n / r['first_s']:>9,.0f}{r['floor_s']:>9.1f}"
+            f"{n / r['floor_s']:>10,.0f}{r['first_s'] / r['floor_s']:>7.1f}{r['again_s']:>12.1f}"
+            f"{r['first_s'] / r['again_s']:>9.1f}{r['dry_s']:>10.1f}"
+        )
+    print(
+        f"\nWorker search p50 (ms) over {results[0]['workers']:,} workers; first page of 50 + count; "
+        "target < 100 ms"
+    )
     labels = list(results[0]["search"])
     print(f"{'query':<28}" + "".join(f"{r['backend']:>12}" for r in results))
     for label in labels:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -378,10 +379,13 @@ def coverage(request: Any, region_id: int | None = None) -> dict[str, Any]:
             else get_object_or_404(Region, pk=region_id)
         )
     else:
-        region = (
+        top = (
             request.auth.scope_region
             or Region.objects.filter(parent__isnull=True).order_by("path").first()
         )
+        if top is None:
+            raise Http404("没有可统计的区域。")
+        region = top
     report = queries.coverage_report(request.auth, region)
     return {
         "region_id": region.pk,

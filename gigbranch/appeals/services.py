@@ -289,7 +289,7 @@ def submit_appeal(
 
 def _locked(appeal: Appeal) -> Appeal:
     return (
-        Appeal.objects.select_for_update().select_related("region", "department").get(pk=appeal.pk)
+        Appeal.objects.select_for_update(of=("self",)).select_related("region", "department").get(pk=appeal.pk)
     )
 
 

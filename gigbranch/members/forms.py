@@ -18,7 +18,9 @@ from .models import (
 )
 from .roster import FIELDS
 
-DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control form-control-sm"})
+DATE = forms.DateInput(
+    format="%Y-%m-%d", attrs={"type": "date", "class": "form-control form-control-sm"}
+)
 
 
 class _Styled(forms.Form):

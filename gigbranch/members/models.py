@@ -331,8 +331,16 @@ class WorkerChange(models.Model):
     actor = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    source = models.CharField("来源", max_length=20, choices=[
-        ("manual", "手工修改"), ("import", "花名册导入"), ("api", "接口推送"), ("decision", "组织决定")])
+    source = models.CharField(
+        "来源",
+        max_length=20,
+        choices=[
+            ("manual", "手工修改"),
+            ("import", "花名册导入"),
+            ("api", "接口推送"),
+            ("decision", "组织决定"),
+        ],
+    )
     changes = models.JSONField("变更内容", default=dict)
 
     class Meta:

@@ -11,7 +11,6 @@ costs no write. Plaintext never reaches the database: the model fields encrypt.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -228,6 +227,11 @@ def _date(v: Any) -> dt.date | None:
     if isinstance(v, int | float) and not isinstance(v, bool) and 1 < v < 2958466:
         return dt.date(1899, 12, 30) + dt.timedelta(days=int(v))  # Excel serial date
     s = _text(v)
+    if len(s) == 10 and s[4] == "-":
+        try:
+            return dt.date.fromisoformat(s)
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
         try:
             return dt.datetime.strptime(s, fmt).date()
@@ -557,36 +561,13 @@ def apply_rows(
     stats.touched_pks.extend(e.pk for r in rows if (e := existing.get(r.id_hash)) and e.visible)
     now = timezone.now()
     if new:
-        objs = [
-            Worker(
-                name=r.name,
-                id_number=r.id_number,
-                sex=r.sex,
-                birth_date=r.birth_date,
-                mobile=r.mobile,
-                platform=platform,
-                platform_worker_id=r.platform_worker_id,
-                workplace=r.workplace,
-                region_id=r.workplace.region_id,
-                occupation=r.occupation,
-                started_on=r.started_on,
-                political_status=r.political_status,
-                hometown=r.hometown,
-                union_member=r.union_member,
-                roster_fingerprint=r.fingerprint,
+        stats.created = len(new)
+        insert_new(new, platform=platform, now=now)
+        stats.touched_pks.extend(
+            Worker.objects.filter(id_number_hash__in=[r.id_hash for r in new]).values_list(
+                "pk", flat=True
             )
-            for r in new
-        ]
-        Worker.objects.bulk_create(objs, batch_size=1000)
-        stats.created = len(objs)
-        if objs and objs[0].pk is not None:
-            stats.touched_pks.extend(o.pk for o in objs)
-        else:  # backends that do not return ids
-            stats.touched_pks.extend(
-                Worker.objects.filter(id_number_hash__in=[r.id_hash for r in new]).values_list(
-                    "pk", flat=True
-                )
-            )
+        )
     if changed:
         olds = {
             w.pk: w
@@ -625,6 +606,59 @@ def apply_rows(
         WorkerChange.objects.bulk_create(history, batch_size=1000)
         stats.updated = len(updates)
     return stats, errors
+
+
+def insert_new(rows: list[CleanRow], *, platform: Platform, now: dt.datetime) -> None:
+    """Insert new workers with one executemany. Values are prepared exactly as the model
+    fields prepare them (EncryptedTextField → SM4-GCM with the field's context,
+    BlindIndexField → HMAC-SM3), but without building model instances: on a 100,000-row
+    roster the ORM's per-field preparation cost more than the database write itself."""
+    from django.db import connection
+
+    from gigbranch.core.crypto import get_cipher
+
+    cipher = get_cipher()
+    meta = Worker._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    id_ctx = meta.get_field("id_number")._aad()  # type: ignore[union-attr]
+    mobile_ctx = meta.get_field("mobile")._aad()  # type: ignore[union-attr]
+    constant = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
+    stamp = meta.get_field("created_at").get_db_prep_save(now, connection)
+    adapt_date = connection.ops.adapt_datefield_value
+    names = [f.attname for f in fields]
+    values = []
+    for r in rows:
+        row = dict(constant)
+        row.update(
+            name=r.name,
+            id_number=cipher.encrypt(r.id_number, context=id_ctx),
+            id_number_hash=r.id_hash,
+            id_last4_hash=cipher.blind_index(r.id_number[-4:], context="id_last4"),
+            mobile=cipher.encrypt(r.mobile, context=mobile_ctx) if r.mobile else "",
+            mobile_hash=cipher.blind_index(r.mobile, context="mobile") if r.mobile else None,
+            sex=r.sex,
+            birth_date=adapt_date(r.birth_date),
+            occupation=r.occupation,
+            political_status=r.political_status,
+            workplace_id=r.workplace.pk,
+            region_id=r.workplace.region_id,
+            platform_id=platform.pk,
+            platform_worker_id=r.platform_worker_id,
+            hometown=r.hometown,
+            started_on=adapt_date(r.started_on),
+            status=WorkerStatus.ACTIVE,
+            union_member=r.union_member,
+            roster_fingerprint=r.fingerprint,
+            left_on=None,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+        values.append(tuple(row[n] for n in names))
+    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {meta.db_table} ({cols}) VALUES ({marks})"  # noqa: S608
+    with connection.cursor() as cur:
+        cur.executemany(sql, values)
 
 
 def _json(v: Any) -> Any:

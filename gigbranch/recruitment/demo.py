@@ -22,8 +22,8 @@ PLAN = [
     ("archived", 44, 25),
     ("new_member", 26, 20),
     ("probationary", 21, 21),
-    ("awaiting_vote", 19, 14),
-    ("candidate", 18, 10),
+    ("awaiting_vote", 20, 14),
+    ("candidate", 19, 10),
     ("activist", 8, 6),
     ("talk_overdue", None, 1),
     ("fresh", None, 1),
@@ -54,6 +54,8 @@ def _drive(case: Any, until: int, *, contacts: list[int], sponsors: list[int], v
             if step > until:
                 return case
             day = _day_for(case, step)
+            if day > timezone.localdate():  # the plan ran ahead of today: stop here
+                return case
             kwargs: dict[str, Any] = {}
             if step == 5:
                 kwargs["contact_ids"] = contacts

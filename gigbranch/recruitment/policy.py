@@ -6,7 +6,7 @@ next step or a list of `Problem`s, each citing its rule ID with the dates involv
 Chinese. National rules (细则 2014) are constants; local practice lives in `LocalRules`,
 whose values may tighten but never relax the national ones (`validate_local_rules`).
 
-Conventions fixed here (recorded in docs/adr/0101-recruitment-rules.md):
+Conventions fixed here (recorded in docs/adr/0015-recruitment-procedure.md):
 - "within N months" uses calendar-month arithmetic with end-of-month clamping:
   one month after 31 January is the last day of February (`add_months`).
 - "at least N months/years" (minimum periods: aged 18, activist for a year, probation)

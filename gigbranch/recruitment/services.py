@@ -55,11 +55,7 @@ RULES = "recruitment.rules"
 
 def _require(actor: Any, capability: str) -> None:
     """System callers pass actor=None (demo seeding, tasks); people need the capability."""
-    if (
-        actor is not None
-        and getattr(actor, "role", None) != "worker"
-        and not has_capability(actor, capability)
-    ):
+    if actor is not None and not has_capability(actor, capability):
         raise PermissionDenied("您的角色无权办理发展党员业务。")
 
 
@@ -127,6 +123,7 @@ def _transition(
         raise ValidationError(
             {"step": f"档案状态“{case.get_status_display()}”不能变为“{CaseStatus(to).label}”。"}
         )
+    label = f"状态：{CaseStatus(case.status).label} → {CaseStatus(to).label}"
     CaseEvent.objects.create(
         case=case,
         actor=_user(actor),
@@ -134,7 +131,7 @@ def _transition(
         step=step,
         from_status=case.status,
         to_status=to,
-        detail=detail[:300],
+        detail=(f"{label}（{detail}）" if detail else label)[:300],
     )
     case.status = to
 
@@ -181,8 +178,15 @@ def open_case(
     source: str = CaseSource.PAPER,
     notes: str = "",
 ) -> Case:
-    """Step 1: the written application (REC-AGE: 18 on that date, from the ID birth date)."""
-    _require(actor, CHANGE)
+    """Step 1: the written application (REC-AGE: 18 on that date, from the ID birth date).
+
+    Staff need `recruitment.change`; a worker may only open their own case from the portal.
+    """
+    if getattr(actor, "role", None) == "worker":
+        if source != CaseSource.PORTAL or getattr(actor, "worker_id", None) != worker.pk:
+            raise PermissionDenied("只能以本人身份递交入党申请书。")
+    else:
+        _require(actor, CHANGE)
     if Case.objects.open().filter(worker=worker).exists():
         raise ValidationError({"worker": f"{worker.name}已有正在办理的发展党员档案。"})
     if hasattr(worker, "party_member"):

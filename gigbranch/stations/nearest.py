@@ -12,6 +12,7 @@ same guarantee.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,5 +92,5 @@ def brute_force(
     points: list[tuple[int, float, float]], lat: float, lng: float, k: int = 10
 ) -> list[Hit]:
     """Reference answer: haversine to every point (used by tests and the benchmark)."""
-    scored = sorted((haversine_km(lat, lng, la, ln), pk) for pk, la, ln in points)
-    return [Hit(pk, d) for d, pk in scored[:k]]
+    scored = heapq.nsmallest(k, ((haversine_km(lat, lng, la, ln), pk) for pk, la, ln in points))
+    return [Hit(pk, d) for d, pk in scored]

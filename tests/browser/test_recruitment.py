@@ -115,7 +115,7 @@ def test_branch_secretary_application_to_probationary_member(desktop, branch_set
     )
     record(page, 16, "2024-12-16")
     record(page, 17, "2024-12-20")
-    assert page.locator("#rec-status").inner_text() == "预备党员 · 预备党员"
+    assert page.locator("#rec-status").inner_text() == "预备党员"
     assert "预备期至 2025-12-13" in page.content()
     member = PartyMember.objects.get(worker=branch_setup["applicant"])
     assert (member.kind, member.joined_on) == (MemberKind.PROBATIONARY, dt.date(2024, 12, 13))

@@ -8,7 +8,7 @@ import pytest
 from docx import Document
 
 from gigbranch.recruitment.models import Case, StepRecord
-from tests.factories import UserFactory
+from tests.factories import UserFactory, WorkerFactory
 
 from .conftest import START, drive
 
@@ -169,3 +169,76 @@ def test_api_denied_for_other_scope_and_view_only(rec, open_case, client_for):
     )
     assert r.status_code in (403,)
     assert StepRecord.objects.filter(case=case).count() == 1
+
+
+def test_worker_cannot_apply_for_someone_else(rec):
+    from django.core.exceptions import PermissionDenied
+
+    from gigbranch.recruitment import services
+
+    worker_user = UserFactory(username="w2", role="worker", worker=rec["full1"].worker)
+    with pytest.raises(PermissionDenied):
+        services.open_case(
+            actor=worker_user,
+            worker=rec["applicant"],
+            organization=rec["branch"],
+            application_date=START,
+            source="portal",
+        )
+    assert Case.objects.count() == 0
+
+
+def test_api_attachment_checked_by_content(rec, open_case, client_for, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    case = open_case()
+    client = client_for(rec["secretary"])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    r = client.post(
+        f"/api/v1/recruitment/cases/{case.pk}/attachments",
+        {
+            "title": "申请书",
+            "step": 1,
+            "file": SimpleUploadedFile("a.png", b"%PDF-1.7\n" + b"0" * 50),
+        },
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["content_type"] == "application/pdf"
+    r = client.post(
+        f"/api/v1/recruitment/cases/{case.pk}/attachments",
+        {"title": "x", "file": SimpleUploadedFile("a.pdf", b"MZ\x90\x00 not a pdf")},
+    )
+    assert r.status_code == 422
+    assert "按文件内容识别" in r.json()["errors"]["file"][0]
+
+
+def test_overview_counts_and_overdue(rec, open_case, client_for):
+    from gigbranch.recruitment import queries
+
+    drive(rec, open_case(dt.date(2026, 9, 1)), 1)  # talk due 2026-10-01: overdue
+    other = WorkerFactory(name="钱申请", region=rec["town"], workplace=rec["workplace"])
+    from gigbranch.recruitment import services
+
+    c2 = services.open_case(
+        actor=rec["secretary"], worker=other, organization=rec["branch"], application_date=START
+    )
+    drive(rec, c2, 17)
+    data = queries.overview(rec["secretary"])
+    assert [(n, c) for n, _, c in data["per_stage"]] == [(1, 1), (2, 0), (3, 0), (4, 0), (5, 1)]
+    assert [(s, c) for s, _, c in data["per_step"]] == [(2, 1), (18, 1)]
+    assert [row["value"] for row in data["funnel"]] == [2, 1, 1, 1, 0]
+    assert [(r["name"], r["message"]) for r in data["overdue"]] == [
+        ("赵申请", "REC-ORDER：第2步“党组织派人谈话”最迟应在2026-10-01完成，已逾期59天。")
+    ]
+    body = client_for(rec["secretary"]).get("/recruitment/").content.decode()
+    assert "逾期事项（1）" in body
+
+
+def test_timeline_of_system_recorded_case_renders(rec, client_for):
+    from gigbranch.recruitment import services
+
+    case = services.open_case(
+        actor=None, worker=rec["applicant"], organization=rec["branch"], application_date=START
+    )
+    body = client_for(rec["secretary"]).get(f"/recruitment/cases/{case.pk}/").content.decode()
+    assert "系统导入" in body
