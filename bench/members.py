@@ -222,31 +222,44 @@ def child(url: str, n_rows: int, city: int) -> None:
     # City scale for search: add workers up to `city` with bulk_create (not timed).
     extra = city - n_rows
     rng = random.Random(7)
+    from gigbranch.members.roster import CleanRow, insert_new
+
+    other = Platform.objects.create(name="其他平台")
     batch = []
     t0 = time.perf_counter()
-    for k, r in enumerate(
-        roster_rows(extra, [w.name for w in workplaces], 99, offset=n_rows, seen=seen_ids)
-    ):
+    extra_rows = roster_rows(extra, [w.name for w in workplaces], 99, offset=n_rows, seen=seen_ids)
+    for k, r in enumerate(extra_rows):
         wp = workplaces[k % len(workplaces)]
+        number = str(r[1])
         batch.append(
-            Worker(
-                name=r[0],
-                id_number=r[1],
+            CleanRow(
+                row=k,
+                name=str(r[0]),
+                id_number=number,
+                id_hash=blind_index(number, context="id_number"),
                 sex="M",
                 birth_date=dt.date(1990, 1, 1),
-                mobile=r[2],
-                platform_worker_id="",
+                mobile=str(r[2]),
+                platform_worker_id=str(r[3]),
                 workplace=wp,
-                region_id=wp.region_id,
                 occupation="delivery_rider",
-                status="left" if rng.random() < 0.05 else "active",
+                started_on=None,
+                political_status="masses",
+                hometown="",
+                union_member=False,
+                fingerprint="",
             )
         )
         if len(batch) >= 5000:
-            Worker.objects.bulk_create(batch)
+            with transaction.atomic():
+                insert_new(batch, platform=other, now=timezone.now())
             batch = []
     if batch:
-        Worker.objects.bulk_create(batch)
+        insert_new(batch, platform=other, now=timezone.now())
+    Worker.objects.filter(
+        platform=other,
+        pk__in=Worker.objects.filter(platform=other).order_by("pk").values("pk")[: extra // 20],
+    ).update(status="left")
     fill = time.perf_counter() - t0
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:

@@ -166,10 +166,7 @@ def _unescape(b: bytes) -> str:
 
 
 def _in_phonetic(si: Any, t: Any) -> bool:
-    for rph in si.iter(f"{NS}rPh"):
-        if any(x is t for x in rph.iter()):
-            return True
-    return False
+    return any(any(x is t for x in rph.iter()) for rph in si.iter(f"{NS}rPh"))
 
 
 def _number(text: str) -> int | float:

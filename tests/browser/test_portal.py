@@ -88,6 +88,8 @@ def test_worker_journey_on_a_phone(phone, world, monkeypatch):
     weights["login"] = weigh.check("login")
     page.fill("#mobile", "13812345678")
     page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    print(page.url, page.locator("main").inner_text())
     page.wait_for_url(re.compile(r"/m/login/verify/"))
     code = re.search(r"验证码是(\d{6})", sent[-1]["text"]).group(1)
     page.fill("#code", code)
