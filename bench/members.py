@@ -219,9 +219,8 @@ def child(url: str, n_rows: int, city: int) -> None:
     )
     dry_s = time.perf_counter() - t0
 
-    # City scale for search: add workers up to `city` with bulk_create (not timed).
+    # City scale for search: add workers up to `city` (not timed).
     extra = city - n_rows
-    rng = random.Random(7)
     from gigbranch.members.roster import CleanRow, insert_new
 
     other = Platform.objects.create(name="其他平台")
@@ -261,14 +260,9 @@ def child(url: str, n_rows: int, city: int) -> None:
         pk__in=Worker.objects.filter(platform=other).order_by("pk").values("pk")[: extra // 20],
     ).update(status="left")
     fill = time.perf_counter() - t0
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
-    else:
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
     total_workers = Worker.objects.count()
-    sample = list(Worker.objects.order_by("?").values_list("pk", flat=True)[:60]) if False else None
     ids = [r[1] for r in random.Random(3).sample(rows, 50)]
     names = [r[0][:2] for r in random.Random(4).sample(rows, 50)]
     wps = [w.name[-8:] for w in random.Random(5).sample(workplaces, 50)]
@@ -309,7 +303,6 @@ def child(url: str, n_rows: int, city: int) -> None:
                 "fill_s": fill,
                 "workers": total_workers,
                 "search": search,
-                "unused": sample,
             }
         )
     )

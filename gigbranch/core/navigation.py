@@ -60,8 +60,20 @@ def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = current_path == url if url == "/" else current_path.startswith(url)
         sections.setdefault(gettext(item.section), []).append(
-            {"label": gettext(item.label), "url": url, "active": active}
+            {"label": gettext(item.label), "url": url, "active": False}
         )
+    # The active entry is the one whose URL is the longest prefix of the current path.
+    candidates = [
+        entry
+        for items in sections.values()
+        for entry in items
+        if (
+            current_path == entry["url"]
+            if entry["url"] == "/"
+            else current_path.startswith(entry["url"])
+        )
+    ]
+    if candidates:
+        max(candidates, key=lambda entry: len(entry["url"]))["active"] = True
     return [{"section": name, "items": items} for name, items in sections.items()]

@@ -486,13 +486,20 @@ def next_step(facts: CaseFacts) -> int | None:
     return steps[0] if steps else None
 
 
+FOLLOWERS: dict[int, tuple[int, ...]] = {
+    n: tuple(m for m, s in STEPS.items() if n in s.requires) for n in STEPS
+}
+
+
 def open_steps(facts: CaseFacts) -> list[int]:
     """Steps whose prerequisites are recorded but which are not (9, 10, 11 run in parallel)."""
-    return [
-        n
-        for n in range(1, LAST_STEP + 1)
-        if n not in facts.done and all(r in facts.done for r in STEPS[n].requires)
-    ]
+    done = facts.done
+    if not done:
+        return [1]
+    candidates = {m for n in done for m in FOLLOWERS.get(n, ())}
+    return sorted(
+        n for n in candidates if n not in done and all(r in done for r in STEPS[n].requires)
+    )
 
 
 def check_step(

@@ -178,3 +178,14 @@ def test_demo_seed_is_deterministic_and_ids_are_valid():
         except _Rollback:
             pass
     assert digests[0] == digests[1]
+
+
+@pytest.mark.django_db
+def test_navigation_marks_only_the_longest_matching_entry(county_admin):
+    from gigbranch.core.navigation import nav_for
+
+    entries = [e for s in nav_for(county_admin, "/org/coverage/") for e in s["items"]]
+    active = [e["url"] for e in entries if e["active"]]
+    assert active == ["/org/coverage/"]
+    entries = [e for s in nav_for(county_admin, "/org/12/") for e in s["items"]]
+    assert [e["url"] for e in entries if e["active"]] == ["/org/"]
