@@ -54,6 +54,12 @@ class Weigher:
         return total
 
 
+def arrive(page, pattern: str) -> None:
+    """Wait for the navigation to settle, then check where we are."""
+    page.wait_for_load_state("networkidle")
+    assert re.search(pattern, page.url), page.url
+
+
 @pytest.fixture
 def world():
     town = RegionFactory(name="城关街道", latitude="29.870000", longitude="120.350000")
@@ -87,27 +93,25 @@ def test_worker_journey_on_a_phone(phone, world, monkeypatch):
     page.goto("/m/login/")
     weights["login"] = weigh.check("login")
     page.fill("#mobile", "13812345678")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    print(page.url, page.locator("main").inner_text())
-    page.wait_for_url(re.compile(r"/m/login/verify/"))
+    page.click("main button[type=submit]")
+    arrive(page, r"/m/login/verify/")
     code = re.search(r"验证码是(\d{6})", sent[-1]["text"]).group(1)
     page.fill("#code", code)
     screenshot(page, "portal-01-verify")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
 
     # Consent screen (PIPL): basic consent required, political status separate and optional.
-    page.wait_for_url(re.compile(r"/m/consent/"))
+    arrive(page, r"/m/consent/")
     weigh.reset()
     page.reload()
     weights["consent"] = weigh.check("consent")
     assert "单独授权：政治面貌" in page.content()
     screenshot(page, "portal-02-consent")
     page.check("input[name=basic]")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/m/link/"))
+    page.click("main button[type=submit]")
+    arrive(page, r"/m/link/")
     page.click("text=暂不关联，先去首页")
-    page.wait_for_url(re.compile(r"/m/$"))
+    arrive(page, r"/m/$")
     weights["home"] = weigh.check("home")
     screenshot(page, "portal-03-home")
 
@@ -119,7 +123,7 @@ def test_worker_journey_on_a_phone(phone, world, monkeypatch):
     page.select_option("#amenity", "microwave")
     page.check("input[name=open]")
     page.click("#locate")
-    page.wait_for_url(re.compile(r"lat=29\.87"))
+    arrive(page, r"lat=29\.87")
     weights["results"] = weigh.check("results")
     first = page.locator("#results li").first
     assert world["open"].name in first.inner_text()
@@ -136,7 +140,7 @@ def test_worker_journey_on_a_phone(phone, world, monkeypatch):
     page.goto(f"/m/c/{world['open'].qr_token}/")
     weights["checkin"] = weigh.check("checkin")
     page.click("#checkin")
-    page.wait_for_url(re.compile(rf"/m/stations/{world['open'].pk}/"))
+    arrive(page, rf"/m/stations/{world['open'].pk}/")
     assert "签到成功" in page.content()
     weights["station"] = weigh.check("station")
     screenshot(page, "portal-06-checked-in")
@@ -150,7 +154,7 @@ def test_worker_journey_on_a_phone(phone, world, monkeypatch):
     page.fill("#topic", "工资被拖欠两个月")
     screenshot(page, "portal-07-book")
     page.click("#book")
-    page.wait_for_url(re.compile(r"/m/me/"))
+    arrive(page, r"/m/me/")
     assert "预约成功" in page.content()
     assert world["provider"].name in page.locator("#bookings + ul").inner_text()
     weigh.reset()

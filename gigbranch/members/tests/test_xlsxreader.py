@@ -26,10 +26,15 @@ def book(rows, write_only=False) -> bytes:
 
 @pytest.mark.parametrize("write_only", [True, False])
 def test_values_roundtrip(write_only):
-    data = book([["姓名", "手机", "日期", "空", "公式"],
-                 ["张三 & <李四>", 13800001111, dt.date(2024, 3, 1), None, "=SUM(1,2)"],
-                 [],
-                 ["王五", "13800002222", "2024-05-06", None, None]], write_only)
+    data = book(
+        [
+            ["姓名", "手机", "日期", "空", "公式"],
+            ["张三 & <李四>", 13800001111, dt.date(2024, 3, 1), None, "=SUM(1,2)"],
+            [],
+            ["王五", "13800002222", "2024-05-06", None, None],
+        ],
+        write_only,
+    )
     rows = list(Sheet(data).rows())
     assert rows[0] == ("姓名", "手机", "日期", "空", "公式")
     assert rows[1][0] == "张三 & <李四>" and rows[1][1] == 13800001111
@@ -47,7 +52,9 @@ def test_dtd_refused():
         for item in src.infolist():
             content = src.read(item.filename)
             if item.filename.endswith("sheet1.xml"):
-                content = content.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet', 1)
+                content = content.replace(
+                    b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet', 1
+                )
             z.writestr(item, content)
     with pytest.raises(XlsxError):
         list(Sheet(out.getvalue()).rows())

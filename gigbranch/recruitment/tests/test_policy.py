@@ -560,3 +560,15 @@ def test_window_of_next_step_and_overdue():
         "REC-ORDER：第2步“党组织派人谈话”最迟应在2026-11-20完成，已逾期9天。"
     ]
     assert policy.open_steps(facts(upto(8))) == [9, 10, 11]
+
+
+@given(st.sets(st.integers(2, 25)))
+def test_open_steps_matches_the_definition(extra):
+    done = {n: D(2024, 1, 1) for n in {1, *extra}}
+    f = facts(done)
+    naive = [
+        n
+        for n in range(1, 26)
+        if n not in done and all(r in done for r in policy.STEPS[n].requires)
+    ]
+    assert policy.open_steps(f) == naive
