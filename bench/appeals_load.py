@@ -206,6 +206,119 @@ def appeal_client(
             time.sleep(rng.uniform(0.5, 1.5) * think)
 
 
+def _post_appeal(
+    conn: http.client.HTTPConnection, token: str, region: str, key: str, rng: random.Random
+) -> str:
+    body = json.dumps(
+        {
+            "category": rng.choice(["wages", "traffic", "legal", "housing"]),
+            "description": f"压测诉求 {key[:8]}：站点拖欠工资",
+            "region_code": region,
+            "contact_mobile": "13900000000",
+        }
+    )
+    conn.request(
+        "POST",
+        "/api/v1/appeals",
+        body=body,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+        },
+    )
+    r = conn.getresponse()
+    data = r.read()
+    return json.loads(data)["tracking_no"] if r.status in (200, 201) else ""
+
+
+def open_loop(
+    rate: float, seconds: float, kind: str, stats: Stats, token: str = "", region: str = ""
+) -> float:
+    """Offer `rate` requests/s on a fixed schedule for `seconds` (open loop).
+
+    Latency is measured from the scheduled send time, so a server that falls behind is
+    charged for the queueing it causes (no coordinated omission).
+    """
+    import queue
+
+    q: queue.Queue[float | None] = queue.Queue()
+    senders = 64
+
+    def sender(i: int) -> None:
+        rng = random.Random(i)
+        conn = _conn(10)
+        while True:
+            due = q.get()
+            if due is None:
+                break
+            key = uuid.uuid4().hex
+            try:
+                if kind == "floor":
+                    conn.request("GET", "/bench/floor")
+                    r = conn.getresponse()
+                    r.read()
+                    tracking = "ok" if r.status == 200 else ""
+                else:
+                    with stats.lock:
+                        stats.keys.add(key)
+                    tracking = _post_appeal(conn, token, region, key, rng)
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = _conn(10)
+                tracking = ""
+            latency = time.perf_counter() - due
+            with stats.lock:
+                if tracking:
+                    stats.ok += 1
+                    stats.latencies.append(latency)
+                    if kind != "floor":
+                        stats.successes.append((key, tracking))
+                else:
+                    stats.errors += 1
+        conn.close()
+
+    threads = [threading.Thread(target=sender, args=(i,), daemon=True) for i in range(senders)]
+    for t in threads:
+        t.start()
+    t0 = time.perf_counter()
+    n = int(rate * seconds)
+    for i in range(n):
+        due = t0 + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        q.put(due)
+    for _ in threads:
+        q.put(None)
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
+def peak_rate(
+    rates: list[float], seconds: float, token: str, region: str, limit_ms: float, all_stats: Stats
+) -> tuple[float, Stats | None, list[tuple[float, Stats, float]]]:
+    """The highest offered rate at which appeals keep p99 under `limit_ms`."""
+    best, best_stats, tried = 0.0, None, []
+    for rate in rates:
+        st = Stats()
+        elapsed = open_loop(rate, seconds, "appeals", st, token, region)
+        tried.append((rate, st, elapsed))
+        all_stats.keys |= st.keys
+        all_stats.successes += st.successes
+        p99 = pct(st.latencies, 0.99)
+        print(
+            f"  offered {rate:>6.0f}/s: ok {st.ok}, err {st.errors}, "
+            f"p50 {pct(st.latencies, 0.5):.0f} ms, p99 {p99:.0f} ms",
+            flush=True,
+        )
+        if st.errors or not p99 < limit_ms:
+            break
+        best, best_stats = rate, st
+    return best, best_stats, tried
+
+
 def run_phase(target, clients: int, seconds: float, *args) -> tuple[Stats, float]:  # type: ignore[no-untyped-def]
     stats = Stats()
     stop = time.perf_counter() + seconds
@@ -274,6 +387,13 @@ def main() -> int:
         help="seconds each client waits between submissions (0 = saturate)",
     )
     ap.add_argument(
+        "--rates",
+        default="20,40,60,80,100,130,160,200,250,300",
+        help="offered rates (req/s) tried in order for the peak-rate run; '' = skip it",
+    )
+    ap.add_argument("--rate-seconds", type=float, default=8)
+    ap.add_argument("--p99-limit", type=float, default=300)
+    ap.add_argument(
         "--pg",
         default=os.environ.get(
             "BENCH_APPEALS_PG", "postgres://postgres@127.0.0.1:5432/gigbranch_bench_appeals"
@@ -325,6 +445,19 @@ def main() -> int:
         load, load_time = run_phase(
             appeal_client, args.clients, args.duration, setup["token"], setup["region"], args.think
         )
+        peak: tuple[float, Stats | None, list[tuple[float, Stats, float]]] = (0.0, None, [])
+        peak_floor: Stats | None = None
+        rates = [float(r) for r in args.rates.split(",") if r.strip()]
+        if rates:
+            print(
+                f"\npeak rate (open loop, {args.rate_seconds:.0f} s per step, p99 < {args.p99_limit:.0f} ms):"
+            )
+            peak = peak_rate(
+                rates, args.rate_seconds, setup["token"], setup["region"], args.p99_limit, load
+            )
+            if peak[0]:
+                peak_floor = Stats()
+                open_loop(peak[0], args.rate_seconds, "floor", peak_floor)
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
@@ -361,6 +494,27 @@ def main() -> int:
     print(
         f"{'ratio appeals/floor':<28}{'':>8}{'':>6}{ratio(a_rps, f_rps):>9.2f}{ratio(a50, f50):>9.2f}{ratio(a99, f99):>9.2f}"
     )
+    if peak[1] is not None and peak_floor is not None:
+        ps, pf = peak[1], peak_floor
+        print(
+            f"\npeak rate: {peak[0]:.0f} req/s offered (open loop) is the highest tried at which "
+            f"POST /api/v1/appeals keeps p99 < {args.p99_limit:.0f} ms"
+        )
+        print(
+            f"{'endpoint @ peak rate':<28}{'ok':>8}{'err':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+        )
+        for label, st in (("floor GET /bench/floor", pf), ("POST /api/v1/appeals", ps)):
+            print(
+                f"{label:<28}{st.ok:>8}{st.errors:>6}{st.ok / args.rate_seconds:>9.1f}"
+                f"{pct(st.latencies, 0.5):>9.1f}{pct(st.latencies, 0.99):>9.1f}"
+            )
+        print(
+            f"{'ratio appeals/floor':<28}{'':>8}{'':>6}{'':>9}"
+            f"{ratio(pct(ps.latencies, 0.5), pct(pf.latencies, 0.5)):>9.2f}"
+            f"{ratio(pct(ps.latencies, 0.99), pct(pf.latencies, 0.99)):>9.2f}"
+        )
+    elif rates:
+        print(f"\npeak rate: no offered rate tried kept p99 < {args.p99_limit:.0f} ms")
     print(f"same-key retries: {load.retries}, client timeouts: {load.timeouts}")
     print(
         f"distinct keys {check['distinct_keys']}, appeals stored {check['appeals']}, "

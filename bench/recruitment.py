@@ -105,7 +105,10 @@ def child(url: str, sizes: list[int]) -> None:
                     prior = policy.add_months_at_least(done[3], 12)
                 elif n in (22, 23):
                     prior = max(prior, policy.probation_end(done[15]))
+                if prior + dt.timedelta(days=1) > today:  # never record the future
+                    break
                 done[n] = prior + dt.timedelta(days=1)
+            last = max(done)
             facts = policy.CaseFacts(
                 birth_date=w.birth_date,
                 done=done,

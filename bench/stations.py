@@ -34,9 +34,19 @@ BRUTE_TIMED = 10  # brute force is slow: time it on the first 10 points
 K = 10
 # A province-sized area (roughly Zhejiang) with city clusters and scattered rural stations.
 BOX = (27.0, 31.2, 118.0, 122.8)
-CITIES = [(30.27, 120.15), (29.87, 121.54), (28.0, 120.7), (30.0, 120.58), (29.08, 119.65),
-          (30.75, 120.76), (30.89, 120.09), (28.66, 121.42), (29.3, 120.07), (28.45, 119.92),
-          (29.97, 122.2)]
+CITIES = [
+    (30.27, 120.15),
+    (29.87, 121.54),
+    (28.0, 120.7),
+    (30.0, 120.58),
+    (29.08, 119.65),
+    (30.75, 120.76),
+    (30.89, 120.09),
+    (28.66, 121.42),
+    (29.3, 120.07),
+    (28.45, 119.92),
+    (29.97, 122.2),
+]
 
 
 def points(n: int, rng: random.Random) -> list[tuple[float, float]]:
@@ -71,9 +81,18 @@ def child(url: str, sizes: list[int]) -> None:
     for size in sizes:
         pts = points(size - have, rng)
         Station.objects.bulk_create(
-            [Station(name=f"站{have + i}", kind="warm_heart", address="-", region=region,
-                     latitude=la, longitude=ln, qr_token=f"b{have + i}")
-             for i, (la, ln) in enumerate(pts)],
+            [
+                Station(
+                    name=f"站{have + i}",
+                    kind="warm_heart",
+                    address="-",
+                    region=region,
+                    latitude=la,
+                    longitude=ln,
+                    qr_token=f"b{have + i}",
+                )
+                for i, (la, ln) in enumerate(pts)
+            ],
             batch_size=5000,
         )
         have = size
@@ -103,18 +122,28 @@ def child(url: str, sizes: list[int]) -> None:
             want = brute_force(rows, lat, lng, K)  # exactness: every query
             exact += [h.pk for h in got] == [h.pk for h in want] and all(
                 math.isclose(a.distance_km, b.distance_km, rel_tol=0, abs_tol=1e-9)
-                for a, b in zip(got, want, strict=True))
-        results.append({
-            "backend": connection.vendor, "stations": size, "p50": statistics.median(fast),
-            "p95": sorted(fast)[int(0.95 * len(fast)) - 1], "brute_p50": statistics.median(slow),
-            "exact": exact, "queries": len(queries),
-        })
+                for a, b in zip(got, want, strict=True)
+            )
+        results.append(
+            {
+                "backend": connection.vendor,
+                "stations": size,
+                "p50": statistics.median(fast),
+                "p95": sorted(fast)[int(0.95 * len(fast)) - 1],
+                "brute_p50": statistics.median(slow),
+                "exact": exact,
+                "queries": len(queries),
+            }
+        )
     print("RESULT " + json.dumps(results))
 
 
 def postgres_url(arg: str | None) -> str | None:
-    base = arg or (os.environ.get("DATABASE_URL", "") if os.environ.get(
-        "DATABASE_URL", "").startswith("postgres") else "postgres://postgres@127.0.0.1:5432/postgres")
+    base = arg or (
+        os.environ.get("DATABASE_URL", "")
+        if os.environ.get("DATABASE_URL", "").startswith("postgres")
+        else "postgres://postgres@127.0.0.1:5432/postgres"
+    )
     try:
         import psycopg
     except ImportError:
@@ -124,7 +153,7 @@ def postgres_url(arg: str | None) -> str | None:
         with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
             conn.execute("DROP DATABASE IF EXISTS gigbranch_bench_stations")
             conn.execute("CREATE DATABASE gigbranch_bench_stations")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         print(f"PostgreSQL not available ({exc.__class__.__name__}); SQLite only.")
         return None
     return f"{head}/gigbranch_bench_stations"
@@ -150,25 +179,34 @@ def main() -> int:
         for url in urls:
             out = subprocess.run(
                 [sys.executable, __file__, "--child", url, "--sizes", ",".join(map(str, sizes))],
-                cwd=ROOT, capture_output=True, text=True, env={**os.environ, "DATABASE_URL": url},
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "DATABASE_URL": url},
             )
             line = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")]
             if out.returncode or not line:
                 print(out.stdout, out.stderr)
                 return 1
             rows += json.loads(line[0][7:])
-    print(f"\nNearest-{K} stations, p50 over {QUERIES} query points (ms); floor = brute-force haversine"
-          f" (p50 of {BRUTE_TIMED})")
-    print(f"{'backend':<11}{'stations':>10}{'p50':>9}{'p95':>9}{'brute p50':>11}{'ratio':>9}"
-          f"{'exact':>9}  target p50<20ms")
+    print(
+        f"\nNearest-{K} stations, p50 over {QUERIES} query points (ms); floor = brute-force haversine"
+        f" (p50 of {BRUTE_TIMED})"
+    )
+    print(
+        f"{'backend':<11}{'stations':>10}{'p50':>9}{'p95':>9}{'brute p50':>11}{'ratio':>9}"
+        f"{'exact':>9}  target p50<20ms"
+    )
     ok = True
     for r in rows:
         ratio = r["brute_p50"] / r["p50"]
         good = r["p50"] < 20 and r["exact"] == r["queries"]
         ok &= good
-        print(f"{r['backend']:<11}{r['stations']:>10,}{r['p50']:>9.2f}{r['p95']:>9.2f}"
-              f"{r['brute_p50']:>11.1f}{ratio:>8.0f}x{r['exact']:>5}/{r['queries']:<3}"
-              f"  {'ok' if good else 'MISSED'}")
+        print(
+            f"{r['backend']:<11}{r['stations']:>10,}{r['p50']:>9.2f}{r['p95']:>9.2f}"
+            f"{r['brute_p50']:>11.1f}{ratio:>8.0f}x{r['exact']:>5}/{r['queries']:<3}"
+            f"  {'ok' if good else 'MISSED'}"
+        )
     print("ratio = brute-force p50 / indexed p50 (higher is better).")
     return 0 if ok else 1
 

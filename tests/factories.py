@@ -170,3 +170,17 @@ class WorkerUserFactory(UserFactory):
 
     role = "worker"
     mobile = factory.Sequence(lambda n: f"137{n:08d}")
+
+
+class PartyMemberFactory(factory.django.DjangoModelFactory):
+    """A full member in normal standing (members app, issue 4)."""
+
+    class Meta:
+        model = "members.PartyMember"
+
+    worker = factory.SubFactory(WorkerFactory, political_status="party_member")
+    organization = factory.SubFactory(OrganizationFactory, kind="branch")
+    kind = "full"
+    status = "normal"
+    joined_on = dt.date(2015, 7, 1)
+    full_on = dt.date(2016, 7, 1)

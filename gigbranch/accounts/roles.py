@@ -38,7 +38,9 @@ BUSINESS_VIEW = {"console.view", "org.view", "people.view", "recruitment.view"}
 BUSINESS_CHANGE = {"org.change", "people.change", "pii.reveal", "recruitment.change"}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.COUNTY_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE | {"recruitment.rules"}),
+    Role.COUNTY_ADMIN: frozenset(
+        BUSINESS_VIEW | BUSINESS_CHANGE | {"recruitment.rules", "org.rules"}
+    ),
     Role.INDUSTRY_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE),
     Role.TOWNSHIP_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE),
     Role.BRANCH_SECRETARY: frozenset(BUSINESS_VIEW | {"people.change", "recruitment.change"}),

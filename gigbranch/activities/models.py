@@ -34,7 +34,9 @@ class Activity(TimeStampedModel):
     title = models.CharField("活动名称", max_length=120)
     description = models.TextField("活动说明", blank=True)
     organization = models.ForeignKey(
-        "organizations.Organization", verbose_name="发布党组织", on_delete=models.PROTECT,
+        "organizations.Organization",
+        verbose_name="发布党组织",
+        on_delete=models.PROTECT,
         related_name="activities",
     )
     region = models.ForeignKey(
@@ -95,10 +97,14 @@ class SignUp(models.Model):
         ordering = ["queued_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["activity", "user"], condition=Q(status__in=["confirmed", "waitlisted"]),
+                fields=["activity", "user"],
+                condition=Q(status__in=["confirmed", "waitlisted"]),
                 name="signup_one_live_per_person",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}:{self.user_id} {self.status}"
 
 
 class SignUpEvent(models.Model):
@@ -115,3 +121,6 @@ class SignUpEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status}→{self.to_status}"

@@ -25,8 +25,16 @@ SIGNUP_TRANSITIONS: dict[str, set[str]] = {
     SignUpStatus.CANCELLED: set(),
 }
 ACTIVITY_FIELDS = {
-    "title", "description", "organization", "region", "place", "starts_at", "ends_at",
-    "signup_deadline", "capacity", "status",
+    "title",
+    "description",
+    "organization",
+    "region",
+    "place",
+    "starts_at",
+    "ends_at",
+    "signup_deadline",
+    "capacity",
+    "status",
 }
 
 
@@ -39,10 +47,15 @@ def transition_signup(*, actor: Any, signup: SignUp, to: str, note: str = "") ->
     before = signup.status
     signup.status = to
     signup.save(update_fields=["status"])
-    SignUpEvent.objects.create(signup=signup, from_status=before, to_status=to, actor=actor,
-                               note=note)
-    audit.record(actor=actor, action=f"signup.{to}", obj=signup,
-                 changes={"status": [before, to], "activity": signup.activity_id, "note": note})
+    SignUpEvent.objects.create(
+        signup=signup, from_status=before, to_status=to, actor=actor, note=note
+    )
+    audit.record(
+        actor=actor,
+        action=f"signup.{to}",
+        obj=signup,
+        changes={"status": [before, to], "activity": signup.activity_id, "note": note},
+    )
     return signup
 
 
@@ -51,13 +64,16 @@ def _check_manage(actor: Any, activity: Activity | None = None, organization: An
         raise PermissionDenied("您的角色无权发布或维护活动。")
     from gigbranch.organizations.models import Organization
 
-    if organization is not None and not Organization.objects.visible_to(actor).filter(
-        pk=organization.pk
-    ).exists():
+    if (
+        organization is not None
+        and not Organization.objects.visible_to(actor).filter(pk=organization.pk).exists()
+    ):
         raise PermissionDenied("该党组织不在您的管理范围内。")
-    if activity is not None and activity.pk and not Activity.objects.visible_to(actor).filter(
-        pk=activity.pk
-    ).exists():
+    if (
+        activity is not None
+        and activity.pk
+        and not Activity.objects.visible_to(actor).filter(pk=activity.pk).exists()
+    ):
         raise PermissionDenied("该活动不在您的管理范围内。")
 
 
@@ -72,19 +88,24 @@ def save_activity(*, actor: Any, activity: Activity | None = None, **fields: Any
     created = activity is None
     if activity is not None:
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
-        if "capacity" in fields and fields["capacity"] < activity.signups.filter(
-            status=SignUpStatus.CONFIRMED
-        ).count():
+        if (
+            "capacity" in fields
+            and fields["capacity"] < activity.signups.filter(status=SignUpStatus.CONFIRMED).count()
+        ):
             raise ValidationError({"capacity": "名额不能少于已报名成功的人数。"})
     else:
         activity = Activity()
-    changes = {} if created else audit.diff(activity, fields)
+    changes: dict[str, Any] = {} if created else audit.diff(activity, fields)
     for name, value in fields.items():
         setattr(activity, name, value)
     activity.full_clean()
     activity.save()
-    audit.record(actor=actor, action="activity.created" if created else "activity.updated",
-                 obj=activity, changes=changes or {"title": activity.title})
+    audit.record(
+        actor=actor,
+        action="activity.created" if created else "activity.updated",
+        obj=activity,
+        changes=changes or {"title": activity.title},
+    )
     if not created and "capacity" in changes:
         _promote(actor=actor, activity=activity)
     return activity
@@ -99,8 +120,9 @@ def _promote(*, actor: Any, activity: Activity) -> list[SignUp]:
             "queued_at", "id"
         )[:free]:
             promoted.append(
-                transition_signup(actor=actor, signup=signup, to=SignUpStatus.CONFIRMED,
-                                  note="候补递补")
+                transition_signup(
+                    actor=actor, signup=signup, to=SignUpStatus.CONFIRMED, note="候补递补"
+                )
             )
     for signup in promoted:
         _notify_promoted(signup)
@@ -132,11 +154,16 @@ def sign_up(*, user: Any, activity_id: int, now: dt.datetime | None = None) -> S
             if activity.signups.live().filter(user=user).exists():
                 raise ValidationError("您已报名该活动。")
             confirmed = activity.signups.filter(status=SignUpStatus.CONFIRMED).count()
-            status = SignUpStatus.CONFIRMED if confirmed < activity.capacity else SignUpStatus.WAITLISTED
-            signup = SignUp.objects.create(activity=activity, user=user, status=status, queued_at=now)
+            status = (
+                SignUpStatus.CONFIRMED if confirmed < activity.capacity else SignUpStatus.WAITLISTED
+            )
+            signup = SignUp.objects.create(
+                activity=activity, user=user, status=status, queued_at=now
+            )
             SignUpEvent.objects.create(signup=signup, to_status=status, actor=user)
-            audit.record(actor=user, action=f"signup.{status}", obj=signup,
-                         changes={"activity": activity.pk})
+            audit.record(
+                actor=user, action=f"signup.{status}", obj=signup, changes={"activity": activity.pk}
+            )
     except IntegrityError as exc:
         raise ValidationError("您已报名该活动。") from exc
     return signup
@@ -159,11 +186,15 @@ def cancel_signup(*, actor: Any, signup: SignUp) -> SignUp:
 def waitlist_position(signup: SignUp) -> int | None:
     if signup.status != SignUpStatus.WAITLISTED:
         return None
-    ahead = SignUp.objects.filter(
-        activity_id=signup.activity_id, status=SignUpStatus.WAITLISTED
-    ).filter(queued_at__lt=signup.queued_at).count()
+    ahead = (
+        SignUp.objects.filter(activity_id=signup.activity_id, status=SignUpStatus.WAITLISTED)
+        .filter(queued_at__lt=signup.queued_at)
+        .count()
+    )
     ties = SignUp.objects.filter(
-        activity_id=signup.activity_id, status=SignUpStatus.WAITLISTED,
-        queued_at=signup.queued_at, id__lt=signup.id,
+        activity_id=signup.activity_id,
+        status=SignUpStatus.WAITLISTED,
+        queued_at=signup.queued_at,
+        id__lt=signup.id,
     ).count()
     return ahead + ties + 1

@@ -21,15 +21,22 @@ from .models import Activity, SignUp, SignUpStatus
 @require_capability("activities.view")
 def activity_list(request: HttpRequest) -> HttpResponse:
     activities = (
-        Activity.objects.visible_to(request.user).select_related("organization")
+        Activity.objects.visible_to(request.user)
+        .select_related("organization")
         .annotate(
             confirmed=Count("signups", filter=Q(signups__status=SignUpStatus.CONFIRMED)),
             waiting=Count("signups", filter=Q(signups__status=SignUpStatus.WAITLISTED)),
-        ).order_by("-starts_at")[:200]
+        )
+        .order_by("-starts_at")[:200]
     )
-    return render(request, "activities/list.html", {
-        "activities": activities, "can_manage": has_capability(request.user, "activities.manage"),
-    })
+    return render(
+        request,
+        "activities/list.html",
+        {
+            "activities": activities,
+            "can_manage": has_capability(request.user, "activities.manage"),
+        },
+    )
 
 
 @require_capability("activities.view")
@@ -38,7 +45,9 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Activity.objects.visible_to(request.user).select_related("organization"), pk=pk
     )
     signups = list(
-        activity.signups.live().select_related("user__worker__workplace").order_by("status", "queued_at", "id")
+        activity.signups.live()
+        .select_related("user__worker__workplace")
+        .order_by("status", "queued_at", "id")
     )
     hidden = hidden_political_worker_ids([s.user.worker_id for s in signups if s.user.worker_id])
     rows = []
@@ -51,10 +60,15 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             political = worker.get_political_status_display()
         rows.append({"signup": s, "worker": worker, "political": political})
-    return render(request, "activities/detail.html", {
-        "activity": activity, "rows": rows,
-        "can_manage": has_capability(request.user, "activities.manage"),
-    })
+    return render(
+        request,
+        "activities/detail.html",
+        {
+            "activity": activity,
+            "rows": rows,
+            "can_manage": has_capability(request.user, "activities.manage"),
+        },
+    )
 
 
 @require_capability("activities.manage")
@@ -63,7 +77,9 @@ def activity_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = ActivityForm(request.POST or None, instance=activity, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.save_activity(actor=request.user, activity=activity, **form.cleaned_data)
+            saved = services.save_activity(
+                actor=request.user, activity=activity, **form.cleaned_data
+            )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, getattr(exc, "messages", [str(exc)]))
         else:

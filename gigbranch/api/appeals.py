@@ -10,8 +10,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from gigbranch.accounts.roles import has_capability
-from gigbranch.appeals import services
-from gigbranch.appeals.models import Appeal, Category, Channel
+from gigbranch.appeals import config, services
+from gigbranch.appeals.models import Appeal, Channel
 from gigbranch.organizations.models import Region, Workplace
 
 router = Router(tags=["诉求"])
@@ -75,8 +75,9 @@ def submit(request: Any, payload: AppealIn) -> Any:
         return Status(
             422, {"detail": "数据校验失败。", "errors": {"Idempotency-Key": "不能超过120个字符。"}}
         )
-    category = Category.objects.filter(code=payload.category, active=True).first()
-    if category is None:
+    snap = config.snapshot()
+    category = snap.categories.get(payload.category)
+    if category is None or not category.active:
         return Status(422, {"detail": "数据校验失败。", "errors": {"category": "诉求类别不存在。"}})
     region = None
     if payload.region_code:
@@ -109,9 +110,10 @@ def submit(request: Any, payload: AppealIn) -> Any:
         longitude=payload.longitude,
         priority=payload.priority,
         idempotency_key=f"api:{user.pk}:{key}" if key else None,
+        snapshot=snap,
     )
-    appeal = Appeal.objects.select_related("category", "department", "region").get(pk=sub.appeal.pk)
-    return Status(201 if sub.created else 200, appeal)
+    # A new appeal already carries its category, region and department (no re-read).
+    return Status(201 if sub.created else 200, sub.appeal)
 
 
 @router.get("", response=list[AppealOut], summary="诉求列表（本人数据范围内）")

@@ -63,10 +63,23 @@ class NearestOut(Schema):
 @router.get("/nearest", response=list[NearestOut])
 def nearest_stations(request: Any, q: Query[NearestQuery]) -> list[dict[str, Any]]:
     """Exact k nearest active stations by great-circle distance (any logged-in user)."""
-    found = queries.find_stations(lat=q.lat, lng=q.lng, k=q.k, amenity=q.amenity or "",
-                                  open_now=q.open_now, now=timezone.now())
-    return [{"station": f.station, "distance_km": round(f.distance_km, 3), "open_now": f.is_open,
-             "status": f.status} for f in found]
+    found = queries.find_stations(
+        lat=q.lat,
+        lng=q.lng,
+        k=q.k,
+        amenity=q.amenity or "",
+        open_now=q.open_now,
+        now=timezone.now(),
+    )
+    return [
+        {
+            "station": f.station,
+            "distance_km": round(f.distance_km, 3),
+            "open_now": f.is_open,
+            "status": f.status,
+        }
+        for f in found
+    ]
 
 
 @router.get("", response=list[StationOut])

@@ -90,3 +90,15 @@ class RateForm(forms.Form):
         label="您对办理是否满意？", choices=SATISFACTION_CHOICES, widget=forms.RadioSelect
     )
     comment = forms.CharField(label="补充说明（可选）", required=False, max_length=200)
+
+
+class RoutingRuleForm(forms.Form):
+    """Category × region → department (region empty = the whole county)."""
+
+    category = forms.ModelChoiceField(Category.objects.all(), label="诉求类别", empty_label="请选择")
+    region = forms.ModelChoiceField(
+        Region.objects.none(), label="区域", required=False, empty_label="全县（未单独设置的乡镇）"
+    )
+    department = forms.ModelChoiceField(
+        Department.objects.none(), label="承办部门", empty_label="请选择"
+    )

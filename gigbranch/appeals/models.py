@@ -371,3 +371,18 @@ class EventDelivery(models.Model):
 
     def __str__(self) -> str:
         return str(self.event_id)
+
+
+class ConfigVersion(models.Model):
+    """One row whose token changes whenever intake configuration changes.
+
+    Intake configuration = categories, routing rules, departments, regions and calendar
+    overrides. Each process caches them (appeals/config.py) together with the token it read
+    first, and reloads when the token in the database differs. Tokens are random, so a
+    rolled-back change can never make a stale snapshot look current again.
+    """
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "诉求配置版本"

@@ -23,9 +23,9 @@ from django.utils import timezone
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
 from gigbranch.core.validators import normalize_mobile
-from gigbranch.core.workcalendar import WorkCalendar, default_calendar
+from gigbranch.core.workcalendar import WorkCalendar
 
-from . import rules
+from . import config, rules
 from .models import (
     Appeal,
     AppealEvent,
@@ -82,19 +82,38 @@ def _require(allowed: bool, message: str) -> None:
 
 
 def calendar() -> WorkCalendar:
-    return default_calendar()
+    """The work calendar with the administrator's overrides (cached per process, config.py)."""
+    return config.snapshot().calendar
 
 
 def route_department(*, category: Category, region: Any) -> int | None:
-    candidates = [
-        rules.RouteRule(
-            category=category.code,
-            region_path=r.region.path if r.region_id else "",
-            department_id=r.department_id,
-        )
-        for r in RoutingRule.objects.filter(category=category).select_related("region")
-    ]
-    return rules.route(candidates, category=category.code, region_path=region.path)
+    return config.route(config.snapshot(), category_code=category.code, region=region)
+
+
+def new_tracking_no(now: dt.datetime) -> str:
+    """SQ + local date + 8 random digits, known before the INSERT (no second UPDATE).
+
+    A collision is caught by the unique constraint and retried with a new number.
+    """
+    return f"SQ{timezone.localtime(now):%Y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+def enqueue_notifications(event_id: int) -> None:
+    """Queue delivery of one event's notifications, visible to workers only after commit.
+
+    With the database task backend the task row is inserted in the caller's transaction (a
+    transactional outbox: it commits or rolls back with the event, and costs no second
+    commit); with any other backend it is enqueued by `transaction.on_commit`.
+    """
+    from django.db import connection
+
+    from . import tasks
+
+    backend = tasks.deliver_notifications.get_backend()
+    if connection.in_atomic_block and type(backend).__module__.startswith("django_tasks_db"):
+        tasks.deliver_notifications.enqueue(event_id)
+    else:
+        transaction.on_commit(lambda: tasks.deliver_notifications.enqueue(event_id))
 
 
 def _actor_label(actor: Any) -> str:
@@ -129,9 +148,7 @@ def _add_event(
         public_text=public_text,
         data=data or {},
     )
-    from . import tasks
-
-    transaction.on_commit(lambda: tasks.deliver_notifications.enqueue(event.pk))
+    enqueue_notifications(event.pk)
     return event
 
 
@@ -177,12 +194,14 @@ def submit_appeal(
     photos: Sequence[UploadedFile] = (),
     open311_client: Open311Client | None = None,
     now: dt.datetime | None = None,
+    snapshot: config.Snapshot | None = None,
 ) -> Submission:
-    """Create one appeal in one transaction. A key seen before returns the first appeal (APL-5)."""
-    if idempotency_key:
-        existing = Appeal.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return Submission(existing, False)
+    """Create one appeal in one transaction. A key seen before returns the first appeal (APL-5).
+
+    The key is not looked up first: the INSERT is tried, and the unique constraint on
+    `idempotency_key` decides (a retry costs one failed INSERT; a first submission no extra
+    query). Invalid input with a known key also returns the first appeal.
+    """
     errors: dict[str, str] = {}
     description = (description or "").strip()
     if len(description) < 5:
@@ -213,75 +232,103 @@ def submit_appeal(
     )
     if region is None:
         errors["region"] = "请选择诉求发生的乡镇（街道）。"
-    if errors:
-        raise ValidationError(errors)
-    kinds = [_validate_photo(p) for p in photos]
+    try:
+        if errors:
+            raise ValidationError(errors)
+        kinds = [_validate_photo(p) for p in photos]
+    except ValidationError:
+        existing = _by_key(idempotency_key)
+        if existing is not None:
+            return Submission(existing, False)
+        raise
 
     now = now or timezone.now()
-    cal = calendar()
+    snap = snapshot or config.snapshot()
+    cal = snap.calendar
     priority = priority or category.default_priority
-    department_id = route_department(category=category, region=region)
-    try:
-        with transaction.atomic():
-            appeal = Appeal.objects.create(
-                tracking_no=secrets.token_hex(8),
-                category=category,
-                priority=priority,
-                description=description,
-                status=Status.SUBMITTED,
-                channel=channel,
-                worker=worker,
-                submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
-                anonymous=anonymous,
-                contact_name=contact_name[:40],
-                contact_mobile=contact_mobile,
-                region=region,
-                workplace=workplace,
-                address=address[:200],
-                latitude=latitude,
-                longitude=longitude,
-                department_id=department_id,
-                idempotency_key=idempotency_key or None,
-                open311_client=open311_client,
-                received_at=now,
-                accept_due_at=rules.accept_due(cal, now, priority),
-                clock_started_at=now,
-                reply_due_at=rules.reply_due(cal, now, priority),
-            )
-            appeal.tracking_no = f"SQ{timezone.localtime(now):%Y%m%d}{appeal.pk:06d}"
-            Appeal.objects.filter(pk=appeal.pk).update(tracking_no=appeal.tracking_no)
-            for upload, (content_type, _ext) in zip(photos, kinds, strict=True):
-                AppealPhoto.objects.create(
-                    appeal=appeal, file=upload, content_type=content_type, size=upload.size or 0
+    department_id = config.route(snap, category_code=category.code, region=region)
+    department = snap.departments.get(department_id) if department_id else None
+    accept_due_at = rules.accept_due(cal, now, priority)
+    reply_due_at = rules.reply_due(cal, now, priority)
+    error: IntegrityError | None = None
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                appeal = Appeal(
+                    tracking_no=new_tracking_no(now),
+                    category=category,
+                    priority=priority,
+                    description=description,
+                    status=Status.SUBMITTED,
+                    channel=channel,
+                    worker=worker,
+                    submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    anonymous=anonymous,
+                    contact_name=contact_name[:40],
+                    contact_mobile=contact_mobile,
+                    region=region,
+                    workplace=workplace,
+                    address=address[:200],
+                    latitude=latitude,
+                    longitude=longitude,
+                    department_id=department_id,
+                    idempotency_key=idempotency_key or None,
+                    open311_client=open311_client,
+                    received_at=now,
+                    accept_due_at=accept_due_at,
+                    clock_started_at=now,
+                    reply_due_at=reply_due_at,
                 )
-            handler = appeal.handler_label if department_id else f"{region.name}（属地兜底）"
-            _add_event(
-                appeal=appeal,
-                action="submit",
-                actor=actor,
-                from_status="",
-                to_status=Status.SUBMITTED,
-                now=now,
-                note=f"来源：{appeal.get_channel_display()}；派单至{handler}",
-                public_text=f"诉求已提交，受理编号{appeal.tracking_no}，已转交{handler}办理。",
-            )
-            audit.record(
-                actor=actor,
-                action="appeal.submitted",
-                obj=appeal,
-                changes={
-                    "channel": channel,
-                    "category": category.code,
-                    "department": department_id,
-                    "region": region.pk,
-                },
-            )
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        # A concurrent request with the same key committed first: return its appeal.
-        return Submission(Appeal.objects.get(idempotency_key=idempotency_key), False)
-    return Submission(appeal, True)
+                if department is not None:
+                    appeal.department = department
+                appeal.save(force_insert=True)
+                for upload, (content_type, _ext) in zip(photos, kinds, strict=True):
+                    AppealPhoto.objects.create(
+                        appeal=appeal, file=upload, content_type=content_type, size=upload.size or 0
+                    )
+                handler = appeal.handler_label if department_id else f"{region.name}（属地兜底）"
+                _add_event(
+                    appeal=appeal,
+                    action="submit",
+                    actor=actor,
+                    from_status="",
+                    to_status=Status.SUBMITTED,
+                    now=now,
+                    note=f"来源：{appeal.get_channel_display()}；派单至{handler}",
+                    public_text=f"诉求已提交，受理编号{appeal.tracking_no}，已转交{handler}办理。",
+                )
+                audit.record(
+                    actor=actor,
+                    action="appeal.submitted",
+                    obj=appeal,
+                    changes={
+                        "channel": channel,
+                        "category": category.code,
+                        "department": department_id,
+                        "region": region.pk,
+                    },
+                )
+        except IntegrityError as exc:
+            error = exc
+            # Either the same key committed first (a retry or a concurrent duplicate):
+            # return that appeal; or the random tracking number collided: try another.
+            existing = _by_key(idempotency_key)
+            if existing is not None:
+                return Submission(existing, False)
+            continue
+        return Submission(appeal, True)
+    assert error is not None
+    raise error
+
+
+def _by_key(idempotency_key: str | None) -> Appeal | None:
+    if not idempotency_key:
+        return None
+    return (
+        Appeal.objects.select_related("category", "department", "region")
+        .filter(idempotency_key=idempotency_key)
+        .first()
+    )
 
 
 # --- the state machine -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -22,7 +22,7 @@ from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Department, Region, Workplace
 
 from . import forms, queries, rules, services
-from .models import Appeal, AppealPhoto, Channel, Notification, SmsMessage
+from .models import Appeal, AppealPhoto, Channel, Notification, RoutingRule, SmsMessage
 
 FORM_SALT = "appeals.portal-form"
 
@@ -166,6 +166,47 @@ def intake(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已登记，受理编号{sub.appeal.tracking_no}。")
             return redirect("appeals:detail", pk=sub.appeal.pk)
     return render(request, "appeals/intake.html", {"form": form, "form_token": uuid.uuid4().hex})
+
+
+@require_capability("appeals.route")
+def routing_rules(request: HttpRequest) -> HttpResponse:
+    """County administrators create and change routing rules (category × region → department)."""
+    user: Any = request.user
+    regions = (
+        Region.objects.visible_to(user).filter(parent__isnull=False)
+        if user.scope_region_id
+        else Region.objects.none()
+    )
+    departments = (
+        Department.objects.filter(region__path__startswith=user.scope_region.path)
+        if user.scope_region_id
+        else Department.objects.none()
+    )
+    initial: dict[str, Any] = {}
+    if request.method == "GET" and request.GET.get("edit"):
+        rule = get_object_or_404(RoutingRule, pk=request.GET["edit"])
+        initial = {"category": rule.category, "region": rule.region, "department": rule.department}
+    form = forms.RoutingRuleForm(request.POST or None, initial=initial)
+    form.fields["region"].queryset = regions  # type: ignore[attr-defined]
+    form.fields["department"].queryset = departments  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.set_routing_rule(
+                actor=user, category=d["category"], region=d["region"], department=d["department"]
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            scope = d["region"].name if d["region"] else "全县"
+            messages.success(
+                request, f"已保存：{d['category'].name} × {scope} → {d['department'].name}。"
+            )
+            return redirect("appeals:routing")
+    rules_qs = RoutingRule.objects.select_related("category", "region", "department").order_by(
+        "category__position", "category__id", "region__path"
+    )
+    return render(request, "appeals/routing.html", {"form": form, "rules": rules_qs})
 
 
 @require_capability("appeals.view")
@@ -354,6 +395,16 @@ def portal_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_capability("appeals.submit")
+def portal_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A worker sees the photos attached to their own appeal (anyone else: 404)."""
+    worker_id = getattr(request.user, "worker_id", None)
+    if worker_id is None:
+        raise Http404
+    item = get_object_or_404(AppealPhoto, pk=pk, appeal__worker_id=worker_id)
+    return FileResponse(item.file.open("rb"), content_type=item.content_type)
+
+
+@require_capability("appeals.submit")
 def portal_list(request: HttpRequest) -> HttpResponse:
     appeals = Appeal.objects.visible_to(request.user).select_related("category")[:100]
     return render(request, "appeals/portal_list.html", {"appeals": appeals})
@@ -388,5 +439,6 @@ def portal_detail(request: HttpRequest, tracking_no: str) -> HttpResponse:
             "timeline": timeline,
             "form": form,
             "can_rate": appeal.status == rules.Status.REPLIED,
+            "photos": appeal.photos.all(),
         },
     )

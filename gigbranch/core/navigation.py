@@ -36,6 +36,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("发展党员档案", "recruitment:cases", "recruitment.view", "人员管理"),
     NavItem("诉求办理", "appeals:list", "appeals.view", "诉求服务"),
     NavItem("办理考核", "appeals:kpi", "appeals.kpi", "诉求服务"),
+    NavItem("派单规则", "appeals:routing", "appeals.route", "诉求服务"),
     NavItem("消息通知", "appeals:notifications", "appeals.view", "诉求服务"),
     NavItem("服务站点", "stations:list", "stations.view", "服务阵地"),
     NavItem("预约服务", "stations:providers", "appointments.manage", "服务阵地"),

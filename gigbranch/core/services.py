@@ -82,17 +82,20 @@ def recompute_findings(*, rule_ids: list[str] | None = None) -> dict[str, int]:
         if rule_ids and not set(checker.rule_ids) & set(rule_ids):
             continue
         with transaction.atomic():
-            # Bulk upsert: one read of this checker's findings, then batched writes.
+            # Bulk upsert: one read of this checker's findings (plain rows, no model
+            # instances), batched inserts and updates, then two set-based UPDATEs.
+            compared = ["severity", "object_label", "summary", "advice", "facts",
+                        "region_id", "organization_id", "resolved_at"]
             existing = {
-                (f.rule_id, f.object_type, f.object_id): f
-                for f in Finding.objects.filter(rule_id__in=checker.rule_ids)
+                (row["rule_id"], row["object_type"], row["object_id"]): row
+                for row in Finding.objects.filter(rule_id__in=checker.rule_ids).values(
+                    "pk", "rule_id", "object_type", "object_id", *compared
+                )
             }
             seen: set[tuple[str, str, str]] = set()
             to_create: list[Finding] = []
             changed: list[Finding] = []
-            touched: list[int] = []
-            fields = ["severity", "object_label", "summary", "advice", "facts", "region_id",
-                      "organization_id", "resolved_at", "first_seen_at"]
+            reopened: list[Finding] = []
             for cand in checker.func():
                 key = (cand.rule_id, cand.obj._meta.label_lower, str(cand.obj.pk))
                 if key in seen:
@@ -108,36 +111,35 @@ def recompute_findings(*, rule_ids: list[str] | None = None) -> dict[str, int]:
                     "organization_id": cand.organization_id,
                     "resolved_at": None,
                 }
-                finding = existing.get(key)
-                if finding is None:
+                row = existing.get(key)
+                if row is None:
                     to_create.append(Finding(
                         rule_id=key[0], object_type=key[1], object_id=key[2],
                         first_seen_at=now, last_seen_at=now, **values,
                     ))
                     stats["opened"] += 1
-                    continue
-                if finding.resolved_at is not None:
-                    values["first_seen_at"] = now  # a problem that came back is new again
+                elif row["resolved_at"] is not None:
+                    # A problem that came back is new again.
+                    reopened.append(Finding(pk=row["pk"], first_seen_at=now, **values))
                     stats["opened"] += 1
                 else:
                     stats["kept"] += 1
-                if any(getattr(finding, name) != value for name, value in values.items()):
-                    for name, value in values.items():
-                        setattr(finding, name, value)
-                    finding.last_seen_at = now
-                    changed.append(finding)
-                else:
-                    touched.append(finding.pk)
+                    if any(row[name] != value for name, value in values.items()):
+                        changed.append(Finding(pk=row["pk"], **values))
             Finding.objects.bulk_create(to_create, batch_size=500)
+            if reopened:
+                Finding.objects.bulk_update(reopened, [*compared, "first_seen_at"], batch_size=500)
             if changed:
-                Finding.objects.bulk_update(changed, [*fields, "last_seen_at"], batch_size=500)
-            for start in range(0, len(touched), 500):
-                Finding.objects.filter(pk__in=touched[start : start + 500]).update(last_seen_at=now)
+                Finding.objects.bulk_update(changed, compared, batch_size=500)
             stale = [
-                f.pk for key, f in existing.items()
-                if f.resolved_at is None and key not in seen
+                row["pk"] for key, row in existing.items()
+                if row["resolved_at"] is None and key not in seen
             ]
             for start in range(0, len(stale), 500):
                 Finding.objects.filter(pk__in=stale[start : start + 500]).update(resolved_at=now)
             stats["resolved"] += len(stale)
+            # Everything still open for these rules was seen in this run.
+            Finding.objects.filter(
+                rule_id__in=checker.rule_ids, resolved_at__isnull=True
+            ).update(last_seen_at=now)
     return stats

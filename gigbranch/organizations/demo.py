@@ -180,21 +180,24 @@ def build_coverage(
     for pm_id, wp_id in PartyMember.objects.filter(
         worker__workplace_id__in=list(covering)
     ).values_list("id", "worker__workplace_id"):
-        by_org[covering[wp_id]].append(pm_id)
+        covering_org = covering.get(wp_id)
+        if covering_org is not None:
+            by_org[covering_org].append(pm_id)
     for org_id, ids in by_org.items():
         PartyMember.objects.filter(pk__in=ids).update(organization_id=org_id)
     # Secretaries of own branches: a full member of the branch (two left vacant: ORG-8).
-    secretaries = {}
+    secretaries: dict[int, PartyMember] = {}
     for pm in PartyMember.objects.filter(organization__in=branches, kind=MemberKind.FULL).order_by(
         "id"
     ):
-        secretaries.setdefault(pm.organization_id, pm)
+        if pm.organization_id is not None:
+            secretaries.setdefault(pm.organization_id, pm)
     for i, br in enumerate(branches):
         if i in (2, 9):
             continue
-        pm = secretaries.get(br.pk)
-        if pm is not None:
-            br.secretary_member = pm
+        secretary = secretaries.get(br.pk)
+        if secretary is not None:
+            br.secretary_member = secretary
         else:
             br.secretary_name = _person(rng)
         br.secretary_phone = _phone(rng)

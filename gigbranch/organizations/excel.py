@@ -568,11 +568,11 @@ def parse_organizations(data: bytes, *, actor: Any) -> ParseResult:
             ("address", 200),
         ):
             out[key] = str(raw[key] or "")[:size]
-        key = (out["name"], getattr(parent, "pk", None))
-        if key in seen and out["name"]:
-            res.errors.append((heads["name"], f"与第{seen[key]}行重复"))
+        org_key = (out["name"], getattr(parent, "pk", None))
+        if org_key in seen and out["name"]:
+            res.errors.append((heads["name"], f"与第{seen[org_key]}行重复"))
         else:
-            seen[key] = number
+            seen[org_key] = number
         res.values = out | {"parent": parent}
         if res.ok:
             target = Organization.objects.filter(name=out["name"], parent=parent).first()

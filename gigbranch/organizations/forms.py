@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
-from .models import CommitteePost, Organization, Region
+from .models import CommitteePost, Instructor, Organization, OrgRuleSet, Region, Workplace
+from .policy import Thresholds
 
 
 class OrganizationForm(forms.ModelForm):
@@ -32,7 +33,8 @@ class OrganizationForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if user is not None:
-            self.fields["region"].queryset = Region.objects.visible_to(user)
+            region_field = cast(forms.ModelChoiceField, self.fields["region"])
+            region_field.queryset = Region.objects.visible_to(user)
 
 
 class MoveForm(forms.Form):
@@ -44,7 +46,7 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, node: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_parent"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["new_parent"]).queryset = (
             Organization.objects.visible_to(user)
             .exclude(path__startswith=node.path)
             .exclude(pk=node.parent_id or 0)
@@ -79,3 +81,92 @@ class CommitteeMemberForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="Excel文件（.xlsx）")
+
+
+class OrganizationCreateForm(OrganizationForm):
+    """New organisation: the edit fields plus its parent in the line of leadership."""
+
+    parent = forms.ModelChoiceField(
+        label="上级党组织", queryset=Organization.objects.none(), required=True
+    )
+
+    class Meta(OrganizationForm.Meta):
+        fields = ["parent", *OrganizationForm.Meta.fields]
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        if user is not None:
+            parent_field = cast(forms.ModelChoiceField, self.fields["parent"])
+            parent_field.queryset = Organization.objects.visible_to(user).order_by("path")
+
+
+class WorkplaceForm(forms.ModelForm):
+    class Meta:
+        model = Workplace
+        fields = [
+            "name",
+            "credit_code",
+            "kind",
+            "brand",
+            "region",
+            "address",
+            "latitude",
+            "longitude",
+            "contact_name",
+            "contact_phone",
+            "reported_worker_count",
+            "organization",
+            "coverage_mode",
+            "instructor",
+        ]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, model in (
+            ("region", Region),
+            ("organization", Organization),
+            ("instructor", Instructor),
+        ):
+            field = cast(forms.ModelChoiceField, self.fields[name])
+            field.queryset = model.objects.visible_to(user)  # type: ignore[attr-defined]
+
+    def _post_clean(self) -> None:
+        # Validation runs in the service (full_clean + coverage rules); skip the form's copy.
+        pass
+
+
+class InstructorForm(forms.ModelForm):
+    class Meta:
+        model = Instructor
+        fields = ["name", "phone", "work_unit", "region", "organization", "appointed_on", "active"]
+        widgets = {"appointed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = Region.objects.visible_to(
+            user
+        )
+        cast(
+            forms.ModelChoiceField, self.fields["organization"]
+        ).queryset = Organization.objects.visible_to(user)
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class AssignInstructorForm(forms.Form):
+    instructor = forms.ModelChoiceField(
+        label="党建工作指导员", queryset=Instructor.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(
+            forms.ModelChoiceField, self.fields["instructor"]
+        ).queryset = Instructor.objects.visible_to(user).filter(active=True)
+
+
+class RuleSetForm(forms.ModelForm):
+    class Meta:
+        model = OrgRuleSet
+        fields = [*Thresholds.field_names(), "note"]

@@ -333,6 +333,17 @@ class Workplace(TimeStampedModel):
     class Meta:
         ordering = ["region__path", "name"]
         verbose_name = "新业态企业/站点"
+        indexes = [
+            # Coverage page: the one GROUP BY reads only this index (no table rows).
+            models.Index(
+                fields=["region", "kind", "coverage_mode", "reported_worker_count"],
+                name="org_wp_coverage_idx",
+            ),
+            # Largest uncovered workplaces first, stopping after the top N.
+            models.Index(
+                fields=["coverage_mode", "-reported_worker_count"], name="org_wp_uncovered_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

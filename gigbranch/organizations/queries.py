@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     Count,
     F,
@@ -184,60 +185,75 @@ class CoverageRow:
         }
 
 
-def _coverage_aggregate(qs: QuerySet[Workplace], group: Any) -> dict[Any, CoverageRow]:
-    rows: dict[Any, CoverageRow] = {}
-    data = (
-        qs.order_by()
-        .annotate(g=group)
-        .values("g", "coverage_mode")
-        .annotate(n=Count("pk"), w=Coalesce(Sum("reported_worker_count"), 0))
-    )
-    for item in data:
-        row = rows.setdefault(item["g"], CoverageRow(key=str(item["g"]), label=str(item["g"])))
-        mode, n, w = item["coverage_mode"], item["n"], item["w"]
-        row.workplaces += n
-        row.workers += w
-        row.by_mode[mode] = row.by_mode.get(mode, 0) + n
-        if mode in ORG_COVERED:
-            row.org_covered += n
-            row.org_covered_workers += w
-        if mode in WORK_COVERED:
-            row.work_covered += n
-            row.work_covered_workers += w
-    return rows
+UNCOVERED_TOP = 20  # the coverage page lists the largest uncovered workplaces; the rest via a link
+
+
+def _in_region(user: Any, region: Region) -> QuerySet[Workplace]:
+    return Workplace.objects.visible_to(user).filter(region__path__startswith=region.path)
+
+
+def _fold(row: CoverageRow, mode: str, n: int, w: int) -> None:
+    row.workplaces += n
+    row.workers += w
+    row.by_mode[mode] = row.by_mode.get(mode, 0) + n
+    if mode in ORG_COVERED:
+        row.org_covered += n
+        row.org_covered_workers += w
+    if mode in WORK_COVERED:
+        row.work_covered += n
+        row.work_covered_workers += w
 
 
 def coverage_report(user: Any, region: Region) -> dict[str, Any]:
     """Coverage inside `region` (already checked visible): overall, per child region
-    (drill-down), per workplace kind. Three GROUP BY statements."""
-    qs = Workplace.objects.visible_to(user).filter(region__path__startswith=region.path)
-    overall = _coverage_aggregate(qs, Value("all")).get("all", CoverageRow(key="all", label="合计"))
-    overall.label = "合计"
+    (drill-down), per workplace kind, and the number of uncovered workplaces.
+
+    One GROUP BY (child-region path prefix, kind, coverage mode) returns at most
+    children × kinds × modes small rows; the three breakdowns are folded from it, so the
+    workplaces are scanned once. No model instances are built."""
     child_len = len(region.path) + PATH_STEP
-    by_prefix = _coverage_aggregate(qs, Substr(F("region__path"), 1, child_len))
-    children = {c.path: c for c in Region.objects.filter(parent=region).order_by("code")}
+    data = (
+        _in_region(user, region)
+        .order_by()
+        .annotate(g=Substr(F("region__path"), 1, child_len))
+        .values_list("g", "kind", "coverage_mode")
+        .annotate(n=Count("pk"), w=Coalesce(Sum("reported_worker_count"), 0))
+    )
+    overall = CoverageRow(key="all", label="合计")
+    by_prefix: dict[str, CoverageRow] = {}
+    by_kind: dict[str, CoverageRow] = {}
+    for prefix, kind, mode, n, w in data:
+        _fold(overall, mode, n, w)
+        _fold(by_prefix.setdefault(prefix, CoverageRow(key=prefix, label=prefix)), mode, n, w)
+        _fold(by_kind.setdefault(kind, CoverageRow(key=kind, label=kind)), mode, n, w)
     per_region: list[CoverageRow] = []
-    for path, child in children.items():
-        row = by_prefix.pop(path, CoverageRow(key=path, label=child.name))
-        row.label, row.region_id = child.name, child.pk
-        row.drill = True
+    children = (
+        Region.objects.filter(parent=region).order_by("code").values_list("pk", "name", "path")
+    )
+    for pk, name, path in children:
+        row = by_prefix.pop(path, None) or CoverageRow(key=path, label=name)
+        row.label, row.region_id, row.drill = name, pk, True
         per_region.append(row)
     own = by_prefix.pop(region.path, None)
     if own is not None:
         own.label, own.region_id = f"{region.name}（本级）", region.pk
         per_region.insert(0, own)
-    kind_labels = dict(WorkplaceKind.choices)
-    by_kind = _coverage_aggregate(qs, F("kind"))
     per_kind = []
-    for value, label in kind_labels.items():
-        row = by_kind.get(value)
-        if row is not None:
-            row.label = label
-            per_kind.append(row)
-    return {"overall": overall, "per_region": per_region, "per_kind": per_kind}
+    for value, label in WorkplaceKind.choices:
+        kind_row = by_kind.get(value)
+        if kind_row is not None:
+            kind_row.label = label
+            per_kind.append(kind_row)
+    return {
+        "overall": overall,
+        "per_region": per_region,
+        "per_kind": per_kind,
+        "uncovered_count": overall.by_mode.get(CoverageMode.NONE, 0),
+    }
 
 
 def uncovered(user: Any, region: Region) -> QuerySet[Workplace]:
+    """Uncovered workplaces in the region, largest first (model instances, for lists)."""
     return (
         Workplace.objects.visible_to(user)
         .filter(region__path__startswith=region.path, coverage_mode=CoverageMode.NONE)
@@ -246,15 +262,37 @@ def uncovered(user: Any, region: Region) -> QuerySet[Workplace]:
     )
 
 
-def map_points(user: Any, region: Region) -> list[list[Any]]:
-    """[lat, lng, mode, name] for every located workplace in the region (compact for JSON)."""
-    rows = (
-        Workplace.objects.visible_to(user)
-        .filter(
-            region__path__startswith=region.path, latitude__isnull=False, longitude__isnull=False
-        )
+def uncovered_top(user: Any, region: Region, limit: int = UNCOVERED_TOP) -> list[dict[str, Any]]:
+    """The `limit` largest uncovered workplaces as plain rows for the coverage page."""
+    labels = dict(WorkplaceKind.choices)
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in _in_region(user, region)
+        .filter(coverage_mode=CoverageMode.NONE)
+        .order_by("-reported_worker_count", "name", "pk")
+        .values("pk", "name", "kind", "reported_worker_count", region_name=F("region__name"))[
+            :limit
+        ]
+    ]
+    for r in rows:
+        r["kind_label"] = labels.get(r["kind"], r["kind"])
+    return rows
+
+
+def map_points(user: Any, region: Region) -> list[tuple[float, float, str, str]]:
+    """(lat, lng, mode, name) for every located workplace in the region (compact for JSON).
+
+    The scoped queryset is compiled by the ORM and its rows fetched straight from the
+    cursor: at city scale that is thousands of rows, and Django's per-row converters would
+    cost more than the query. Coordinates are cast to float in SQL (stored with 6 decimals)."""
+    qs = (
+        _in_region(user, region)
+        .filter(latitude__isnull=False, longitude__isnull=False)
         .order_by()
         .annotate(lat=Cast("latitude", FloatField()), lng=Cast("longitude", FloatField()))
         .values_list("lat", "lng", "coverage_mode", "name")
     )
-    return [[round(lat, 6), round(lng, 6), mode, name] for lat, lng, mode, name in rows]
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]

@@ -8,19 +8,28 @@ object's region and organisation so both scope axes (行业条线 and 属地) se
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
-from django.db.models import Count, Q
+from django.db import models
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from gigbranch.core.findings import Candidate, checker
-from gigbranch.members.models import MemberKind, MemberStatus, PartyMember
+from gigbranch.members.models import PartyMember
 
 from . import policy
-from .models import BRANCH_KINDS, CoverageMode, Organization, OrgKind, Workplace
-from .queries import IN_STANDING, ThresholdResolver
+from .models import (
+    BRANCH_KINDS,
+    CommitteeMember,
+    CoverageMode,
+    Organization,
+    OrgKind,
+    Workplace,
+)
+from .queries import FULL_Q, IN_STANDING, ThresholdResolver
 
-STANDING_Q = Q(members__status__in=IN_STANDING)
-FULL_MEMBER_Q = Q(members__kind=MemberKind.FULL, members__status=MemberStatus.NORMAL)
+M = TypeVar("M", bound=models.Model)
+NOT_OWN_BRANCH = [m for m in CoverageMode.values if m != CoverageMode.OWN_BRANCH]
 
 
 def _candidate(
@@ -38,33 +47,57 @@ def _candidate(
     )
 
 
+def _workplace_counts(members: Any, floor: int) -> dict[int, int]:
+    """workplace id -> number of `members` working there, for counts >= floor. Grouped on
+    the member side by workplace id only (no wide GROUP BY over workplace columns)."""
+    return dict(
+        members.filter(worker__workplace__isnull=False)
+        .order_by()
+        .values_list("worker__workplace_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=floor)
+        .values_list("worker__workplace_id", "n")
+    )
+
+
+def _workplaces(ids: Iterable[int], **filters: Any) -> list[dict[str, Any]]:
+    return [
+        dict(row)
+        for row in Workplace.objects.filter(pk__in=list(ids), **filters)
+        .order_by("pk")
+        .values(
+            "pk",
+            "name",
+            "coverage_mode",
+            "region_id",
+            "organization_id",
+            region_path=F("region__path"),
+            org_kind=F("organization__kind"),
+        )
+    ]
+
+
+def _stub(model: type[M], row: dict[str, Any]) -> M:
+    """A light instance naming the finding's object (pk and name are all a finding needs)."""
+    return model(pk=row["pk"], name=row["name"])
+
+
 @checker("ORG-1", title="应建未建：正式党员3人以上的单位应单独建立党支部")
 def check_should_build() -> Iterable[Candidate]:
     resolver = ThresholdResolver()
     floor = resolver.minimum("branch_min_full_members")
-    rows = (
-        Workplace.objects.exclude(coverage_mode=CoverageMode.OWN_BRANCH)
-        .annotate(
-            full=Count(
-                "workers__party_member",
-                filter=Q(
-                    workers__party_member__kind=MemberKind.FULL,
-                    workers__party_member__status=MemberStatus.NORMAL,
-                ),
-            )
-        )
-        .filter(full__gte=floor)
-        .select_related("region")
-        .order_by("pk")
-    )
-    for wp in rows:
-        th = resolver.for_path(wp.region.path)
+    counts = _workplace_counts(PartyMember.objects.filter(FULL_Q), floor)
+    for wp in _workplaces(counts, coverage_mode__in=NOT_OWN_BRANCH):
+        th = resolver.for_path(wp["region_path"])
         verdict = policy.org1_should_build(
-            full_members=wp.full, coverage_mode=wp.coverage_mode, th=th
+            full_members=counts[wp["pk"]], coverage_mode=wp["coverage_mode"], th=th
         )
         if verdict:
             yield _candidate(
-                verdict, wp, region_id=wp.region_id, organization_id=wp.organization_id
+                verdict,
+                _stub(Workplace, wp),
+                region_id=wp["region_id"],
+                organization_id=wp["organization_id"],
             )
 
 
@@ -73,44 +106,72 @@ def check_joint_units() -> Iterable[Candidate]:
     resolver = ThresholdResolver()
     rows = (
         Organization.objects.filter(kind=OrgKind.JOINT_BRANCH)
+        .order_by("pk")
+        .values("pk", "name", "region_id", region_path=F("region__path"))
         .annotate(
             units=Count("workplaces", filter=Q(workplaces__coverage_mode=CoverageMode.JOINT_BRANCH))
         )
         .filter(units__gt=resolver.minimum("joint_branch_max_units"))
-        .select_related("region")
     )
     for org in rows:
-        verdict = policy.org2_joint_units(units=org.units, th=resolver.for_path(org.region.path))
-        if verdict:
-            yield _candidate(verdict, org, region_id=org.region_id, organization_id=org.pk)
-
-
-def _branches_with_counts():  # type: ignore[no-untyped-def]
-    return (
-        Organization.objects.filter(kind__in=BRANCH_KINDS)
-        .annotate(
-            n_members=Count("members", filter=STANDING_Q, distinct=True),
-            n_full=Count("members", filter=FULL_MEMBER_Q, distinct=True),
-            n_committee=Count("committee", distinct=True),
+        verdict = policy.org2_joint_units(
+            units=org["units"], th=resolver.for_path(org["region_path"])
         )
-        .select_related("region")
-        .order_by("pk")
-    )
+        if verdict:
+            yield _candidate(
+                verdict,
+                _stub(Organization, org),
+                region_id=org["region_id"],
+                organization_id=org["pk"],
+            )
 
 
 @checker("ORG-3", "ORG-4", "ORG-8", title="党支部规模、支部委员会和书记")
 def check_branches() -> Iterable[Candidate]:
     resolver = ThresholdResolver()
-    for org in _branches_with_counts():
-        th = resolver.for_path(org.region.path)
-        committee_size = org.n_committee + (1 if org.has_secretary else 0)
+    members = {
+        org_id: (n, full)
+        for org_id, n, full in PartyMember.objects.filter(organization__kind__in=BRANCH_KINDS)
+        .order_by()
+        .values_list("organization_id")
+        .annotate(
+            n=Count("pk", filter=Q(status__in=IN_STANDING)),
+            full=Count("pk", filter=FULL_Q),
+        )
+        .values_list("organization_id", "n", "full")
+    }
+    committee = dict(
+        CommitteeMember.objects.filter(organization__kind__in=BRANCH_KINDS)
+        .order_by()
+        .values_list("organization_id")
+        .annotate(n=Count("pk"))
+        .values_list("organization_id", "n")
+    )
+    rows = (
+        Organization.objects.filter(kind__in=BRANCH_KINDS)
+        .order_by("pk")
+        .values("pk", "name", "region_id", "secretary_name", "secretary_member_id")
+        .annotate(region_path=F("region__path"))
+    )
+    for org in rows:
+        th = resolver.for_path(org["region_path"])
+        has_secretary = (
+            bool(org["secretary_name"].strip()) or org["secretary_member_id"] is not None
+        )
+        n_members, n_full = members.get(org["pk"], (0, 0))
+        committee_size = committee.get(org["pk"], 0) + (1 if has_secretary else 0)
         for verdict in (
-            policy.org3_branch_size(members=org.n_members, th=th),
-            policy.org4_committee(full_members=org.n_full, committee_size=committee_size, th=th),
-            policy.org8_secretary(has_secretary=org.has_secretary),
+            policy.org3_branch_size(members=n_members, th=th),
+            policy.org4_committee(full_members=n_full, committee_size=committee_size, th=th),
+            policy.org8_secretary(has_secretary=has_secretary),
         ):
             if verdict:
-                yield _candidate(verdict, org, region_id=org.region_id, organization_id=org.pk)
+                yield _candidate(
+                    verdict,
+                    _stub(Organization, org),
+                    region_id=org["region_id"],
+                    organization_id=org["pk"],
+                )
 
 
 @checker("ORG-5", title="党组织任期届满提醒")
@@ -118,16 +179,27 @@ def check_terms() -> Iterable[Candidate]:
     resolver = ThresholdResolver()
     today = timezone.localdate()
     kinds = policy.COMMITTEE_TERM_KINDS | policy.BRANCH_TERM_KINDS
-    for org in Organization.objects.filter(kind__in=kinds).select_related("region").order_by("pk"):
+    rows = (
+        Organization.objects.filter(kind__in=kinds)
+        .order_by("pk")
+        .values("pk", "name", "kind", "term_start", "term_years", "region_id")
+        .annotate(region_path=F("region__path"))
+    )
+    for org in rows:
         verdict = policy.org5_term(
-            kind=org.kind,
-            term_start=org.term_start,
-            term_years=org.term_years,
+            kind=org["kind"],
+            term_start=org["term_start"],
+            term_years=org["term_years"],
             today=today,
-            th=resolver.for_path(org.region.path),
+            th=resolver.for_path(org["region_path"]),
         )
         if verdict:
-            yield _candidate(verdict, org, region_id=org.region_id, organization_id=org.pk)
+            yield _candidate(
+                verdict,
+                _stub(Organization, org),
+                region_id=org["region_id"],
+                organization_id=org["pk"],
+            )
 
 
 @checker("ORG-6", title="党总支、基层党委的设置人数")
@@ -138,46 +210,39 @@ def check_general_branches() -> Iterable[Candidate]:
     members = PartyMember.objects.filter(status__in=IN_STANDING)
     rows = (
         Organization.objects.filter(kind=OrgKind.GENERAL_BRANCH)
-        .annotate(n_members=_count_subquery(members, "organization__path"))
-        .select_related("region")
         .order_by("pk")
+        .annotate(n_members=_count_subquery(members, "organization__path"))
+        .values("pk", "name", "region_id", "n_members", region_path=F("region__path"))
     )
     for org in rows:
         verdict = policy.org6_general_branch(
-            members=org.n_members, th=resolver.for_path(org.region.path)
+            members=org["n_members"], th=resolver.for_path(org["region_path"])
         )
         if verdict:
-            yield _candidate(verdict, org, region_id=org.region_id, organization_id=org.pk)
+            yield _candidate(
+                verdict,
+                _stub(Organization, org),
+                region_id=org["region_id"],
+                organization_id=org["pk"],
+            )
 
 
 @checker("ORG-7", title="流动党员聚集处可建立流动党员党支部")
 def check_mobile_gathering() -> Iterable[Candidate]:
     resolver = ThresholdResolver()
     floor = resolver.minimum("mobile_gathering_min_members")
-    rows = (
-        Workplace.objects.annotate(
-            mobile=Count(
-                "workers__party_member",
-                filter=Q(
-                    workers__party_member__organization__isnull=True,
-                    workers__party_member__status__in=IN_STANDING,
-                ),
-            )
-        )
-        .filter(mobile__gte=floor)
-        .select_related("region", "organization")
-        .order_by("pk")
-    )
-    for wp in rows:
-        has_mobile_branch = (
-            wp.organization is not None and wp.organization.kind == OrgKind.MOBILE_BRANCH
-        )
+    mobile = PartyMember.objects.filter(organization__isnull=True, status__in=IN_STANDING)
+    counts = _workplace_counts(mobile, floor)
+    for wp in _workplaces(counts):
         verdict = policy.org7_mobile_gathering(
-            mobile_members=wp.mobile,
-            has_mobile_branch=has_mobile_branch,
-            th=resolver.for_path(wp.region.path),
+            mobile_members=counts[wp["pk"]],
+            has_mobile_branch=wp["org_kind"] == OrgKind.MOBILE_BRANCH,
+            th=resolver.for_path(wp["region_path"]),
         )
         if verdict:
             yield _candidate(
-                verdict, wp, region_id=wp.region_id, organization_id=wp.organization_id
+                verdict,
+                _stub(Workplace, wp),
+                region_id=wp["region_id"],
+                organization_id=wp["organization_id"],
             )

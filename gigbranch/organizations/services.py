@@ -322,6 +322,27 @@ def create_instructor(*, actor: Any, **fields: Any) -> Instructor:
 
 
 @transaction.atomic
+def update_instructor(*, actor: Any, instructor: Instructor, **fields: Any) -> Instructor:
+    _check_fields(fields, INSTRUCTOR_EDITABLE)
+    _require_change(actor)
+    _require_visible(actor, Instructor, instructor, "党建工作指导员")
+    if "region" in fields:
+        _require_visible(actor, Region, fields["region"], "属地")
+    if fields.get("organization") is not None:
+        _require_visible(actor, Organization, fields["organization"], "选派党组织")
+    inst = Instructor.objects.select_for_update().get(pk=instructor.pk)
+    changes = audit.diff(inst, fields)
+    if not changes:
+        return inst
+    for name, value in fields.items():
+        setattr(inst, name, value)
+    inst.full_clean()
+    inst.save()
+    audit.record(actor=actor, action="instructor.updated", obj=inst, changes=changes)
+    return inst
+
+
+@transaction.atomic
 def assign_instructor(
     *, actor: Any, workplace: Workplace, instructor: Instructor | None
 ) -> Workplace:
@@ -340,8 +361,11 @@ def assign_instructor(
 
 @transaction.atomic
 def set_ruleset(*, actor: Any, region: Region | None, note: str = "", **values: int) -> OrgRuleSet:
-    """Set a jurisdiction's ORG thresholds (rules.md: configurable, defaults from rules.md)."""
+    """Set a jurisdiction's ORG thresholds (rules.md: configurable, defaults from rules.md).
+    County administrators only (capability org.rules)."""
     _require_change(actor)
+    if actor is not None and not has_capability(actor, "org.rules"):
+        raise PermissionDenied("只有县级管理员可以修改组织设置规则参数。")
     _require_visible(actor, Region, region, "适用区域")
     unknown = set(values) - set(Thresholds.field_names())
     if unknown:

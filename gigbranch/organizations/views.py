@@ -21,17 +21,20 @@ from gigbranch.core.findings import Severity
 from gigbranch.core.models import AuditEvent, Finding
 from gigbranch.core.permissions import require_capability
 
-from . import excel, queries, services
+from . import excel, forms, queries, services
 from .forms import CommitteeMemberForm, ImportForm, MoveForm, OrganizationForm
 from .models import (
+    PATH_STEP,
     CommitteeMember,
     CoverageMode,
     Instructor,
     Organization,
+    OrgRuleSet,
     Region,
     Workplace,
     WorkplaceKind,
 )
+from .policy import Thresholds
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -196,9 +199,18 @@ def workplaces(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(coverage_mode=mode)
     if kind in WorkplaceKind.values:
         qs = qs.filter(kind=kind)
+    region_id = request.GET.get("region", "")
+    region = None
+    if region_id.isdigit():
+        region = get_object_or_404(Region.objects.all(), pk=int(region_id))
+        qs = qs.filter(region__path__startswith=region.path)
     qs = qs.annotate(worker_count=Count("workers")).order_by("region__path", "name", "id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in (("q", q), ("coverage", mode), ("kind", kind)) if v)
+    query = "&".join(
+        f"{k}={v}"
+        for k, v in (("q", q), ("coverage", mode), ("kind", kind), ("region", region_id))
+        if v
+    )
     return render(
         request,
         "organizations/workplaces.html",
@@ -208,6 +220,7 @@ def workplaces(request: HttpRequest) -> HttpResponse:
             "mode": mode,
             "kind": kind,
             "query": query,
+            "region": region,
             "modes": CoverageMode.choices,
             "kinds": WorkplaceKind.choices,
         },
@@ -236,13 +249,14 @@ def _scope_region(request: HttpRequest) -> Region:
             return get_object_or_404(visible, pk=int(region_id))
         except ValueError:
             raise Http404 from None
-    if request.user.scope_region_id:
-        return request.user.scope_region
+    scope_region: Region | None = request.user.scope_region
+    if scope_region is not None:
+        return scope_region
     top = visible.order_by("path").first()
     if top is None:
         # Organisation-scoped users: the region of their organisation.
         org = request.user.scope_organization
-        if org is None:
+        if org is None or org.region is None:
             raise Http404
         return org.region
     return top
@@ -267,14 +281,31 @@ def _coverage_region(request: HttpRequest) -> Region:
 def coverage_points(request: HttpRequest) -> JsonResponse:
     """The map's points, loaded by the page's script (the page itself stays light)."""
     region = _coverage_region(request)
-    return JsonResponse({"points": queries.map_points(request.user, region)})
+    return JsonResponse(
+        {"points": queries.map_points(request.user, region)},
+        json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
+    )
+
+
+def _crumbs(request: HttpRequest, region: Region) -> list[dict[str, Any]]:
+    """The region and its ancestors inside the user's scope, top first: one query over the
+    path prefixes (no walk up the parents)."""
+    top = request.user.scope_region.path if request.user.scope_region_id else ""
+    prefixes = [
+        region.path[:end]
+        for end in range(PATH_STEP, len(region.path) + 1, PATH_STEP)
+        if region.path[:end].startswith(top)
+    ]
+    return [
+        dict(row)
+        for row in Region.objects.filter(path__in=prefixes).order_by("path").values("pk", "name")
+    ]
 
 
 @require_capability("org.view")
 def coverage(request: HttpRequest) -> HttpResponse:
     region = _coverage_region(request)
     report = queries.coverage_report(request.user, region)
-    uncovered_qs = queries.uncovered(request.user, region)
     chart = {
         "regions": [r.as_dict() for r in report["per_region"]],
         "kinds": [r.as_dict() for r in report["per_kind"]],
@@ -282,18 +313,12 @@ def coverage(request: HttpRequest) -> HttpResponse:
     mapdata = {
         "points_url": reverse("organizations:coverage_points") + f"?region={region.pk}",
         "center": [float(region.latitude), float(region.longitude)]
-        if region.latitude is not None
+        if region.latitude is not None and region.longitude is not None
         else None,
         "tiles": settings.MAP_TILE_URL,
         "attribution": settings.MAP_TILE_ATTRIBUTION,
         "labels": dict(CoverageMode.choices),
     }
-    crumbs = []
-    node: Region | None = region
-    top_path = request.user.scope_region.path if request.user.scope_region_id else ""
-    while node is not None and node.path.startswith(top_path):
-        crumbs.insert(0, node)
-        node = node.parent
     return render(
         request,
         "organizations/coverage.html",
@@ -303,9 +328,10 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "overall": report["overall"],
             "chart": chart,
             "mapdata": mapdata,
-            "uncovered": uncovered_qs[:100],
-            "uncovered_count": uncovered_qs.count(),
-            "crumbs": crumbs,
+            "uncovered": queries.uncovered_top(request.user, region),
+            "uncovered_count": report["uncovered_count"],
+            "uncovered_top": queries.UNCOVERED_TOP,
+            "crumbs": _crumbs(request, region),
         },
     )
 
@@ -517,13 +543,13 @@ def import_apply(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @require_capability("org.view")
-def export_ledger(request: HttpRequest, kind: str) -> HttpResponse:
+def export_ledger(request: HttpRequest, kind: str) -> FileResponse:
     _kind(kind)
     if kind == "workplaces":
-        qs = Workplace.objects.visible_to(request.user).annotate(n_workers=Count("workers"))
-        data, title = excel.export_workplaces(qs), "企业站点台账"
+        wps = Workplace.objects.visible_to(request.user).annotate(n_workers=Count("workers"))
+        data, title, rows = excel.export_workplaces(wps), "企业站点台账", wps.count()
     else:
-        qs = Organization.objects.visible_to(request.user).annotate(
+        orgs = Organization.objects.visible_to(request.user).annotate(
             n_full=Count(
                 "members", filter=Q(members__kind="full", members__status="normal"), distinct=True
             ),
@@ -531,14 +557,238 @@ def export_ledger(request: HttpRequest, kind: str) -> HttpResponse:
                 "members", filter=Q(members__status__in=queries.IN_STANDING), distinct=True
             ),
         )
-        data, title = excel.export_organizations(qs), "党组织台账"
+        data, title, rows = excel.export_organizations(orgs), "党组织台账", orgs.count()
     record(
         actor=request.user,
         action=f"{kind}.exported",
         object_type=f"organizations.{kind}",
-        changes={"rows": qs.count()},
+        changes={"rows": rows},
     )
     stamp = timezone.localdate().strftime("%Y%m%d")
     return FileResponse(
         iter([data]), as_attachment=True, filename=f"{title}{stamp}.xlsx", content_type=XLSX
+    )
+
+
+# --- Create and edit forms (organisations, workplaces, instructors, rule-sets) -----------
+
+
+def _form_page(
+    request: HttpRequest, form: Any, *, title: str, back: str, back_label: str, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "organizations/form.html",
+        {"form": form, "title": title, "back": back, "back_label": back_label},
+        status=status,
+    )
+
+
+def _save(request: HttpRequest, form: Any, write: Any) -> Any:
+    """Run a service with the form's data; service errors go back onto the form."""
+    try:
+        return write()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    return None
+
+
+@require_capability("org.change")
+def organization_create(request: HttpRequest) -> HttpResponse:
+    initial = {}
+    parent_id = request.GET.get("parent", "")
+    if parent_id.isdigit():
+        initial["parent"] = parent_id
+    form = forms.OrganizationCreateForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in forms.OrganizationForm.Meta.fields}
+        org = _save(
+            request,
+            form,
+            lambda: services.create_organization(
+                actor=request.user, parent=form.cleaned_data["parent"], **data
+            ),
+        )
+        if org is not None:
+            messages.success(request, f"已新建党组织“{org.name}”。")
+            return redirect("organizations:detail", pk=org.pk)
+    return _form_page(
+        request,
+        form,
+        title="新建党组织",
+        back=reverse("organizations:tree"),
+        back_label="组织体系",
+        status=400 if form.errors else 200,
+    )
+
+
+def _workplace_fields(form: Any) -> dict[str, Any]:
+    return {name: form.cleaned_data[name] for name in forms.WorkplaceForm.Meta.fields}
+
+
+@require_capability("org.change")
+def workplace_create(request: HttpRequest) -> HttpResponse:
+    form = forms.WorkplaceForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        wp = _save(
+            request,
+            form,
+            lambda: services.create_workplace(actor=request.user, **_workplace_fields(form)),
+        )
+        if wp is not None:
+            messages.success(request, f"已新增企业/站点“{wp.name}”。")
+            return redirect("organizations:workplace", pk=wp.pk)
+    return _form_page(
+        request,
+        form,
+        title="新增企业/站点",
+        back=reverse("organizations:workplaces"),
+        back_label="企业与站点",
+        status=400 if form.errors else 200,
+    )
+
+
+@require_capability("org.change")
+def workplace_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    wp = get_object_or_404(Workplace.objects.visible_to(request.user), pk=pk)
+    form = forms.WorkplaceForm(
+        request.POST or None, instance=Workplace.objects.get(pk=pk), user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = _save(
+            request,
+            form,
+            lambda: services.update_workplace(
+                actor=request.user, workplace=wp, **_workplace_fields(form)
+            ),
+        )
+        if saved is not None:
+            messages.success(request, "已保存。")
+            return redirect("organizations:workplace", pk=wp.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"编辑企业/站点：{wp.name}",
+        back=reverse("organizations:workplace", args=[wp.pk]),
+        back_label=wp.name,
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@require_capability("org.change")
+def workplace_assign_instructor(request: HttpRequest, pk: int) -> HttpResponse:
+    wp = get_object_or_404(Workplace.objects.visible_to(request.user), pk=pk)
+    form = forms.AssignInstructorForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "请选择有效的党建工作指导员。")
+        return redirect("organizations:workplace", pk=wp.pk)
+    try:
+        services.assign_instructor(
+            actor=request.user, workplace=wp, instructor=form.cleaned_data["instructor"]
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, "已更新党建工作指导员。")
+    return redirect("organizations:workplace", pk=wp.pk)
+
+
+def _instructor_fields(form: Any) -> dict[str, Any]:
+    return {name: form.cleaned_data[name] for name in forms.InstructorForm.Meta.fields}
+
+
+@require_capability("org.change")
+def instructor_create(request: HttpRequest) -> HttpResponse:
+    form = forms.InstructorForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        inst = _save(
+            request,
+            form,
+            lambda: services.create_instructor(actor=request.user, **_instructor_fields(form)),
+        )
+        if inst is not None:
+            messages.success(request, f"已新增党建工作指导员“{inst.name}”。")
+            return redirect("organizations:instructors")
+    return _form_page(
+        request,
+        form,
+        title="新增党建工作指导员",
+        back=reverse("organizations:instructors"),
+        back_label="党建工作指导员",
+        status=400 if form.errors else 200,
+    )
+
+
+@require_capability("org.change")
+def instructor_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    inst = get_object_or_404(Instructor.objects.visible_to(request.user), pk=pk)
+    form = forms.InstructorForm(
+        request.POST or None, instance=Instructor.objects.get(pk=pk), user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = _save(
+            request,
+            form,
+            lambda: services.update_instructor(
+                actor=request.user, instructor=inst, **_instructor_fields(form)
+            ),
+        )
+        if saved is not None:
+            messages.success(request, "已保存。")
+            return redirect("organizations:instructors")
+    return _form_page(
+        request,
+        form,
+        title=f"编辑党建工作指导员：{inst.name}",
+        back=reverse("organizations:instructors"),
+        back_label="党建工作指导员",
+        status=400 if form.errors else 200,
+    )
+
+
+@require_capability("org.rules")
+def ruleset_edit(request: HttpRequest) -> HttpResponse:
+    """ORG thresholds for one region (the user's own region by default); county admin only."""
+    region_id = request.GET.get("region", "")
+    visible = Region.objects.visible_to(request.user)
+    if region_id.isdigit():
+        region = get_object_or_404(visible, pk=int(region_id))
+    else:
+        region = request.user.scope_region or get_object_or_404(visible.order_by("path")[:1])
+    current = OrgRuleSet.objects.filter(region=region).first()
+    initial = (
+        None
+        if current
+        else {n: getattr(queries.thresholds_for(region), n) for n in Thresholds.field_names()}
+    )
+    form = forms.RuleSetForm(request.POST or None, instance=current, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = {n: form.cleaned_data[n] for n in Thresholds.field_names()}
+        saved = _save(
+            request,
+            form,
+            lambda: services.set_ruleset(
+                actor=request.user, region=region, note=form.cleaned_data["note"], **values
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"已保存{region.name}的组织设置规则参数。")
+            return redirect(reverse("organizations:ruleset") + f"?region={region.pk}")
+    return render(
+        request,
+        "organizations/ruleset.html",
+        {
+            "form": form,
+            "region": region,
+            "current": current,
+            "regions": visible.order_by("path").values("pk", "name", "level"),
+        },
+        status=400 if form.errors else 200,
     )

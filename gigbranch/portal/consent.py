@@ -21,9 +21,11 @@ def current_consents(user: Any) -> dict[str, bool]:
     out: dict[str, bool] = {}
     if user is None or getattr(user, "pk", None) is None:
         return out
-    for purpose, granted in ConsentRecord.objects.filter(user=user).order_by(
-        "-at", "-id"
-    ).values_list("purpose", "granted"):
+    for purpose, granted in (
+        ConsentRecord.objects.filter(user=user)
+        .order_by("-at", "-id")
+        .values_list("purpose", "granted")
+    ):
         out.setdefault(purpose, granted)
     return out
 
@@ -32,33 +34,51 @@ def has_consent(user: Any, purpose: str) -> bool:
     return current_consents(user).get(purpose, False)
 
 
-def political_status_visible(worker: Any) -> bool:
-    """Hidden from staff when the worker has a portal account and has not granted (or has
-    withdrawn) the separate consent for political status. Roster records of workers
-    without an account are shown as held by the organisation."""
-    from gigbranch.accounts.models import User
-
-    account = User.objects.filter(worker=worker).first()
-    if account is None:
-        return True
-    return has_consent(account, ConsentPurpose.POLITICAL_STATUS)
+def _roster_political_consent(worker_ids: list[int]) -> dict[int, bool]:
+    """Latest political-status answer per worker in the roster's consent ledger
+    (members.ConsentRecord, which the portal mirrors into once an account is linked)."""
+    try:
+        from gigbranch.members.models import ConsentRecord as RosterConsent
+    except ImportError:  # pragma: no cover
+        return {}
+    latest: dict[int, bool] = {}
+    for worker_id, granted in (
+        RosterConsent.objects.filter(
+            worker_id__in=worker_ids, purpose=ConsentPurpose.POLITICAL_STATUS
+        )
+        .order_by("-recorded_at", "-id")
+        .values_list("worker_id", "granted")
+    ):
+        latest.setdefault(worker_id, granted)
+    return latest
 
 
 def hidden_political_worker_ids(worker_ids: list[int]) -> set[int]:
-    """Batch form for lists: the workers whose political status must be hidden."""
+    """The workers whose political status staff must not see: the latest separate consent
+    (roster ledger first, else the linked portal account) is missing or withdrawn. Roster
+    records with no consent information at all and no portal account stay visible."""
     from gigbranch.accounts.models import User
 
-    accounts = dict(
-        User.objects.filter(worker_id__in=worker_ids).values_list("pk", "worker_id")
-    )
-    if not accounts:
-        return set()
-    latest: dict[int, bool] = {}
-    for user_id, granted in ConsentRecord.objects.filter(
-        user_id__in=list(accounts), purpose=ConsentPurpose.POLITICAL_STATUS
-    ).order_by("-at", "-id").values_list("user_id", "granted"):
-        latest.setdefault(user_id, granted)
-    return {worker_id for user_id, worker_id in accounts.items() if not latest.get(user_id, False)}
+    roster = _roster_political_consent(worker_ids)
+    hidden = {wid for wid, granted in roster.items() if not granted}
+    rest = [wid for wid in worker_ids if wid not in roster]
+    accounts = dict(User.objects.filter(worker_id__in=rest).values_list("pk", "worker_id"))
+    if accounts:
+        latest: dict[int, bool] = {}
+        for user_id, granted in (
+            ConsentRecord.objects.filter(
+                user_id__in=list(accounts), purpose=ConsentPurpose.POLITICAL_STATUS
+            )
+            .order_by("-at", "-id")
+            .values_list("user_id", "granted")
+        ):
+            latest.setdefault(user_id, granted)
+        hidden |= {wid for uid, wid in accounts.items() if not latest.get(uid, False)}
+    return hidden
+
+
+def political_status_visible(worker: Any) -> bool:
+    return worker.pk not in hidden_political_worker_ids([worker.pk])
 
 
 def political_status_for_staff(worker: Any) -> str:

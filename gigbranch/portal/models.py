@@ -23,6 +23,9 @@ class SmsCode(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"SMS code {self.pk}"
+
 
 class ConsentPurpose(models.TextChoices):
     BASIC = "basic", "基本服务所需个人信息"
@@ -44,3 +47,6 @@ class ConsentRecord(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["user", "purpose", "at"], name="consent_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}：{'同意' if self.granted else '撤回'}"

@@ -47,18 +47,26 @@ def request_code(*, mobile: str, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     mobile_hash = blind_index(mobile, context="mobile")
     with transaction.atomic():
-        recent = SmsCode.objects.filter(mobile_hash=mobile_hash, created_at__gt=now - dt.timedelta(hours=1))
+        recent = SmsCode.objects.filter(
+            mobile_hash=mobile_hash, created_at__gt=now - dt.timedelta(hours=1)
+        )
         if recent.filter(created_at__gt=now - RESEND_AFTER).exists():
             raise ValidationError({"mobile": "验证码已发送，请60秒后再试。"})
         if recent.count() >= MAX_PER_HOUR:
             raise ValidationError({"mobile": "获取验证码过于频繁，请一小时后再试。"})
         code = f"{secrets.randbelow(10**6):06d}"
         SmsCode.objects.create(
-            mobile_hash=mobile_hash, code_hash=blind_index(code, context=f"sms:{mobile_hash}"),
-            created_at=now, expires_at=now + CODE_TTL,
+            mobile_hash=mobile_hash,
+            code_hash=blind_index(code, context=f"sms:{mobile_hash}"),
+            created_at=now,
+            expires_at=now + CODE_TTL,
         )
-        audit.record(actor=None, action="portal.sms_code_sent", object_type="portal.smscode",
-                     changes={"mobile": mobile[:3] + "****" + mobile[-4:]})
+        audit.record(
+            actor=None,
+            action="portal.sms_code_sent",
+            object_type="portal.smscode",
+            changes={"mobile": mobile[:3] + "****" + mobile[-4:]},
+        )
         text = f"【新就业群体服务】您的验证码是{code}，5分钟内有效。请勿告诉他人。"
         transaction.on_commit(lambda: _send(mobile, text))
 
@@ -82,7 +90,8 @@ def verify_code(*, mobile: str, code: str, now: dt.datetime | None = None) -> Ve
         sms = (
             SmsCode.objects.select_for_update()
             .filter(mobile_hash=mobile_hash, used_at__isnull=True, expires_at__gt=now)
-            .order_by("-created_at").first()
+            .order_by("-created_at")
+            .first()
         )
         if sms is None:
             raise ValidationError({"code": "验证码已失效，请重新获取。"})
@@ -117,6 +126,18 @@ def verify_code(*, mobile: str, code: str, now: dt.datetime | None = None) -> Ve
         return VerifyResult(user, True)
 
 
+def _mirror_to_roster(user: Any, purpose: str, granted: bool) -> None:
+    """Keep the roster's consent ledger (members.ConsentRecord, per worker) in step with the
+    portal account's answers once the account is linked to a roster Worker."""
+    if not user.worker_id:
+        return
+    from gigbranch.members import services as member_services
+
+    record = getattr(member_services, "record_consent", None)
+    if record is not None:
+        record(actor=user, worker=user.worker, purpose=purpose, granted=granted, method="门户勾选")
+
+
 @transaction.atomic
 def record_consent(*, user: Any, basic: bool, political_status: bool) -> None:
     """Record the consent screen's answers (PIPL art. 14, 29: separate consent for
@@ -126,13 +147,21 @@ def record_consent(*, user: Any, basic: bool, political_status: bool) -> None:
     if not basic:
         raise ValidationError({"basic": "需要同意基本个人信息处理规则才能使用服务。"})
     now_state = current_consents(user)
-    for purpose, granted in ((ConsentPurpose.BASIC, basic),
-                             (ConsentPurpose.POLITICAL_STATUS, political_status)):
+    for purpose, granted in (
+        (ConsentPurpose.BASIC, basic),
+        (ConsentPurpose.POLITICAL_STATUS, political_status),
+    ):
         if now_state.get(purpose) != granted:
-            ConsentRecord.objects.create(user=user, purpose=purpose, granted=granted,
-                                         version=CONSENT_VERSION)
-            audit.record(actor=user, action="consent.granted" if granted else "consent.withdrawn",
-                         obj=user, changes={"purpose": purpose})
+            ConsentRecord.objects.create(
+                user=user, purpose=purpose, granted=granted, version=CONSENT_VERSION
+            )
+            audit.record(
+                actor=user,
+                action="consent.granted" if granted else "consent.withdrawn",
+                obj=user,
+                changes={"purpose": purpose},
+            )
+            _mirror_to_roster(user, purpose, granted)
 
 
 @transaction.atomic
@@ -140,9 +169,11 @@ def withdraw_consent(*, user: Any, purpose: str) -> None:
     if purpose not in ConsentPurpose.values:
         raise ValidationError("未知的授权事项。")
     if current_consents(user).get(purpose):
-        ConsentRecord.objects.create(user=user, purpose=purpose, granted=False,
-                                     version=CONSENT_VERSION)
+        ConsentRecord.objects.create(
+            user=user, purpose=purpose, granted=False, version=CONSENT_VERSION
+        )
         audit.record(actor=user, action="consent.withdrawn", obj=user, changes={"purpose": purpose})
+        _mirror_to_roster(user, purpose, False)
     if purpose == ConsentPurpose.BASIC:
         # Withdrawing basic consent ends the service: the account is deactivated.
         user.is_active = False
@@ -162,20 +193,28 @@ def link_worker(*, user: Any, id_number: str) -> Any:
     try:
         rid = parse_resident_id(id_number)
     except ValidationError as exc:
-        raise ValidationError({"id_number": "公民身份号码格式不正确（校验位不符，见ID规则）。"}) from exc
+        raise ValidationError(
+            {"id_number": "公民身份号码格式不正确（校验位不符，见ID规则）。"}
+        ) from exc
     worker = Worker.objects.filter(
         id_number_hash=blind_index(rid.number, context="id_number"),
         mobile_hash=user.mobile_hash,
     ).first()
     if worker is None or User.objects.filter(worker=worker).exists():
         audit.record(actor=user, action="portal.link_failed", obj=user)
-        raise ValidationError({"id_number": "未找到与您的手机号和身份证号同时匹配的登记信息，"
-                                            "请联系所在站点或企业核实花名册。"})
+        raise ValidationError(
+            {
+                "id_number": "未找到与您的手机号和身份证号同时匹配的登记信息，"
+                "请联系所在站点或企业核实花名册。"
+            }
+        )
     user.worker = worker
     if not user.full_name:
         user.full_name = worker.name
     user.save(update_fields=["worker", "full_name"])
     audit.record(actor=user, action="portal.linked_worker", obj=user, changes={"worker": worker.pk})
+    for purpose, granted in current_consents(user).items():
+        _mirror_to_roster(user, purpose, granted)
     return worker
 
 
@@ -198,16 +237,26 @@ def export_my_data(*, user: Any) -> str:
 
     worker = user.worker
     data: dict[str, Any] = {
-        "账号": {"姓名": user.full_name, "手机号码": user.mobile,
-                 "注册时间": timezone.localtime(user.date_joined).isoformat()},
+        "账号": {
+            "姓名": user.full_name,
+            "手机号码": user.mobile,
+            "注册时间": timezone.localtime(user.date_joined).isoformat(),
+        },
         "授权记录": [
-            {"事项": ConsentPurpose(c.purpose).label, "同意": c.granted, "版本": c.version,
-             "时间": timezone.localtime(c.at).isoformat()}
+            {
+                "事项": ConsentPurpose(c.purpose).label,
+                "同意": c.granted,
+                "版本": c.version,
+                "时间": timezone.localtime(c.at).isoformat(),
+            }
             for c in user.consent_records.order_by("at", "id")
         ],
         "预约": [
-            {"机构": b.slot.provider.name, "时间": timezone.localtime(b.slot.starts_at).isoformat(),
-             "状态": b.get_status_display()}
+            {
+                "机构": b.slot.provider.name,
+                "时间": timezone.localtime(b.slot.starts_at).isoformat(),
+                "状态": b.get_status_display(),
+            }
             for b in Booking.objects.filter(user=user).select_related("slot__provider")
         ],
         "活动报名": [
@@ -223,10 +272,13 @@ def export_my_data(*, user: Any) -> str:
     if worker is not None:
         consents = current_consents(user)
         data["登记信息"] = {
-            "姓名": worker.name, "公民身份号码": worker.id_number, "手机号码": worker.mobile,
+            "姓名": worker.name,
+            "公民身份号码": worker.id_number,
+            "手机号码": worker.mobile,
             "职业": worker.get_occupation_display(),
             "政治面貌": worker.get_political_status_display()
-            if consents.get(ConsentPurpose.POLITICAL_STATUS) else "（未授权处理）",
+            if consents.get(ConsentPurpose.POLITICAL_STATUS)
+            else "（未授权处理）",
             "所在企业/站点": worker.workplace.name if worker.workplace_id else "",
         }
     with transaction.atomic():

@@ -31,7 +31,6 @@ from gigbranch.stations.models import (
     Amenity,
     Article,
     Booking,
-    BookingStatus,
     ServiceKind,
     ServiceProvider,
     Slot,
@@ -76,6 +75,11 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
+def _me(request: HttpRequest) -> Any:
+    """The logged-in account (portal views run only for authenticated workers)."""
+    return request.user
+
+
 def _optional_url(name: str) -> str | None:
     """Links to pages other modules provide (e.g. appeals) — absent until they land."""
     try:
@@ -106,8 +110,11 @@ def login_mobile(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_MOBILE] = mobile
             messages.info(request, "验证码已发送，5分钟内有效。")
             return redirect(_verify_url(request))
-    return render(request, "portal/login.html", {"error": error, "mobile": mobile,
-                                                 "next": _safe_next(request, "")})
+    return render(
+        request,
+        "portal/login.html",
+        {"error": error, "mobile": mobile, "next": _safe_next(request, "")},
+    )
 
 
 def _verify_url(request: HttpRequest) -> str:
@@ -134,8 +141,11 @@ def login_verify(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{reverse('portal:consent')}?next={nxt}")
             return redirect(nxt)
     masked = mobile[:3] + "****" + mobile[-4:] if len(mobile) >= 7 else mobile
-    return render(request, "portal/verify.html", {"error": error, "masked": masked,
-                                                  "next": _safe_next(request, "")})
+    return render(
+        request,
+        "portal/verify.html",
+        {"error": error, "masked": masked, "next": _safe_next(request, "")},
+    )
 
 
 @require_POST
@@ -145,7 +155,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def consent(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _me(request)
     if not user.is_authenticated:
         return redirect("portal:login")
     if user.role != Role.WORKER:
@@ -155,7 +165,8 @@ def consent(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             services.record_consent(
-                user=user, basic=request.POST.get("basic") == "on",
+                user=user,
+                basic=request.POST.get("basic") == "on",
                 political_status=request.POST.get("political_status") == "on",
             )
         except ValidationError as exc:
@@ -163,13 +174,16 @@ def consent(request: HttpRequest) -> HttpResponse:
         else:
             default = reverse("portal:home") if user.worker_id else reverse("portal:link")
             return redirect(_safe_next(request, default) if user.worker_id else default)
-    return render(request, "portal/consent.html", {"state": state, "error": error,
-                                                   "next": _safe_next(request, "")})
+    return render(
+        request,
+        "portal/consent.html",
+        {"state": state, "error": error, "next": _safe_next(request, "")},
+    )
 
 
 @portal_view
 def link(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _me(request)
     error = ""
     if request.method == "POST":
         try:
@@ -187,82 +201,88 @@ def link(request: HttpRequest) -> HttpResponse:
 
 @portal_view
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {
-        "worker": request.user.worker, "tab": "home",
-        "appeal_new_url": _optional_url("appeals:portal_new"),
-    })
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "worker": request.user.worker,
+            "tab": "home",
+            "appeal_new_url": _optional_url("appeals:portal_new"),
+        },
+    )
 
 
-def _points_for(worker: Any) -> Any:
-    """Points balance from the people module when it provides one (else None)."""
+def _points_for(worker: Any) -> int | None:
+    """Points balance from the people module's ledger (None when not linked)."""
     if worker is None:
         return None
-    try:
-        from gigbranch.members import services as member_services
-    except ImportError:  # pragma: no cover
-        return None
-    for name in ("points_balance", "points_total", "balance_for"):
-        func = getattr(member_services, name, None)
-        if func is not None:
-            try:
-                return func(worker=worker)
-            except TypeError:
-                try:
-                    return func(worker)
-                except Exception:  # noqa: BLE001 - never break My page on another module
-                    return None
-    return None
+    from gigbranch.members import services as member_services
+
+    balance = getattr(member_services, "balance", None)
+    return balance(worker) if balance is not None else None
 
 
-def _membership_for(worker: Any) -> dict[str, Any] | None:
-    if worker is None:
-        return None
-    member = getattr(worker, "party_member", None) if hasattr(worker, "party_member") else None
+def _dues_for(member: Any) -> dict[str, Any] | None:
+    """Members only: this year's monthly amount, arrears and recent payments (DUES-1…5)."""
     if member is None:
         return None
-    out: dict[str, Any] = {"member": member, "dues": None}
-    try:
-        from gigbranch.members import services as member_services
+    from gigbranch.members import services as member_services
 
-        func = getattr(member_services, "dues_summary", None)
-        if func is not None:
-            out["dues"] = func(member=member)
-    except Exception:  # noqa: BLE001
-        out["dues"] = None
-    return out
+    today = timezone.localdate()
+    assessment = member.dues_assessments.filter(year=today.year).first()
+    arrears = member_services.member_arrears(member, until=today)
+    return {
+        "monthly": assessment.monthly_amount if assessment else None,
+        "arrears_months": len(arrears),
+        "arrears_total": sum((amount for _m, amount in arrears), start=0),
+        "payments": list(member.dues_payments.order_by("-month")[:6]),
+    }
 
 
 @portal_view
 def me(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _me(request)
     worker = user.worker
     now = timezone.now()
     bookings = (
-        Booking.objects.visible_to(user).select_related("slot__provider")
+        Booking.objects.visible_to(user)
+        .select_related("slot__provider")
         .order_by("-slot__starts_at")[:20]
     )
-    signups = SignUp.objects.filter(user=user).select_related("activity").order_by("-created_at")[:20]
+    signups = (
+        SignUp.objects.filter(user=user).select_related("activity").order_by("-created_at")[:20]
+    )
     completions = StudyCompletion.objects.filter(user=user).select_related("article")
-    try:
-        from gigbranch.members.models import PartyMember
+    from gigbranch.members.models import PartyMember
 
-        member = PartyMember.objects.filter(worker=worker).first() if worker else None
-    except Exception:  # noqa: BLE001
-        member = None
-    return render(request, "portal/me.html", {
-        "tab": "me", "worker": worker, "now": now,
-        "bookings": bookings, "signups": signups, "completions": completions,
-        "study_points": sum(c.article.points for c in completions),
-        "points": _points_for(worker),
-        "member": member, "membership": _membership_for(worker) if member else None,
-        "appeal_list_url": _optional_url("appeals:portal_list"),
-        "appeal_new_url": _optional_url("appeals:portal_new"),
-    })
+    member = (
+        PartyMember.objects.filter(worker=worker).select_related("organization").first()
+        if worker
+        else None
+    )
+    return render(
+        request,
+        "portal/me.html",
+        {
+            "tab": "me",
+            "worker": worker,
+            "now": now,
+            "bookings": bookings,
+            "signups": signups,
+            "completions": completions,
+            "study_points": sum(c.article.points for c in completions),
+            "points": _points_for(worker),
+            "member": member,
+            "dues": _dues_for(member),
+            "appeal_list_url": _optional_url("appeals:portal_list"),
+            "appeal_new_url": _optional_url("appeals:portal_new"),
+        },
+    )
 
 
 @portal_view
 def my_data(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _me(request)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -282,10 +302,16 @@ def my_data(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         return redirect("portal:my_data")
-    return render(request, "portal/my_data.html", {
-        "tab": "me", "worker": user.worker, "consents": current_consents(user),
-        "records": user.consent_records.all()[:20],
-    })
+    return render(
+        request,
+        "portal/my_data.html",
+        {
+            "tab": "me",
+            "worker": user.worker,
+            "consents": current_consents(user),
+            "records": user.consent_records.all()[:20],
+        },
+    )
 
 
 @portal_view
@@ -327,13 +353,26 @@ def stations(request: HttpRequest) -> HttpResponse:
         where = "您的位置"
     results = []
     if lat is not None and lng is not None:
-        results = station_queries.find_stations(lat=lat, lng=lng, amenity=amenity,
-                                                open_now=open_now, k=10)
-    return render(request, "portal/stations.html", {
-        "tab": "stations", "amenities": Amenity.choices, "amenity": amenity, "open_now": open_now,
-        "place": place, "lat": lat, "lng": lng, "where": where, "results": results,
-        "error": error, "searched": lat is not None,
-    })
+        results = station_queries.find_stations(
+            lat=lat, lng=lng, amenity=amenity, open_now=open_now, k=10
+        )
+    return render(
+        request,
+        "portal/stations.html",
+        {
+            "tab": "stations",
+            "amenities": Amenity.choices,
+            "amenity": amenity,
+            "open_now": open_now,
+            "place": place,
+            "lat": lat,
+            "lng": lng,
+            "where": where,
+            "results": results,
+            "error": error,
+            "searched": lat is not None,
+        },
+    )
 
 
 @portal_view
@@ -342,21 +381,38 @@ def stations_map(request: HttpRequest) -> HttpResponse:
     lng = _float(request.GET.get("lng"), -180, 180)
     amenity = request.GET.get("amenity", "")
     amenity = amenity if amenity in Amenity.values else ""
-    data: dict[str, Any] = {"tiles": settings.MAP_TILE_URL,
-                            "attribution": settings.MAP_TILE_ATTRIBUTION, "stations": []}
+    data: dict[str, Any] = {
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "stations": [],
+    }
     if lat is not None and lng is not None:
         found = station_queries.find_stations(lat=lat, lng=lng, amenity=amenity, k=30)
         data["center"] = [lat, lng]
         data["stations"] = [
-            {"name": f.station.name, "lat": f.station.latitude, "lng": f.station.longitude,
-             "open": f.is_open, "status": f.status, "distance": f.distance_label,
-             "url": reverse("portal:station", args=[f.station.pk])}
+            {
+                "name": f.station.name,
+                "lat": f.station.latitude,
+                "lng": f.station.longitude,
+                "open": f.is_open,
+                "status": f.status,
+                "distance": f.distance_label,
+                "url": reverse("portal:station", args=[f.station.pk]),
+            }
             for f in found
         ]
-    return render(request, "portal/stations_map.html", {
-        "tab": "stations", "data": data, "lat": lat, "lng": lng, "amenity": amenity,
-        "count": len(data["stations"]),
-    })
+    return render(
+        request,
+        "portal/stations_map.html",
+        {
+            "tab": "stations",
+            "data": data,
+            "lat": lat,
+            "lng": lng,
+            "amenity": amenity,
+            "count": len(data["stations"]),
+        },
+    )
 
 
 @portal_view
@@ -367,19 +423,26 @@ def station(request: HttpRequest, pk: int) -> HttpResponse:
     now_local = timezone.localtime().replace(tzinfo=None)
     sched = station_queries.schedules_for([obj], now_local)[obj.pk]
     counts = station_services.busy_hours(obj)
-    return render(request, "portal/station.html", {
-        "tab": "stations", "station": obj, "status": station_queries.rules.status_text(sched, now_local),
-        "is_open": station_queries.rules.is_open(sched, now_local),
-        "bars": list(zip(range(24), counts, station_queries.bar_classes(counts), strict=True)),
-        "busy_total": sum(counts), "hour_now": now_local.hour,
-        "closures": [c for c in obj.closures.all() if c.end_date >= now_local.date()],
-    })
+    return render(
+        request,
+        "portal/station.html",
+        {
+            "tab": "stations",
+            "station": obj,
+            "status": station_queries.rules.status_text(sched, now_local),
+            "is_open": station_queries.rules.is_open(sched, now_local),
+            "bars": list(zip(range(24), counts, station_queries.bar_classes(counts), strict=True)),
+            "busy_total": sum(counts),
+            "hour_now": now_local.hour,
+            "closures": [c for c in obj.closures.all() if c.end_date >= now_local.date()],
+        },
+    )
 
 
 def checkin(request: HttpRequest, token: str) -> HttpResponse:
     """The QR poster's link: confirm, then count the visit (POST; no JS needed)."""
     obj = get_object_or_404(Station.objects.active(), qr_token=token)
-    user = request.user
+    user = _me(request)
     if not user.is_authenticated:
         messages.info(request, f"登录后即可在“{obj.name}”签到。")
         return redirect(f"{reverse('portal:login')}?next={request.get_full_path()}")
@@ -393,8 +456,12 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
         else:
-            messages.success(request, f"签到成功，欢迎来到{obj.name}！" if created
-                             else "您刚刚已签到过，本次不重复计数。")
+            messages.success(
+                request,
+                f"签到成功，欢迎来到{obj.name}！"
+                if created
+                else "您刚刚已签到过，本次不重复计数。",
+            )
         return redirect("portal:station", pk=obj.pk)
     return render(request, "portal/checkin.html", {"station": obj, "staff": False})
 
@@ -409,23 +476,33 @@ def service_list(request: HttpRequest) -> HttpResponse:
     if kind in ServiceKind.values:
         providers = providers.filter(kind=kind)
     now = timezone.now()
-    free = {
-        p: Slot.objects.bookable(now).filter(provider=p).count() for p in providers
-    }
-    return render(request, "portal/services.html", {
-        "tab": "services", "providers": list(free.items()), "kind": kind, "kinds": ServiceKind.choices,
-    })
+    free = {p: Slot.objects.bookable(now).filter(provider=p).count() for p in providers}
+    return render(
+        request,
+        "portal/services.html",
+        {
+            "tab": "services",
+            "providers": list(free.items()),
+            "kind": kind,
+            "kinds": ServiceKind.choices,
+        },
+    )
 
 
 @portal_view
 def provider(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_object_or_404(ServiceProvider.objects.filter(is_active=True), pk=pk)
     now = timezone.now()
-    slots = list(Slot.objects.bookable(now).filter(provider=obj, starts_at__lt=now + dt.timedelta(days=30))[:60])
+    slots = list(
+        Slot.objects.bookable(now).filter(provider=obj, starts_at__lt=now + dt.timedelta(days=30))[
+            :60
+        ]
+    )
     if request.method == "POST":
         try:
             booking = station_services.book_slot(
-                user=request.user, slot_id=int(request.POST.get("slot", "0") or 0),
+                user=request.user,
+                slot_id=int(request.POST.get("slot", "0") or 0),
                 topic=request.POST.get("topic", ""),
             )
         except Slot.DoesNotExist:
@@ -434,10 +511,14 @@ def provider(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _error_text(exc))
         else:
             start = timezone.localtime(booking.slot.starts_at)
-            messages.success(request, f"预约成功：{start:%m月%d日 %H:%M}，{obj.name}。开始前一天会短信提醒您。")
+            messages.success(
+                request, f"预约成功：{start:%m月%d日 %H:%M}，{obj.name}。开始前一天会短信提醒您。"
+            )
             return redirect("portal:me")
         return redirect("portal:provider", pk=obj.pk)
-    return render(request, "portal/provider.html", {"tab": "services", "provider": obj, "slots": slots})
+    return render(
+        request, "portal/provider.html", {"tab": "services", "provider": obj, "slots": slots}
+    )
 
 
 @portal_view
@@ -459,7 +540,9 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @portal_view
 def study(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.published().order_by("-published_at", "-id")[:50]
-    done = set(StudyCompletion.objects.filter(user=request.user).values_list("article_id", flat=True))
+    done = set(
+        StudyCompletion.objects.filter(user=_me(request)).values_list("article_id", flat=True)
+    )
     return render(request, "portal/study.html", {"tab": "home", "articles": articles, "done": done})
 
 
@@ -475,7 +558,7 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
             if created:
                 messages.success(request, f"已完成学习，获得{obj.points}积分。")
         return redirect("portal:article", pk=obj.pk)
-    done = StudyCompletion.objects.filter(user=request.user, article=obj).exists()
+    done = StudyCompletion.objects.filter(user=_me(request), article=obj).exists()
     return render(request, "portal/article.html", {"tab": "home", "article": obj, "done": done})
 
 
@@ -486,8 +569,12 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
 def activities(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     items = Activity.objects.published().filter(ends_at__gt=now).select_related("organization")[:50]
-    mine = dict(SignUp.objects.live().filter(user=request.user).values_list("activity_id", "status"))
-    return render(request, "portal/activities.html", {"tab": "home", "activities": items, "mine": mine})
+    mine = dict(
+        SignUp.objects.live().filter(user=_me(request)).values_list("activity_id", "status")
+    )
+    return render(
+        request, "portal/activities.html", {"tab": "home", "activities": items, "mine": mine}
+    )
 
 
 @portal_view
@@ -503,22 +590,31 @@ def activity(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "报名成功！")
             else:
                 pos = activity_services.waitlist_position(signup)
-                messages.info(request, f"名额已满，您已进入候补，当前第{pos}位；有人取消时自动递补。")
+                messages.info(
+                    request, f"名额已满，您已进入候补，当前第{pos}位；有人取消时自动递补。"
+                )
         return redirect("portal:activity", pk=obj.pk)
-    mine = SignUp.objects.live().filter(user=request.user, activity=obj).first()
+    mine = SignUp.objects.live().filter(user=_me(request), activity=obj).first()
     confirmed = obj.signups.filter(status=SignUpStatus.CONFIRMED).count()
-    return render(request, "portal/activity.html", {
-        "tab": "home", "activity": obj, "mine": mine, "confirmed": confirmed,
-        "left": max(obj.capacity - confirmed, 0),
-        "position": activity_services.waitlist_position(mine) if mine else None,
-        "closed": timezone.now() >= (obj.signup_deadline or obj.starts_at),
-    })
+    return render(
+        request,
+        "portal/activity.html",
+        {
+            "tab": "home",
+            "activity": obj,
+            "mine": mine,
+            "confirmed": confirmed,
+            "left": max(obj.capacity - confirmed, 0),
+            "position": activity_services.waitlist_position(mine) if mine else None,
+            "closed": timezone.now() >= (obj.signup_deadline or obj.starts_at),
+        },
+    )
 
 
 @portal_view
 @require_POST
 def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    signup = get_object_or_404(SignUp.objects.filter(user=request.user), pk=pk)
+    signup = get_object_or_404(SignUp.objects.filter(user=_me(request)), pk=pk)
     try:
         activity_services.cancel_signup(actor=request.user, signup=signup)
     except (ValidationError, PermissionDenied) as exc:

@@ -595,6 +595,7 @@ def cancel_probation(
     _transition(case, CaseStatus.CANCELLED, actor=actor, detail=reason)
     _refresh_position(case)
     case.save()
+    _end_membership(actor=actor, case=case, decided_on=approved_on, reason=reason)
     audit.record(
         actor=actor,
         action="recruitment.probation_cancelled",
@@ -602,6 +603,28 @@ def cancel_probation(
         changes={"approved_on": approved_on.isoformat()},
     )
     return decision
+
+
+def _end_membership(*, actor: Any, case: Case, decided_on: dt.date, reason: str) -> None:
+    """The member record of a cancelled probationary member: the members app's own service
+    for it when there is one, else its status decision (status "left", with the reason)."""
+    from gigbranch.members import services as member_services
+    from gigbranch.members.models import MemberStatus
+
+    member = PartyMember.objects.filter(worker=case.worker).first()
+    if member is None:
+        return
+    cancel = getattr(member_services, "cancel_probationary_membership", None)
+    if cancel is not None:
+        cancel(actor=actor, member=member, date=decided_on, reason=reason)
+        return
+    member_services.decide_status(
+        actor=actor,
+        member=member,
+        status=MemberStatus.LEFT,
+        decided_on=decided_on,
+        reason=f"取消预备党员资格（REC-PROB）：{reason}",
+    )
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -15,22 +15,36 @@ class StationForm(forms.ModelForm):
         label="设施", choices=Amenity.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     hours = forms.CharField(
-        label="开放时间", max_length=200,
+        label="开放时间",
+        max_length=200,
         help_text="例如：24小时；08:00-20:00；周一至周五 08:00-20:00；周六 09:00-12:00；"
-                  "夜间 22:00-06:00 表示到次日6点。",
+        "夜间 22:00-06:00 表示到次日6点。",
     )
 
     class Meta:
         model = Station
         fields = [
-            "name", "kind", "address", "region", "latitude", "longitude", "closed_on_holidays",
-            "hours_note", "operator", "contact_name", "contact_phone", "description",
-            "external_code", "is_active",
+            "name",
+            "kind",
+            "address",
+            "region",
+            "latitude",
+            "longitude",
+            "closed_on_holidays",
+            "hours_note",
+            "operator",
+            "contact_name",
+            "contact_phone",
+            "description",
+            "external_code",
+            "is_active",
         ]
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.visible_to(user) if user else Region.objects.all()
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = (
+            Region.objects.visible_to(user) if user else Region.objects.all()
+        )
         if self.instance.pk:
             self.fields["amenities"].initial = self.instance.amenity_codes
             self.fields["hours"].initial = (
@@ -79,7 +93,9 @@ class ArticleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.visible_to(user) if user else Region.objects.all()
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = (
+            Region.objects.visible_to(user) if user else Region.objects.all()
+        )
 
 
 class ProviderForm(forms.ModelForm):

@@ -26,8 +26,17 @@ REQUIRED = ["名称", "类型", "地址", "属地", "纬度", "经度", "开放�
 OPTIONAL = ["站点编码", "法定节假日闭站", "设施", "运营单位", "联系人", "联系电话"]
 KIND_BY_LABEL = {label: value for value, label in StationKind.choices}
 AMENITY_BY_LABEL = {label: value for value, label in Amenity.choices}
-AMENITY_BY_LABEL.update({"微波炉": "microwave", "热饭": "microwave", "饮用水": "water",
-                         "WiFi": "wifi", "wifi": "wifi", "厕所": "toilet", "休息": "seating"})
+AMENITY_BY_LABEL.update(
+    {
+        "微波炉": "microwave",
+        "热饭": "microwave",
+        "饮用水": "water",
+        "WiFi": "wifi",
+        "wifi": "wifi",
+        "厕所": "toilet",
+        "休息": "seating",
+    }
+)
 
 
 @dataclass
@@ -64,11 +73,13 @@ def parse_workbook(data: bytes, *, actor: Any) -> ImportReport:
 
     report = ImportReport()
     if len(data) > settings.UPLOAD_MAX_BYTES:
-        report.errors.append(RowError(0, "", f"文件超过{settings.UPLOAD_MAX_BYTES // 1024 // 1024}MB上限"))
+        report.errors.append(
+            RowError(0, "", f"文件超过{settings.UPLOAD_MAX_BYTES // 1024 // 1024}MB上限")
+        )
         return report
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same message
+    except Exception:
         report.errors.append(RowError(0, "", "无法读取文件，请上传 .xlsx 格式的 Excel 文件"))
         return report
     ws = wb.worksheets[0]
@@ -103,15 +114,22 @@ def parse_workbook(data: bytes, *, actor: Any) -> ImportReport:
             continue
         key = parsed["external_code"] or f"{parsed['name']}@{parsed['region'].pk}"
         if key in seen:
-            report.errors.append(RowError(number, "站点编码" if parsed["external_code"] else "名称",
-                                          f"与第{seen[key]}行重复"))
+            report.errors.append(
+                RowError(
+                    number,
+                    "站点编码" if parsed["external_code"] else "名称",
+                    f"与第{seen[key]}行重复",
+                )
+            )
             continue
         seen[key] = number
         report.rows.append(parsed)
     return report
 
 
-def _parse_row(number: int, v: dict[str, Any], regions: dict[str, Any], report: ImportReport) -> dict[str, Any] | None:
+def _parse_row(
+    number: int, v: dict[str, Any], regions: dict[str, Any], report: ImportReport
+) -> dict[str, Any] | None:
     before = len(report.errors)
 
     def err(column: str, reason: str) -> None:
@@ -212,9 +230,16 @@ def apply_import(*, actor: Any, data: bytes, dry_run: bool) -> ImportReport:
                     except PermissionDenied as exc:
                         raise ValidationError(f"站点“{station.name}”不在您的管理范围内") from exc
         if not dry_run:
-            audit.record(actor=actor, action="stations.imported", object_type="stations.station",
-                         changes={"created": report.created, "updated": report.updated,
-                                  "unchanged": report.unchanged})
+            audit.record(
+                actor=actor,
+                action="stations.imported",
+                object_type="stations.station",
+                changes={
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                },
+            )
     return report
 
 
@@ -225,8 +250,23 @@ def template_workbook() -> bytes:
     ws = wb.active
     ws.title = "服务站点"
     ws.append(["站点编码", *REQUIRED, "法定节假日闭站", "设施", "运营单位", "联系人", "联系电话"])
-    ws.append(["YX-001", "城关暖心驿站", "暖心驿站", "人民路1号", "城关街道", 29.87, 120.35,
-               "24小时", "否", "饮水、热饭/微波炉、充电", "县总工会", "张三", "0571-00000000"])
+    ws.append(
+        [
+            "YX-001",
+            "城关暖心驿站",
+            "暖心驿站",
+            "人民路1号",
+            "城关街道",
+            29.87,
+            120.35,
+            "24小时",
+            "否",
+            "饮水、热饭/微波炉、充电",
+            "县总工会",
+            "张三",
+            "0571-00000000",
+        ]
+    )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -63,12 +63,18 @@ class Station(TimeStampedModel):
     kind = models.CharField("类型", max_length=20, choices=StationKind.choices)
     address = models.CharField("地址", max_length=200)
     region = models.ForeignKey(
-        "organizations.Region", verbose_name="属地", on_delete=models.PROTECT,
+        "organizations.Region",
+        verbose_name="属地",
+        on_delete=models.PROTECT,
         related_name="stations",
     )
     organization = models.ForeignKey(
-        "organizations.Organization", verbose_name="指导党组织", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="stations",
+        "organizations.Organization",
+        verbose_name="指导党组织",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stations",
     )
     operator = models.CharField("运营单位", max_length=100, blank=True)
     contact_name = models.CharField("联系人", max_length=30, blank=True)
@@ -103,9 +109,7 @@ class Station(TimeStampedModel):
     def schedule(self, holidays: frozenset[Any] = frozenset()) -> rules.Schedule:
         """Pure schedule from prefetched rows (prefetch `hours` and `closures`)."""
         return rules.Schedule(
-            periods=tuple(
-                rules.Period(h.weekday, h.opens, h.closes) for h in self.hours.all()
-            ),
+            periods=tuple(rules.Period(h.weekday, h.opens, h.closes) for h in self.hours.all()),
             always_open=self.always_open,
             closed_on_holidays=self.closed_on_holidays,
             closures=tuple((c.start_date, c.end_date) for c in self.closures.all()),
@@ -138,6 +142,9 @@ class StationAmenity(models.Model):
         ]
         indexes = [models.Index(fields=["code", "station"], name="station_amenity_code")]
 
+    def __str__(self) -> str:
+        return self.get_code_display()
+
 
 class OpeningHours(models.Model):
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="hours")
@@ -150,6 +157,9 @@ class OpeningHours(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday")
         ]
+
+    def __str__(self) -> str:
+        return rules.Period(self.weekday, self.opens, self.closes).label()
 
 
 class StationClosure(models.Model):
@@ -166,12 +176,18 @@ class StationClosure(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.start_date}–{self.end_date} {self.reason}"
+
 
 class StationPhoto(models.Model):
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="photos")
     image = models.FileField("照片", upload_to="stations/%Y/")
     caption = models.CharField("说明", max_length=100, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
 
 
 class CheckIn(models.Model):
@@ -186,6 +202,9 @@ class CheckIn(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["station", "created_at"], name="checkin_station_time")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 # --- Appointments -------------------------------------------------------------------------
@@ -226,9 +245,9 @@ class ServiceProvider(TimeStampedModel):
 
 class SlotQuerySet(models.QuerySet["Slot"]):
     def bookable(self, now: Any) -> SlotQuerySet:
-        return self.filter(
-            starts_at__gt=now, is_open=True, provider__is_active=True
-        ).exclude(bookings__status=BookingStatus.BOOKED)
+        return self.filter(starts_at__gt=now, is_open=True, provider__is_active=True).exclude(
+            bookings__status=BookingStatus.BOOKED
+        )
 
 
 class Slot(models.Model):
@@ -243,7 +262,9 @@ class Slot(models.Model):
     class Meta:
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="slot_order"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="slot_order"
+            ),
             models.UniqueConstraint(fields=["provider", "starts_at"], name="slot_unique_start"),
         ]
 
@@ -274,7 +295,8 @@ class BookingQuerySet(ScopedQuerySet["Booking"]):
         if has_capability(user, "appointments.provide"):
             q = Q(slot__provider__staff=user)
         managed = scope_filter(
-            user, ScopeSpec(capability="appointments.manage", region_path="slot__provider__region__path")
+            user,
+            ScopeSpec(capability="appointments.manage", region_path="slot__provider__region__path"),
         )
         if managed != NOTHING:
             q |= managed & Q(slot__provider__kind=ServiceKind.LEGAL_AID)
@@ -304,6 +326,9 @@ class Booking(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.slot} {self.get_status_display()}"
+
 
 class BookingEvent(models.Model):
     """Append-only history of booking status changes."""
@@ -318,6 +343,9 @@ class BookingEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status}→{self.to_status}"
 
 
 # --- Study ----------------------------------------------------------------------------------
@@ -369,3 +397,6 @@ class StudyCompletion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "user"], name="study_complete_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}:{self.user_id}"

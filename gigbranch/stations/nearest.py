@@ -68,9 +68,7 @@ def nearest(
         radius = min(radius, max_radius_km)
         rows = qs.filter(box_q(lat, lng, radius)).values_list("pk", "latitude", "longitude")
         within = sorted(
-            (d, pk)
-            for pk, la, ln in rows
-            if (d := haversine_km(lat, lng, la, ln)) <= radius
+            (d, pk) for pk, la, ln in rows if (d := haversine_km(lat, lng, la, ln)) <= radius
         )
         if predicate is not None:
             unknown = [pk for _d, pk in within if pk not in checked]

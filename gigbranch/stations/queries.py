@@ -36,14 +36,21 @@ def with_schedule(qs: Any) -> Any:
 
 
 def schedules_for(stations: list[Station], now_local: dt.datetime) -> dict[int, rules.Schedule]:
-    holidays = holidays_between(now_local.date() - dt.timedelta(days=1),
-                                now_local.date() + dt.timedelta(days=8))
+    holidays = holidays_between(
+        now_local.date() - dt.timedelta(days=1), now_local.date() + dt.timedelta(days=8)
+    )
     return {s.pk: s.schedule(holidays) for s in stations}
 
 
 def find_stations(
-    *, lat: float, lng: float, amenity: str = "", open_now: bool = False, k: int = 10,
-    now: dt.datetime | None = None, max_radius_km: float = 200.0,
+    *,
+    lat: float,
+    lng: float,
+    amenity: str = "",
+    open_now: bool = False,
+    k: int = 10,
+    now: dt.datetime | None = None,
+    max_radius_km: float = 200.0,
 ) -> list[Found]:
     """Nearest active stations (exact), optionally with an amenity and open now."""
     now_local = timezone.localtime(now or timezone.now()).replace(tzinfo=None)
@@ -56,7 +63,9 @@ def find_stations(
     def load(pks: list[int]) -> None:
         missing = [pk for pk in pks if pk not in cache]
         if missing:
-            objs = list(with_schedule(Station.objects.filter(pk__in=missing)).select_related("region"))
+            objs = list(
+                with_schedule(Station.objects.filter(pk__in=missing)).select_related("region")
+            )
             cache.update({s.pk: s for s in objs})
             sched.update(schedules_for(objs, now_local))
 
@@ -64,12 +73,17 @@ def find_stations(
         load(pks)
         return {pk for pk in pks if rules.is_open(sched[pk], now_local)}
 
-    hits = nearest(qs, lat, lng, k, predicate=open_filter if open_now else None,
-                   max_radius_km=max_radius_km)
+    hits = nearest(
+        qs, lat, lng, k, predicate=open_filter if open_now else None, max_radius_km=max_radius_km
+    )
     load([h.pk for h in hits])
     return [
-        Found(cache[h.pk], h.distance_km, rules.is_open(sched[h.pk], now_local),
-              rules.status_text(sched[h.pk], now_local))
+        Found(
+            cache[h.pk],
+            h.distance_km,
+            rules.is_open(sched[h.pk], now_local),
+            rules.status_text(sched[h.pk], now_local),
+        )
         for h in hits
     ]
 
@@ -83,11 +97,16 @@ def resolve_place(text: str) -> tuple[float, float, str] | None:
         return None
     region = (
         Region.objects.filter(Q(name=text) | Q(name__startswith=text), latitude__isnull=False)
-        .order_by("path").first()
+        .order_by("path")
+        .first()
     )
     if region is not None and region.latitude is not None and region.longitude is not None:
         return float(region.latitude), float(region.longitude), region.name
-    station = Station.objects.active().filter(Q(name__icontains=text) | Q(address__icontains=text)).first()
+    station = (
+        Station.objects.active()
+        .filter(Q(name__icontains=text) | Q(address__icontains=text))
+        .first()
+    )
     if station is not None:
         return station.latitude, station.longitude, station.name
     region = Region.objects.filter(name__icontains=text, latitude__isnull=False).first()
@@ -101,7 +120,8 @@ def usage(stations: Any, *, days: int = 30, now: dt.datetime | None = None) -> d
     now = now or timezone.now()
     rows = (
         CheckIn.objects.filter(station__in=stations, created_at__gte=now - dt.timedelta(days=days))
-        .values("station_id").annotate(n=Count("id"))
+        .values("station_id")
+        .annotate(n=Count("id"))
     )
     return {r["station_id"]: r["n"] for r in rows}
 

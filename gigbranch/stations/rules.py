@@ -184,7 +184,9 @@ def _parse_days(text: str) -> list[int]:
         if a not in names or b not in names:
             raise ValueError(f"无法识别的星期“{text}”")
         start, end = names[a], names[b]
-        return list(range(start, end + 1)) if start <= end else [*range(start, 7), *range(0, end + 1)]
+        return (
+            list(range(start, end + 1)) if start <= end else [*range(start, 7), *range(0, end + 1)]
+        )
     out = []
     for ch in text.replace("、", ""):
         if ch not in names:

@@ -8,6 +8,7 @@ one booking on both SQLite and PostgreSQL (tests/test_booking_race.py).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -41,9 +42,22 @@ logger = logging.getLogger(__name__)
 
 CHECKIN_DEDUP_MINUTES = 30
 STATION_FIELDS = {
-    "name", "kind", "address", "region", "organization", "operator", "contact_name",
-    "contact_phone", "latitude", "longitude", "always_open", "closed_on_holidays",
-    "hours_note", "description", "external_code", "is_active",
+    "name",
+    "kind",
+    "address",
+    "region",
+    "organization",
+    "operator",
+    "contact_name",
+    "contact_phone",
+    "latitude",
+    "longitude",
+    "always_open",
+    "closed_on_holidays",
+    "hours_note",
+    "description",
+    "external_code",
+    "is_active",
 }
 
 
@@ -84,18 +98,21 @@ def holidays_between(start: dt.date, end: dt.date) -> frozenset[dt.date]:
 def _check_manage(actor: Any, station: Station | None = None) -> None:
     if not has_capability(actor, "stations.manage"):
         raise PermissionDenied("您的角色无权维护服务站点。")
-    if station is not None and station.pk and not Station.objects.visible_to(actor).filter(
-        pk=station.pk
-    ).exists():
+    if (
+        station is not None
+        and station.pk
+        and not Station.objects.visible_to(actor).filter(pk=station.pk).exists()
+    ):
         raise PermissionDenied("该站点不在您的管理范围内。")
 
 
 def _check_region(actor: Any, region: Any) -> None:
     from gigbranch.organizations.models import Region
 
-    if region is None or not Region.objects.visible_to(actor).filter(pk=region.pk).exists():
-        if getattr(actor, "scope_region_id", None) is not None:
-            raise ValidationError({"region": "属地不在您的管理范围内。"})
+    if getattr(actor, "scope_region_id", None) is not None and (
+        region is None or not Region.objects.visible_to(actor).filter(pk=region.pk).exists()
+    ):
+        raise ValidationError({"region": "属地不在您的管理范围内。"})
 
 
 def _set_amenities(station: Station, codes: Iterable[str]) -> None:
@@ -113,8 +130,10 @@ def _set_amenities(station: Station, codes: Iterable[str]) -> None:
 def _set_hours(station: Station, periods: Iterable[rules.Period]) -> None:
     station.hours.all().delete()
     OpeningHours.objects.bulk_create(
-        [OpeningHours(station=station, weekday=p.weekday, opens=p.opens, closes=p.closes)
-         for p in periods]
+        [
+            OpeningHours(station=station, weekday=p.weekday, opens=p.opens, closes=p.closes)
+            for p in periods
+        ]
     )
 
 
@@ -144,15 +163,23 @@ def create_station(
     station.save()
     _set_amenities(station, amenities)
     _apply_hours_text(station, hours)
-    audit.record(actor=actor, action="station.created", obj=station,
-                 changes={"name": station.name, "amenities": sorted(amenities)})
+    audit.record(
+        actor=actor,
+        action="station.created",
+        obj=station,
+        changes={"name": station.name, "amenities": sorted(amenities)},
+    )
     return station
 
 
 @transaction.atomic
 def update_station(
-    *, actor: Any, station: Station, amenities: Iterable[str] | None = None,
-    hours: str | None = None, **fields: Any,
+    *,
+    actor: Any,
+    station: Station,
+    amenities: Iterable[str] | None = None,
+    hours: str | None = None,
+    **fields: Any,
 ) -> Station:
     _check_manage(actor, station)
     unknown = set(fields) - STATION_FIELDS
@@ -188,16 +215,24 @@ def add_closure(
     closure = StationClosure.objects.create(
         station=station, start_date=start_date, end_date=end_date, reason=reason
     )
-    audit.record(actor=actor, action="station.closure_added", obj=station,
-                 changes={"start": start_date, "end": end_date, "reason": reason})
+    audit.record(
+        actor=actor,
+        action="station.closure_added",
+        obj=station,
+        changes={"start": start_date, "end": end_date, "reason": reason},
+    )
     return closure
 
 
 @transaction.atomic
 def remove_closure(*, actor: Any, closure: StationClosure) -> None:
     _check_manage(actor, closure.station)
-    audit.record(actor=actor, action="station.closure_removed", obj=closure.station,
-                 changes={"start": closure.start_date, "end": closure.end_date})
+    audit.record(
+        actor=actor,
+        action="station.closure_removed",
+        obj=closure.station,
+        changes={"start": closure.start_date, "end": closure.end_date},
+    )
     closure.delete()
 
 
@@ -216,7 +251,9 @@ def regenerate_qr(*, actor: Any, station: Station) -> Station:
 # --- Check-ins ------------------------------------------------------------------------------
 
 
-def check_in(*, user: Any, station: Station, now: dt.datetime | None = None) -> tuple[CheckIn, bool]:
+def check_in(
+    *, user: Any, station: Station, now: dt.datetime | None = None
+) -> tuple[CheckIn, bool]:
     """Count a worker's visit. Returns (check-in, created). Officials cannot check in
     (BURDEN-2); a repeat within CHECKIN_DEDUP_MINUTES is the same visit."""
     if getattr(user, "role", None) != Role.WORKER:
@@ -227,9 +264,12 @@ def check_in(*, user: Any, station: Station, now: dt.datetime | None = None) -> 
     with transaction.atomic():
         recent = (
             CheckIn.objects.filter(
-                station=station, user=user,
+                station=station,
+                user=user,
                 created_at__gt=now - dt.timedelta(minutes=CHECKIN_DEDUP_MINUTES),
-            ).order_by("-created_at").first()
+            )
+            .order_by("-created_at")
+            .first()
         )
         if recent is not None:
             return recent, False
@@ -248,7 +288,8 @@ def busy_hours(station: Station, *, days: int = 28, now: dt.datetime | None = No
     counts = [0] * 24
     rows = (
         CheckIn.objects.filter(station=station, created_at__gte=now - dt.timedelta(days=days))
-        .values("local_hour").annotate(n=Count("id"))
+        .values("local_hour")
+        .annotate(n=Count("id"))
     )
     for row in rows:
         counts[row["local_hour"]] = row["n"]
@@ -275,15 +316,20 @@ def transition_booking(*, actor: Any, booking: Booking, to: str) -> Booking:
     booking.status = to
     booking.save(update_fields=["status"])
     BookingEvent.objects.create(booking=booking, from_status=before, to_status=to, actor=actor)
-    audit.record(actor=actor, action=f"booking.{to}", obj=booking,
-                 changes={"status": [before, to]})
+    audit.record(actor=actor, action=f"booking.{to}", obj=booking, changes={"status": [before, to]})
     return booking
 
 
 @transaction.atomic
 def create_slots(
-    *, actor: Any, provider: ServiceProvider, day: dt.date, start: dt.time, end: dt.time,
-    minutes: int = 60, place: str = "",
+    *,
+    actor: Any,
+    provider: ServiceProvider,
+    day: dt.date,
+    start: dt.time,
+    end: dt.time,
+    minutes: int = 60,
+    place: str = "",
 ) -> list[Slot]:
     """Publish consecutive slots of `minutes` between start and end on `day`."""
     _check_provider_staff(actor, provider)
@@ -300,28 +346,39 @@ def create_slots(
     cursor = begin
     while cursor + dt.timedelta(minutes=minutes) <= finish:
         slot, created = Slot.objects.get_or_create(
-            provider=provider, starts_at=cursor,
+            provider=provider,
+            starts_at=cursor,
             defaults={"ends_at": cursor + dt.timedelta(minutes=minutes), "place": place},
         )
         if created:
             slots.append(slot)
         cursor += dt.timedelta(minutes=minutes)
-    audit.record(actor=actor, action="slots.published", obj=provider,
-                 changes={"day": day, "count": len(slots)})
+    audit.record(
+        actor=actor,
+        action="slots.published",
+        obj=provider,
+        changes={"day": day, "count": len(slots)},
+    )
     return slots
 
 
 def _check_provider_staff(actor: Any, provider: ServiceProvider) -> None:
-    if has_capability(actor, "appointments.manage") and ServiceProvider.objects.visible_to(
-        actor
-    ).filter(pk=provider.pk).exists():
+    if (
+        has_capability(actor, "appointments.manage")
+        and ServiceProvider.objects.visible_to(actor).filter(pk=provider.pk).exists()
+    ):
         return
-    if has_capability(actor, "appointments.provide") and provider.staff.filter(pk=actor.pk).exists():
+    if (
+        has_capability(actor, "appointments.provide")
+        and provider.staff.filter(pk=actor.pk).exists()
+    ):
         return
     raise PermissionDenied("您不是该服务机构的工作人员。")
 
 
-def book_slot(*, user: Any, slot_id: int, topic: str = "", now: dt.datetime | None = None) -> Booking:
+def book_slot(
+    *, user: Any, slot_id: int, topic: str = "", now: dt.datetime | None = None
+) -> Booking:
     """Book a free slot for a worker. Exactly one of concurrent bookings succeeds."""
     if getattr(user, "role", None) != Role.WORKER:
         raise PermissionDenied("仅劳动者本人可以预约。")
@@ -336,14 +393,20 @@ def book_slot(*, user: Any, slot_id: int, topic: str = "", now: dt.datetime | No
             if Booking.objects.filter(slot=slot, status=BookingStatus.BOOKED).exists():
                 raise ValidationError("该时段已被预约，请选择其他时段。")
             if Booking.objects.filter(
-                user=user, status=BookingStatus.BOOKED,
-                slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at,
+                user=user,
+                status=BookingStatus.BOOKED,
+                slot__starts_at__lt=slot.ends_at,
+                slot__ends_at__gt=slot.starts_at,
             ).exists():
                 raise ValidationError("您在该时间已有其他预约。")
             booking = Booking.objects.create(slot=slot, user=user, topic=topic[:200])
             BookingEvent.objects.create(booking=booking, to_status=BookingStatus.BOOKED, actor=user)
-            audit.record(actor=user, action="booking.booked", obj=booking,
-                         changes={"slot": slot.pk, "provider": slot.provider_id})
+            audit.record(
+                actor=user,
+                action="booking.booked",
+                obj=booking,
+                changes={"slot": slot.pk, "provider": slot.provider_id},
+            )
     except IntegrityError as exc:
         raise ValidationError("该时段已被预约，请选择其他时段。") from exc
     except OperationalError as exc:  # SQLite: the other writer held the lock too long
@@ -365,7 +428,8 @@ def record_outcome(*, actor: Any, booking: Booking, attended: bool) -> Booking:
     _check_provider_staff(actor, booking.slot.provider)
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     return transition_booking(
-        actor=actor, booking=booking,
+        actor=actor,
+        booking=booking,
         to=BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW,
     )
 
@@ -376,8 +440,10 @@ def send_reminders(*, now: dt.datetime | None = None, hours_ahead: int = 24) -> 
 
     now = now or timezone.now()
     due = Booking.objects.filter(
-        status=BookingStatus.BOOKED, reminded_at__isnull=True,
-        slot__starts_at__gt=now, slot__starts_at__lte=now + dt.timedelta(hours=hours_ahead),
+        status=BookingStatus.BOOKED,
+        reminded_at__isnull=True,
+        slot__starts_at__gt=now,
+        slot__starts_at__lte=now + dt.timedelta(hours=hours_ahead),
     ).select_related("slot__provider", "user")
     sent = 0
     for booking in due:
@@ -396,7 +462,7 @@ def send_reminders(*, now: dt.datetime | None = None, hours_ahead: int = 24) -> 
                 f"地点：{booking.slot.place or booking.slot.provider.address or '见预约详情'}。"
             )
             if mobile:
-                transaction.on_commit(lambda m=mobile, t=text: send_sms(mobile=m, text=t))
+                transaction.on_commit(functools.partial(send_sms, mobile=mobile, text=text))
             sent += 1
     return sent
 
@@ -404,9 +470,32 @@ def send_reminders(*, now: dt.datetime | None = None, hours_ahead: int = 24) -> 
 # --- Study ----------------------------------------------------------------------------------
 
 ALLOWED_TAGS = {
-    "p", "br", "strong", "b", "em", "i", "u", "h2", "h3", "h4", "ul", "ol", "li",
-    "blockquote", "a", "img", "figure", "figcaption", "table", "thead", "tbody", "tr", "th",
-    "td", "hr", "span",
+    "p",
+    "br",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "a",
+    "img",
+    "figure",
+    "figcaption",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "span",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}}
 
@@ -426,9 +515,11 @@ def sanitize_html(html: str) -> str:
 def _check_study(actor: Any, article: Article | None = None) -> None:
     if not has_capability(actor, "study.manage"):
         raise PermissionDenied("您的角色无权维护学习资料。")
-    if article is not None and article.pk and not Article.objects.visible_to(actor).filter(
-        pk=article.pk
-    ).exists():
+    if (
+        article is not None
+        and article.pk
+        and not Article.objects.visible_to(actor).filter(pk=article.pk).exists()
+    ):
         raise PermissionDenied("该资料不在您的管理范围内。")
 
 
@@ -441,15 +532,21 @@ def save_article(*, actor: Any, article: Article | None = None, **fields: Any) -
         _check_region(actor, fields["region"])
     created = article is None
     article = article or Article()
-    changes = {} if created else audit.diff(article, {k: v for k, v in fields.items() if k != "body"})
+    changes: dict[str, Any] = (
+        {} if created else audit.diff(article, {k: v for k, v in fields.items() if k != "body"})
+    )
     for name, value in fields.items():
         setattr(article, name, value)
     if article.is_published and article.published_at is None:
         article.published_at = timezone.now()
     article.full_clean()
     article.save()
-    audit.record(actor=actor, action="article.created" if created else "article.updated",
-                 obj=article, changes=changes or {"title": article.title})
+    audit.record(
+        actor=actor,
+        action="article.created" if created else "article.updated",
+        obj=article,
+        changes=changes or {"title": article.title},
+    )
     return article
 
 
@@ -464,41 +561,30 @@ def complete_article(*, user: Any, article: Article) -> tuple[StudyCompletion, b
         completion, created = StudyCompletion.objects.get_or_create(article=article, user=user)
         if created:
             audit.record(actor=user, action="study.completed", obj=article)
-            completion.points_posted = _post_points(user=user, article=article, completion=completion)
+            completion.points_posted = _post_points(
+                user=user, article=article, completion=completion
+            )
             if completion.points_posted:
                 completion.save(update_fields=["points_posted"])
     return completion, created
 
 
 def _post_points(*, user: Any, article: Article, completion: StudyCompletion) -> bool:
-    try:
-        from gigbranch.members import services as member_services
-    except ImportError:  # pragma: no cover
-        return False
+    """Post study points through the people module's ledger (idempotent per source key)."""
+    from gigbranch.members import services as member_services
+
     post_points = getattr(member_services, "post_points", None)
     if post_points is None or user.worker_id is None or not article.points:
         return False
-    import inspect
-
-    params = inspect.signature(post_points).parameters
-    kwargs: dict[str, Any] = {}
-    candidates: dict[str, Any] = {
-        "actor": user, "worker": user.worker, "kind": "study", "event_kind": "study",
-        "points": article.points, "amount": article.points,
-        "reason": f"学习完成：{article.title}", "note": f"学习完成：{article.title}",
-        "source": "study", "source_ref": f"study:{completion.pk}",
-        "reference": f"study:{completion.pk}", "idempotency_key": f"study:{completion.pk}",
-        "occurred_on": timezone.localdate(), "on": timezone.localdate(),
-    }
-    for name, param in params.items():
-        if name in candidates:
-            kwargs[name] = candidates[name]
-        elif param.default is inspect.Parameter.empty and param.kind == param.KEYWORD_ONLY:
-            logger.warning("post_points needs %s; study points not posted", name)
-            return False
     try:
         with transaction.atomic():
-            post_points(**kwargs)
+            post_points(
+                actor=user,
+                person=user.worker,
+                event_kind="study_completed",
+                source_key=f"study:{article.pk}:worker:{user.worker_id}",
+                points=article.points,
+            )
     except (ValidationError, PermissionDenied) as exc:
         logger.info("study points not posted: %s", exc)
         return False

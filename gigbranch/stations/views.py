@@ -41,13 +41,21 @@ def station_list(request: HttpRequest) -> HttpResponse:
     qs = Station.objects.visible_to(request.user).select_related("region")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
-    page = Paginator(qs.prefetch_related("amenities", "hours"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.prefetch_related("amenities", "hours"), 50).get_page(
+        request.GET.get("page")
+    )
     usage = queries.usage([s.pk for s in page.object_list])
     rows = [(s, usage.get(s.pk, 0)) for s in page.object_list]
-    return render(request, "stations/list.html", {
-        "page": page, "rows": rows, "q": q,
-        "can_manage": has_capability(request.user, "stations.manage"),
-    })
+    return render(
+        request,
+        "stations/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "q": q,
+            "can_manage": has_capability(request.user, "stations.manage"),
+        },
+    )
 
 
 @require_capability("stations.manage")
@@ -57,31 +65,45 @@ def station_create(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         amenities, hours = data.pop("amenities"), data.pop("hours")
         try:
-            station = services.create_station(actor=request.user, amenities=amenities, hours=hours, **data)
+            station = services.create_station(
+                actor=request.user, amenities=amenities, hours=hours, **data
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, f"已新增站点“{station.name}”。")
             return redirect("stations:detail", pk=station.pk)
-    return render(request, "stations/form.html", {"form": form, "title": "新增服务站点",
-                                                  "back": reverse("stations:list")})
+    return render(
+        request,
+        "stations/form.html",
+        {"form": form, "title": "新增服务站点", "back": reverse("stations:list")},
+    )
 
 
 @require_capability("stations.view")
 def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
     station = get_object_or_404(
-        queries.with_schedule(Station.objects.visible_to(request.user)).select_related("region"), pk=pk
+        queries.with_schedule(Station.objects.visible_to(request.user)).select_related("region"),
+        pk=pk,
     )
     counts = services.busy_hours(station)
     now_local = timezone.localtime().replace(tzinfo=None)
     sched = queries.schedules_for([station], now_local)[station.pk]
-    return render(request, "stations/detail.html", {
-        "station": station, "status": queries.rules.status_text(sched, now_local),
-        "bars": list(zip(range(24), counts, queries.bar_classes(counts), strict=True)),
-        "total_30": queries.usage([station.pk]).get(station.pk, 0),
-        "closure_form": ClosureForm(), "can_manage": has_capability(request.user, "stations.manage"),
-        "checkin_url": request.build_absolute_uri(reverse("portal:checkin", args=[station.qr_token])),
-    })
+    return render(
+        request,
+        "stations/detail.html",
+        {
+            "station": station,
+            "status": queries.rules.status_text(sched, now_local),
+            "bars": list(zip(range(24), counts, queries.bar_classes(counts), strict=True)),
+            "total_30": queries.usage([station.pk]).get(station.pk, 0),
+            "closure_form": ClosureForm(),
+            "can_manage": has_capability(request.user, "stations.manage"),
+            "checkin_url": request.build_absolute_uri(
+                reverse("portal:checkin", args=[station.qr_token])
+            ),
+        },
+    )
 
 
 @require_capability("stations.manage")
@@ -92,15 +114,27 @@ def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = {k: v for k, v in form.cleaned_data.items()}
         amenities, hours = data.pop("amenities"), data.pop("hours")
         try:
-            services.update_station(actor=request.user, station=Station.objects.get(pk=pk),
-                                    amenities=amenities, hours=hours, **data)
+            services.update_station(
+                actor=request.user,
+                station=Station.objects.get(pk=pk),
+                amenities=amenities,
+                hours=hours,
+                **data,
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, "站点信息已保存。")
             return redirect("stations:detail", pk=pk)
-    return render(request, "stations/form.html", {"form": form, "title": f"编辑：{station.name}",
-                                                  "back": reverse("stations:detail", args=[pk])})
+    return render(
+        request,
+        "stations/form.html",
+        {
+            "form": form,
+            "title": f"编辑：{station.name}",
+            "back": reverse("stations:detail", args=[pk]),
+        },
+    )
 
 
 @require_capability("stations.manage")
@@ -150,7 +184,9 @@ def poster(request: HttpRequest, pk: int) -> HttpResponse:
         queries.with_schedule(Station.objects.visible_to(request.user)), pk=pk
     )
     url = request.build_absolute_uri(reverse("portal:checkin", args=[station.qr_token]))
-    return render(request, "stations/poster.html", {"station": station, "qr": qr_svg(url), "url": url})
+    return render(
+        request, "stations/poster.html", {"station": station, "qr": qr_svg(url), "url": url}
+    )
 
 
 def _import_path(token: str) -> Any:
@@ -191,15 +227,18 @@ def station_import(request: HttpRequest) -> HttpResponse:
             if report.ok:
                 path.unlink(missing_ok=True)
                 request.session.pop("station_import", None)
-                messages.success(request, f"导入完成：新增{report.created}个，更新{report.updated}个，"
-                                          f"未变化{report.unchanged}个。")
+                messages.success(
+                    request,
+                    f"导入完成：新增{report.created}个，更新{report.updated}个，"
+                    f"未变化{report.unchanged}个。",
+                )
                 return redirect("stations:list")
         form = ImportForm()
     else:
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = request.FILES["file"]
-            if upload.size > settings_upload_max():
+            if (upload.size or 0) > settings_upload_max():
                 form.add_error("file", "文件过大。")
             else:
                 data = upload.read()
@@ -230,7 +269,9 @@ def _providers_for(user: Any) -> Any:
 
 
 def _require_appointments(user: Any) -> None:
-    if not (has_capability(user, "appointments.manage") or has_capability(user, "appointments.provide")):
+    if not (
+        has_capability(user, "appointments.manage") or has_capability(user, "appointments.provide")
+    ):
         raise PermissionDenied("您的角色无权查看预约服务。")
 
 
@@ -238,8 +279,12 @@ def _require_appointments(user: Any) -> None:
 def provider_list(request: HttpRequest) -> HttpResponse:
     _require_appointments(request.user)
     providers = _providers_for(request.user).annotate(
-        upcoming=Count("slots__bookings", filter=Q(
-            slots__bookings__status=BookingStatus.BOOKED, slots__starts_at__gte=timezone.now()))
+        upcoming=Count(
+            "slots__bookings",
+            filter=Q(
+                slots__bookings__status=BookingStatus.BOOKED, slots__starts_at__gte=timezone.now()
+            ),
+        )
     )
     return render(request, "stations/providers.html", {"providers": providers})
 
@@ -251,7 +296,9 @@ def provider_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     form = SlotPublishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.create_slots(actor=request.user, provider=provider, **form.cleaned_data)
+            created = services.create_slots(
+                actor=request.user, provider=provider, **form.cleaned_data
+            )
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
         else:
@@ -260,22 +307,31 @@ def provider_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     start = timezone.now() - dt.timedelta(days=1)
     slots = Slot.objects.filter(provider=provider, starts_at__gte=start).order_by("starts_at")[:200]
     bookings = {
-        b.slot_id: b for b in Booking.objects.visible_to(request.user).filter(
-            slot__in=slots, status__in=[BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
-        ).select_related("user")
+        b.slot_id: b
+        for b in Booking.objects.visible_to(request.user)
+        .filter(
+            slot__in=slots,
+            status__in=[BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW],
+        )
+        .select_related("user")
     }
     rows = [(s, bookings.get(s.pk)) for s in slots]
-    return render(request, "stations/schedule.html", {"provider": provider, "rows": rows, "form": form})
+    return render(
+        request, "stations/schedule.html", {"provider": provider, "rows": rows, "form": form}
+    )
 
 
 @require_capability("console.view")
 @require_POST
 def booking_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     _require_appointments(request.user)
-    booking = get_object_or_404(Booking.objects.visible_to(request.user).select_related("slot"), pk=pk)
+    booking = get_object_or_404(
+        Booking.objects.visible_to(request.user).select_related("slot"), pk=pk
+    )
     try:
-        services.record_outcome(actor=request.user, booking=booking,
-                                attended=request.POST.get("attended") == "1")
+        services.record_outcome(
+            actor=request.user, booking=booking, attended=request.POST.get("attended") == "1"
+        )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
     return redirect("stations:provider", pk=booking.slot.provider_id)
@@ -302,7 +358,12 @@ def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(request, "学习资料已保存（正文已清洗，脚本和外部样式已移除）。")
             return redirect("stations:article_edit", pk=saved.pk)
-    return render(request, "stations/form.html", {
-        "form": form, "title": f"编辑：{article.title}" if article else "新增学习资料",
-        "back": reverse("stations:articles"),
-    })
+    return render(
+        request,
+        "stations/form.html",
+        {
+            "form": form,
+            "title": f"编辑：{article.title}" if article else "新增学习资料",
+            "back": reverse("stations:articles"),
+        },
+    )

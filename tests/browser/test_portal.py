@@ -63,23 +63,40 @@ def arrive(page, pattern: str) -> None:
 @pytest.fixture
 def world():
     town = RegionFactory(name="城关街道", latitude="29.870000", longitude="120.350000")
-    closed = StationFactory(name="城关夜间驿站", region=town, latitude=29.8702, longitude=120.3502,
-                            always_open=False)
-    open_mw = StationFactory(name="城关暖心驿站", region=town, latitude=29.8750, longitude=120.3560,
-                             always_open=True)
-    no_mw = StationFactory(name="城关爱心驿站", region=town, latitude=29.8710, longitude=120.3510,
-                           always_open=True)
-    for station, codes in ((closed, ["microwave", "water"]), (open_mw, ["microwave", "charging"]),
-                           (no_mw, ["water"])):
+    closed = StationFactory(
+        name="城关夜间驿站", region=town, latitude=29.8702, longitude=120.3502, always_open=False
+    )
+    open_mw = StationFactory(
+        name="城关暖心驿站", region=town, latitude=29.8750, longitude=120.3560, always_open=True
+    )
+    no_mw = StationFactory(
+        name="城关爱心驿站", region=town, latitude=29.8710, longitude=120.3510, always_open=True
+    )
+    for station, codes in (
+        (closed, ["microwave", "water"]),
+        (open_mw, ["microwave", "charging"]),
+        (no_mw, ["water"]),
+    ):
         for code in codes:
             station.amenities.create(code=code)
-    provider = ServiceProviderFactory(name="县法律援助中心工作站", kind="legal_aid", region=town,
-                                      address="县公共法律服务中心")
+    provider = ServiceProviderFactory(
+        name="县法律援助中心工作站", kind="legal_aid", region=town, address="县公共法律服务中心"
+    )
     start = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
     slot = SlotFactory(provider=provider, starts_at=start, ends_at=start + dt.timedelta(minutes=50))
-    article = ArticleFactory(title="新就业形态劳动者权益保障十问十答", points=3, region=town,
-                             body="<h3>一、平台能不能随意扣钱？</h3><p>应当公示并听取意见。</p>")
-    return {"open": open_mw, "closed": closed, "provider": provider, "slot": slot, "article": article}
+    article = ArticleFactory(
+        title="新就业形态劳动者权益保障十问十答",
+        points=3,
+        region=town,
+        body="<h3>一、平台能不能随意扣钱？</h3><p>应当公示并听取意见。</p>",
+    )
+    return {
+        "open": open_mw,
+        "closed": closed,
+        "provider": provider,
+        "slot": slot,
+        "article": article,
+    }
 
 
 def test_worker_journey_on_a_phone(phone, world, monkeypatch):
@@ -123,6 +140,7 @@ def test_worker_journey_on_a_phone(phone, world, monkeypatch):
     page.select_option("#amenity", "microwave")
     page.check("input[name=open]")
     page.click("#locate")
+    page.wait_for_selector("#results")
     arrive(page, r"lat=29\.87")
     weights["results"] = weigh.check("results")
     first = page.locator("#results li").first
@@ -187,8 +205,12 @@ def test_finder_works_without_javascript(browser, live_server, world):
 
     user = WorkerUserFactory()
     record_consent(user=user, basic=True, political_status=False)
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740},
-                                  base_url=live_server.url, locale="zh-CN")
+    context = browser.new_context(
+        java_script_enabled=False,
+        viewport={"width": 360, "height": 740},
+        base_url=live_server.url,
+        locale="zh-CN",
+    )
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -198,8 +220,15 @@ def test_finder_works_without_javascript(browser, live_server, world):
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key,
-                          "url": live_server.url}])
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.session_key,
+                "url": live_server.url,
+            }
+        ]
+    )
     page = context.new_page()
     page.goto("/m/stations/")
     assert not page.locator("#locate").is_visible()  # the location button needs JS

@@ -24,18 +24,26 @@ def later(minutes):
 def test_capacity_then_waiting_list_then_promotion_in_order():
     activity = ActivityFactory(capacity=2)
     users = [WorkerUserFactory() for _ in range(4)]
-    s = [services.sign_up(user=u, activity_id=activity.pk, now=later(i)) for i, u in enumerate(users)]
+    s = [
+        services.sign_up(user=u, activity_id=activity.pk, now=later(i)) for i, u in enumerate(users)
+    ]
     assert [x.status for x in s] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
     assert services.waitlist_position(s[2]) == 1
     assert services.waitlist_position(s[3]) == 2
     services.cancel_signup(actor=users[0], signup=s[0])
     statuses = dict(SignUp.objects.values_list("user_id", "status"))
-    assert statuses == {users[0].pk: "cancelled", users[1].pk: "confirmed",
-                        users[2].pk: "confirmed", users[3].pk: "waitlisted"}
+    assert statuses == {
+        users[0].pk: "cancelled",
+        users[1].pk: "confirmed",
+        users[2].pk: "confirmed",
+        users[3].pk: "waitlisted",
+    }
     s[3].refresh_from_db()
     assert services.waitlist_position(s[3]) == 1
     assert list(SignUpEvent.objects.filter(signup=s[2]).values_list("to_status", "note")) == [
-        ("waitlisted", ""), ("confirmed", "候补递补")]
+        ("waitlisted", ""),
+        ("confirmed", "候补递补"),
+    ]
 
 
 @pytest.mark.django_db
@@ -47,7 +55,10 @@ def test_cancelling_a_waitlisted_entry_promotes_nobody():
     services.sign_up(user=c, activity_id=activity.pk, now=later(3))
     services.cancel_signup(actor=b, signup=sb)
     assert dict(SignUp.objects.values_list("user_id", "status")) == {
-        a.pk: "confirmed", b.pk: "cancelled", c.pk: "waitlisted"}
+        a.pk: "confirmed",
+        b.pk: "cancelled",
+        c.pk: "waitlisted",
+    }
 
 
 @pytest.mark.django_db
@@ -110,7 +121,7 @@ def test_concurrent_signups_never_exceed_capacity():
         try:
             barrier.wait(timeout=10)
             services.sign_up(user=u, activity_id=activity.pk, now=NOW)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()

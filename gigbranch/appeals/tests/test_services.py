@@ -1,5 +1,7 @@
 """Services: intake, routing, idempotency, state machine with permissions, sweep, rating."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -56,7 +58,9 @@ def test_submit_routes_by_category_and_sets_clocks(world):
     a = sub.appeal
     assert sub.created is True
     assert a.department == world["renshe"] and a.status == Status.SUBMITTED
-    assert a.tracking_no == f"SQ20260924{a.pk:06d}"
+    assert re.fullmatch(r"SQ20260924\d{8}", a.tracking_no)
+    # Known before the INSERT: one INSERT, no UPDATE of the tracking number.
+    assert Appeal.objects.get(pk=a.pk).tracking_no == a.tracking_no
     assert a.priority == "urgent"  # wages default
     assert a.accept_due_at == at(2026, 9, 24, 18, 0)
     assert a.reply_due_at == at(2026, 9, 28, 16, 0)

@@ -126,7 +126,7 @@ def test_coverage_rates(client, covered):
         for r in response.context["report"]["per_region"]
     }
     assert per_region == {"甲镇": (1, 100.0, 100.0), "乙镇": (3, 33.3, 66.7)}
-    assert [w.name for w in response.context["uncovered"]] == ["乙站3"]
+    assert [w["name"] for w in response.context["uncovered"]] == ["乙站3"]
     points = client.get(response.context["mapdata"]["points_url"]).json()["points"]
     assert points == [[29.8, 120.3, "own_branch", "甲网点"]]
     assert response.context["mapdata"]["tiles"] == ""

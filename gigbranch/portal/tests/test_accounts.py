@@ -16,7 +16,13 @@ from gigbranch.core.models import AuditEvent
 from gigbranch.portal import services
 from gigbranch.portal.consent import HIDDEN_LABEL, current_consents, political_status_for_staff
 from gigbranch.portal.models import ConsentRecord, SmsCode
-from tests.factories import ActivityFactory, UserFactory, WorkerFactory, WorkerUserFactory, make_id_number
+from tests.factories import (
+    ActivityFactory,
+    UserFactory,
+    WorkerFactory,
+    WorkerUserFactory,
+    make_id_number,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +59,9 @@ def test_register_consent_and_home(client, sms, django_capture_on_commit_callbac
     assert current_consents(user) == {"basic": True, "political_status": False}
     assert client.get(reverse("portal:home")).status_code == 200
     assert SmsCode.objects.get().used_at is not None
-    assert "13912345678" not in json.dumps(list(AuditEvent.objects.values_list("changes", flat=True)))
+    assert "13912345678" not in json.dumps(
+        list(AuditEvent.objects.values_list("changes", flat=True))
+    )
 
 
 def test_consent_without_basic_is_refused(client, sms, django_capture_on_commit_callbacks):
@@ -84,7 +92,9 @@ def test_code_expires_and_resend_is_rate_limited(sms, django_capture_on_commit_c
     with pytest.raises(ValidationError, match="60秒"):
         services.request_code(mobile="13912345678", now=t0 + dt.timedelta(seconds=30))
     with pytest.raises(ValidationError, match="已失效"):
-        services.verify_code(mobile="13912345678", code=code_from(sms), now=t0 + dt.timedelta(minutes=6))
+        services.verify_code(
+            mobile="13912345678", code=code_from(sms), now=t0 + dt.timedelta(minutes=6)
+        )
     for i in range(1, 5):
         services.request_code(mobile="13912345678", now=t0 + dt.timedelta(minutes=2 * i))
     with pytest.raises(ValidationError, match="一小时"):
@@ -144,6 +154,11 @@ def test_consent_withdrawal_hides_political_status_from_staff_views(client, coun
     assert "中共党员" not in page
     assert f'<td class="political">{HIDDEN_LABEL}</td>' in page
     assert political_status_for_staff(worker) == HIDDEN_LABEL
+    # Mirrored into the roster's consent ledger (members.ConsentRecord).
+    from gigbranch.members.models import ConsentRecord as RosterConsent
+
+    latest = RosterConsent.objects.filter(worker=worker, purpose="political_status").first()
+    assert (latest.granted, latest.method) == (False, "门户勾选")
     # Roster records without a portal account are unaffected.
     assert political_status_for_staff(WorkerFactory(political_status="party_member")) == "中共党员"
 
@@ -182,3 +197,14 @@ def test_staff_cannot_use_portal_pages(client):
 def test_anonymous_is_sent_to_sms_login(client):
     r = client.get(reverse("portal:me"))
     assert r["Location"] == f"{reverse('portal:login')}?next={reverse('portal:me')}"
+
+
+def test_roster_withdrawal_recorded_by_staff_also_hides():
+    from gigbranch.members.services import record_consent as roster_consent
+
+    worker = WorkerFactory(political_status="league_member")
+    assert political_status_for_staff(worker) == "共青团员"
+    roster_consent(
+        actor=None, worker=worker, purpose="political_status", granted=False, method="书面"
+    )
+    assert political_status_for_staff(worker) == HIDDEN_LABEL

@@ -46,18 +46,23 @@ def _station(name, lat, lng, amenities=(), always_open=True, hours=None):
         from gigbranch.stations.rules import parse_hours
 
         for p in parse_hours(hours)[1]:
-            OpeningHours.objects.create(station=station, weekday=p.weekday, opens=p.opens, closes=p.closes)
+            OpeningHours.objects.create(
+                station=station, weekday=p.weekday, opens=p.opens, closes=p.closes
+            )
     return station
 
 
 @time_machine.travel(NOW, tick=False)
 def test_find_nearest_open_station_with_microwave(worker_client):
-    near_closed = _station("近处夜间驿站", 29.8701, 120.3501, ["microwave"], always_open=False,
-                           hours="20:00-23:00")
+    near_closed = _station(
+        "近处夜间驿站", 29.8701, 120.3501, ["microwave"], always_open=False, hours="20:00-23:00"
+    )
     mid_no_mw = _station("中间驿站", 29.8710, 120.3510, ["water"])
     far_ok = _station("远处暖心驿站", 29.8800, 120.3600, ["microwave", "water"])
-    r = worker_client.get(reverse("portal:stations"),
-                          {"lat": "29.87", "lng": "120.35", "amenity": "microwave", "open": "1"})
+    r = worker_client.get(
+        reverse("portal:stations"),
+        {"lat": "29.87", "lng": "120.35", "amenity": "microwave", "open": "1"},
+    )
     page = r.content.decode()
     assert r.status_code == 200
     assert far_ok.name in page
@@ -104,10 +109,14 @@ def test_unknown_qr_token_is_404(worker_client):
 
 @time_machine.travel(NOW, tick=False)
 def test_book_a_legal_aid_slot_and_cancel(worker_client):
-    slot = SlotFactory(starts_at=NOW + dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=1, hours=1))
+    slot = SlotFactory(
+        starts_at=NOW + dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=1, hours=1)
+    )
     page = worker_client.get(reverse("portal:provider", args=[slot.provider_id])).content.decode()
     assert f'value="{slot.pk}"' in page
-    r = worker_client.post(reverse("portal:provider", args=[slot.provider_id]), {"slot": slot.pk, "topic": "工伤"})
+    r = worker_client.post(
+        reverse("portal:provider", args=[slot.provider_id]), {"slot": slot.pk, "topic": "工伤"}
+    )
     assert r["Location"] == reverse("portal:me")
     booking = Booking.objects.get()
     assert booking.user == worker_client.user and booking.topic == "工伤"
@@ -121,9 +130,12 @@ def test_book_a_legal_aid_slot_and_cancel(worker_client):
 def test_cannot_cancel_someone_elses_booking(worker_client):
     slot = SlotFactory()
     other = WorkerUserFactory()
-    booking = station_services.book_slot(user=other, slot_id=slot.pk,
-                                         now=dt.datetime(2029, 1, 1, tzinfo=dt.UTC))
-    assert worker_client.post(reverse("portal:booking_cancel", args=[booking.pk])).status_code == 404
+    booking = station_services.book_slot(
+        user=other, slot_id=slot.pk, now=dt.datetime(2029, 1, 1, tzinfo=dt.UTC)
+    )
+    assert (
+        worker_client.post(reverse("portal:booking_cancel", args=[booking.pk])).status_code == 404
+    )
     booking.refresh_from_db()
     assert booking.status == "booked"
 
@@ -176,7 +188,9 @@ def test_my_page_links_to_appeals_only_when_available(worker_client):
         assert url in page
 
 
-@pytest.mark.parametrize("name", ["home", "stations", "services", "study", "activities", "me", "my_data"])
+@pytest.mark.parametrize(
+    "name", ["home", "stations", "services", "study", "activities", "me", "my_data"]
+)
 def test_portal_pages_are_small_and_load_no_bootstrap(worker_client, name):
     r = worker_client.get(reverse(f"portal:{name}"))
     assert r.status_code == 200
@@ -184,3 +198,35 @@ def test_portal_pages_are_small_and_load_no_bootstrap(worker_client, name):
     assert "bootstrap" not in html
     assert "style=" not in html
     assert len(r.content) < 30_000
+
+
+def test_my_page_shows_points_membership_and_dues(client):
+    from decimal import Decimal
+
+    from django.utils import timezone as tz
+
+    from gigbranch.members.models import DuesAssessment, PartyMember
+    from gigbranch.members.services import post_points
+    from tests.factories import OrganizationFactory, WorkerFactory
+
+    worker = WorkerFactory()
+    org = OrganizationFactory(name="城关快递党支部")
+    member = PartyMember.objects.create(worker=worker, organization=org, kind="full")
+    year = tz.localdate().year
+    DuesAssessment.objects.create(
+        member=member,
+        year=year,
+        rule="fixed",
+        base=Decimal("0"),
+        monthly_amount=Decimal("2.00"),
+        set_on=tz.localdate(),
+    )
+    post_points(
+        actor=None, person=worker, event_kind="volunteer_service", source_key="t:1", points=4
+    )
+    user = WorkerUserFactory(worker=worker)
+    portal_services.record_consent(user=user, basic=True, political_status=True)
+    client.force_login(user)
+    page = client.get(reverse("portal:me")).content.decode()
+    assert '<strong id="points-balance">4</strong>' in page
+    assert "城关快递党支部" in page and "2.00 元" in page

@@ -316,6 +316,8 @@ def test_cancellation(rec, open_case):
     )
     case.refresh_from_db()
     assert (case.status, case.next_step) == ("cancelled", None)
+    member = PartyMember.objects.get(worker=rec["applicant"])
+    assert (member.kind, member.status) == ("probationary", "left")
     with pytest.raises(ValidationError):
         services.record_step(actor=rec["secretary"], case=case, step=21, date=day)
 

@@ -26,8 +26,9 @@ def test_book_and_cancel_frees_the_slot():
         services.book_slot(user=b, slot_id=slot.pk, now=NOW)
     services.cancel_booking(actor=a, booking=booking)
     assert services.book_slot(user=b, slot_id=slot.pk, now=NOW).user == b
-    assert list(BookingEvent.objects.filter(booking=booking).values_list("to_status", flat=True)) == [
-        "booked", "cancelled"]
+    assert list(
+        BookingEvent.objects.filter(booking=booking).values_list("to_status", flat=True)
+    ) == ["booked", "cancelled"]
 
 
 @pytest.mark.django_db
@@ -65,8 +66,10 @@ def test_other_worker_cannot_cancel_my_booking():
 def test_counselling_bookings_visible_only_to_provider_and_worker(county):
     from gigbranch.organizations.models import Department
 
-    provider_user = UserFactory(role="department_handler",
-                                department=Department.objects.create(name="县卫健局", region=county))
+    provider_user = UserFactory(
+        role="department_handler",
+        department=Department.objects.create(name="县卫健局", region=county),
+    )
     counselling = ServiceProviderFactory(kind="counselling", region=county)
     counselling.staff.add(provider_user)
     legal = ServiceProviderFactory(kind="legal_aid", region=county)
@@ -90,7 +93,7 @@ def _race(slot_id, users):
         try:
             barrier.wait(timeout=10)
             results[i] = services.book_slot(user=user, slot_id=slot_id, now=NOW)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             results[i] = exc
         finally:
             connections.close_all()

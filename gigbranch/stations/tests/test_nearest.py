@@ -15,8 +15,18 @@ pytestmark = pytest.mark.django_db
 
 def _make(points, region):
     Station.objects.bulk_create(
-        [Station(name=f"站{i}", kind="warm_heart", address="路", region=region, latitude=la,
-                 longitude=ln, qr_token=f"t{i}") for i, (la, ln) in enumerate(points)]
+        [
+            Station(
+                name=f"站{i}",
+                kind="warm_heart",
+                address="路",
+                region=region,
+                latitude=la,
+                longitude=ln,
+                qr_token=f"t{i}",
+            )
+            for i, (la, ln) in enumerate(points)
+        ]
     )
     return list(Station.objects.values_list("pk", "latitude", "longitude"))
 
