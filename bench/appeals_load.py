@@ -388,7 +388,7 @@ def main() -> int:
     )
     ap.add_argument(
         "--rates",
-        default="20,40,60,80,100,130,160,200,250,300",
+        default="5,10,20,30,40,60,80,100,130,160",
         help="offered rates (req/s) tried in order for the peak-rate run; '' = skip it",
     )
     ap.add_argument("--rate-seconds", type=float, default=8)

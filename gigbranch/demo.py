@@ -331,7 +331,9 @@ def seed(*, scale: str = "county", seed_value: int = 2026) -> SeedResult:
         while code in used_codes:
             code = make_uscc(rng)
         used_codes.add(code)
-        lat, lng = _near(rng, (town.latitude or COUNTY_CENTER[0], town.longitude or COUNTY_CENTER[1]), 0.03)
+        lat, lng = _near(
+            rng, (town.latitude or COUNTY_CENTER[0], town.longitude or COUNTY_CENTER[1]), 0.03
+        )
         workplaces.append(
             Workplace(
                 name=name,

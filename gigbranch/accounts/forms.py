@@ -2,6 +2,7 @@ from django import forms
 
 from gigbranch.organizations.models import Department, Organization, Region
 
+from .models import User
 from .roles import Role
 
 
@@ -42,15 +43,19 @@ class UserCreateForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label="令牌名称（如：某平台企业花名册推送）", max_length=60)
-    user = forms.ModelChoiceField(
+    user: forms.ModelChoiceField = forms.ModelChoiceField(
         label="代表账号（令牌的权限和数据范围与该账号相同）",
-        queryset=None,
+        queryset=User.objects.none(),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import User
-
-        self.fields["user"].queryset = User.objects.filter(is_active=True).exclude(
-            role__in=[Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.WORKER]
-        ).order_by("username")
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            User.objects.filter(is_active=True)
+            .exclude(
+                role__in=[Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.WORKER]
+            )
+            .order_by("username")
+        )

@@ -136,13 +136,14 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     issued = None
     if request.method == "POST" and form.is_valid():
-        token, issued = services.issue_api_token(
+        _, issued = services.issue_api_token(
             actor=request.user, user=form.cleaned_data["user"], name=form.cleaned_data["name"]
         )
         form = ApiTokenForm()
     tokens = ApiToken.objects.select_related("user").order_by("-created_at")
-    return render(request, "accounts/api_tokens.html",
-                  {"form": form, "tokens": tokens, "issued": issued})
+    return render(
+        request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "issued": issued}
+    )
 
 
 @require_capability("accounts.manage")

@@ -21,4 +21,3 @@ def me(request: Any) -> dict[str, str]:
         "role": user.role,
         "scope": user.scope_label,
     }
-

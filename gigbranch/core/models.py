@@ -58,6 +58,9 @@ class AuditEvent(models.Model):
         verbose_name = "审计事件"
         indexes = [models.Index(fields=["object_type", "object_id", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("audit events are append-only")
@@ -65,9 +68,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("audit events are append-only")
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.object_type}#{self.object_id}"
 
     @property
     def role_label(self) -> str:
@@ -204,3 +204,6 @@ class Finding(models.Model):
                 fields=["rule_id", "object_type", "object_id"], name="finding_once"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.object_label}"

@@ -84,8 +84,16 @@ def recompute_findings(*, rule_ids: list[str] | None = None) -> dict[str, int]:
         with transaction.atomic():
             # Bulk upsert: one read of this checker's findings (plain rows, no model
             # instances), batched inserts and updates, then two set-based UPDATEs.
-            compared = ["severity", "object_label", "summary", "advice", "facts",
-                        "region_id", "organization_id", "resolved_at"]
+            compared = [
+                "severity",
+                "object_label",
+                "summary",
+                "advice",
+                "facts",
+                "region_id",
+                "organization_id",
+                "resolved_at",
+            ]
             existing = {
                 (row["rule_id"], row["object_type"], row["object_id"]): row
                 for row in Finding.objects.filter(rule_id__in=checker.rule_ids).values(
@@ -113,10 +121,16 @@ def recompute_findings(*, rule_ids: list[str] | None = None) -> dict[str, int]:
                 }
                 row = existing.get(key)
                 if row is None:
-                    to_create.append(Finding(
-                        rule_id=key[0], object_type=key[1], object_id=key[2],
-                        first_seen_at=now, last_seen_at=now, **values,
-                    ))
+                    to_create.append(
+                        Finding(
+                            rule_id=key[0],
+                            object_type=key[1],
+                            object_id=key[2],
+                            first_seen_at=now,
+                            last_seen_at=now,
+                            **values,
+                        )
+                    )
                     stats["opened"] += 1
                 elif row["resolved_at"] is not None:
                     # A problem that came back is new again.
@@ -132,14 +146,15 @@ def recompute_findings(*, rule_ids: list[str] | None = None) -> dict[str, int]:
             if changed:
                 Finding.objects.bulk_update(changed, compared, batch_size=500)
             stale = [
-                row["pk"] for key, row in existing.items()
+                row["pk"]
+                for key, row in existing.items()
                 if row["resolved_at"] is None and key not in seen
             ]
             for start in range(0, len(stale), 500):
                 Finding.objects.filter(pk__in=stale[start : start + 500]).update(resolved_at=now)
             stats["resolved"] += len(stale)
             # Everything still open for these rules was seen in this run.
-            Finding.objects.filter(
-                rule_id__in=checker.rule_ids, resolved_at__isnull=True
-            ).update(last_seen_at=now)
+            Finding.objects.filter(rule_id__in=checker.rule_ids, resolved_at__isnull=True).update(
+                last_seen_at=now
+            )
     return stats

@@ -61,7 +61,16 @@ def tree(request: HttpRequest) -> HttpResponse:
             {"rows": rows, "q": q, "page": page, "searching": True, "query": f"q={q}"},
         )
     rows = _with_counts(queries.tree_roots(request.user), request.user)
-    return render(request, "organizations/tree.html", {"rows": rows, "q": "", "searching": False})
+    return render(
+        request,
+        "organizations/tree.html",
+        {
+            "rows": rows,
+            "q": "",
+            "searching": False,
+            "can_change": has_capability(request.user, "org.change"),
+        },
+    )
 
 
 @require_capability("org.view")
@@ -221,6 +230,7 @@ def workplaces(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "query": query,
             "region": region,
+            "can_change": has_capability(request.user, "org.change"),
             "modes": CoverageMode.choices,
             "kinds": WorkplaceKind.choices,
         },
@@ -235,7 +245,11 @@ def instructors(request: HttpRequest) -> HttpResponse:
         .annotate(n_workplaces=Count("workplaces"))
         .order_by("region__path", "name")
     )
-    return render(request, "organizations/instructors.html", {"instructors": qs})
+    return render(
+        request,
+        "organizations/instructors.html",
+        {"instructors": qs, "can_change": has_capability(request.user, "org.change")},
+    )
 
 
 # --- Coverage ---------------------------------------------------------------------------
@@ -392,6 +406,7 @@ def findings(request: HttpRequest) -> HttpResponse:
             "org_id": org_id,
             "query": query,
             "severities": Severity.choices,
+            "can_rules": has_capability(request.user, "org.rules"),
             "regions": Region.objects.visible_to(request.user).order_by("path"),
             "orgs": Organization.objects.visible_to(request.user)
             .exclude(kind="party_group")
@@ -449,6 +464,11 @@ def workplace_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "full": full,
             "workers": wp.workers.count(),
             "history": history,
+            "assign_form": forms.AssignInstructorForm(
+                initial={"instructor": wp.instructor_id}, user=request.user
+            )
+            if has_capability(request.user, "org.change")
+            else None,
             "findings": findings_qs,
         },
     )
@@ -761,7 +781,10 @@ def ruleset_edit(request: HttpRequest) -> HttpResponse:
     if region_id.isdigit():
         region = get_object_or_404(visible, pk=int(region_id))
     else:
-        region = request.user.scope_region or get_object_or_404(visible.order_by("path")[:1])
+        top: Region | None = request.user.scope_region or visible.order_by("path").first()
+        if top is None:
+            raise Http404
+        region = top
     current = OrgRuleSet.objects.filter(region=region).first()
     initial = (
         None

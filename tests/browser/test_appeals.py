@@ -96,3 +96,30 @@ def test_appeal_journey_on_phone(phone, setup):
         phone.wait_for_load_state("networkidle")
         assert tracking in phone.locator("main").inner_text()
         screenshot(phone, "appeals-06-kpi-drilldown")
+
+
+def test_hotline_staff_intake_form(desktop, setup):
+    """Hotline staff (county) enter an appeal taken by phone; it is routed and tracked."""
+    login(desktop, "county_admin", PASSWORD)
+    desktop.goto("/appeals/new/")
+    desktop.select_option("#id_category", label="劳动报酬/欠薪")
+    desktop.fill("#id_description", "来电反映：快递网点拖欠骑手两个月工资，共计6400元。")
+    desktop.select_option("#id_region", label=setup["a"]["town"].name)
+    desktop.fill("#id_contact_name", "张先生")
+    desktop.fill("#id_contact_mobile", "13912345678")
+    screenshot(desktop, "appeals-10-hotline-intake")
+    desktop.click("button[type=submit]")
+    desktop.wait_for_load_state("networkidle")
+    appeal = Appeal.objects.get()
+    assert appeal.channel == "hotline" and appeal.department.name == "县人社局"
+    assert appeal.region == setup["a"]["town"] and appeal.submitted_by == setup["county_admin"]
+    body = desktop.locator("body").inner_text()
+    assert f"已登记，受理编号{appeal.tracking_no}" in body
+    screenshot(desktop, "appeals-11-hotline-registered")
+    # Going back and submitting the same form again does not create a second appeal.
+    desktop.go_back()
+    desktop.wait_for_load_state("networkidle")
+    if desktop.locator("#id_description").input_value():
+        desktop.click("button[type=submit]")
+        desktop.wait_for_load_state("networkidle")
+    assert Appeal.objects.count() == 1

@@ -169,7 +169,9 @@ def test_system_admin_issues_and_revokes_api_token(client_for, county_admin):
 
     sysadmin = UserFactory(role="system_admin")
     client = client_for(sysadmin)
-    body = client.post("/accounts/tokens/", {"name": "平台推送", "user": county_admin.pk}).content.decode()
+    body = client.post(
+        "/accounts/tokens/", {"name": "平台推送", "user": county_admin.pk}
+    ).content.decode()
     token = ApiToken.objects.get(name="平台推送")
     raw = body.split('id="issued-token">')[1].split("<")[0]
     assert raw.startswith("gb_") and raw[3:11] == token.prefix
@@ -177,7 +179,12 @@ def test_system_admin_issues_and_revokes_api_token(client_for, county_admin):
     from django.test import Client
 
     api = Client()
-    assert api.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").json()["username"] == "county_admin"
+    assert (
+        api.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").json()["username"]
+        == "county_admin"
+    )
     client.post(f"/accounts/tokens/{token.pk}/revoke/")
     assert api.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
-    assert AuditEvent.objects.filter(action__in=["api_token.issued", "api_token.revoked"]).count() == 2
+    assert (
+        AuditEvent.objects.filter(action__in=["api_token.issued", "api_token.revoked"]).count() == 2
+    )
