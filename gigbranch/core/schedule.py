@@ -26,6 +26,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("gigbranch.core.tasks.calendar_sweep", 3600),
     PeriodicJob("gigbranch.core.tasks.findings_sweep", 3600),
     PeriodicJob("gigbranch.appeals.tasks.sla_sweep", 300),
+    PeriodicJob("gigbranch.stations.tasks.booking_reminders", 900),
 ]
 
 

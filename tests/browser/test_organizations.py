@@ -289,3 +289,24 @@ def test_tree_expands_and_collapses(desktop, county_world):
     screenshot(page, "organizations-tree")
     page.locator("#org-tree tbody tr").first.locator(".gb-tree-toggle").click()
     assert rows.count() == 1
+
+
+def test_county_admin_creates_workplace_and_edits_rules(desktop, county_world):
+    page = desktop
+    login(page, "county_admin", PASSWORD)
+    page.goto("/org/workplaces/")
+    page.click("#workplace-create")
+    page.fill("#id_name", "城关外卖配送站")
+    page.select_option("#id_kind", "delivery_station")
+    page.select_option("#id_region", label=county_world["town_b"].name)
+    page.fill("#id_reported_worker_count", "18")
+    screenshot(page, "organizations-workplace-create")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=已新增企业/站点")
+    page.goto("/org/findings/")
+    page.click("#ruleset-link")
+    page.fill("#id_joint_branch_max_units", "4")
+    page.click("#ruleset-form button[type=submit]")
+    page.wait_for_selector("text=组织设置规则参数")
+    assert page.input_value("#id_joint_branch_max_units") == "4"
+    screenshot(page, "organizations-ruleset")

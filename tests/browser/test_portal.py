@@ -239,3 +239,21 @@ def test_finder_works_without_javascript(browser, live_server, world):
     assert world["open"].name in page.locator("#results li").first.inner_text()
     screenshot(page, "portal-09-no-javascript")
     context.close()
+
+
+def test_staff_station_page_and_qr_poster(desktop, two_townships):
+    from tests.browser.conftest import login
+    from tests.factories import PASSWORD
+
+    town = two_townships["a"]["town"]
+    station = StationFactory(name="甲镇暖心驿站", region=town, latitude=29.87, longitude=120.35)
+    station.amenities.create(code="microwave")
+    login(desktop, two_townships["a"]["admin"].username, PASSWORD)
+    desktop.goto("/stations/")
+    assert "甲镇暖心驿站" in desktop.locator("main").inner_text()
+    desktop.click("text=甲镇暖心驿站")
+    assert "24小时开放" in desktop.locator("main").inner_text()
+    screenshot(desktop, "stations-staff-detail")
+    desktop.click("text=打印签到二维码海报")
+    assert desktop.locator(".st-poster-qr svg").count() == 1
+    screenshot(desktop, "stations-qr-poster")

@@ -31,7 +31,7 @@ def test_create_organization_audited(client, network):
             "parent": network["industry"].pk,
             "name": "甲镇外卖配送站党支部",
             "kind": "branch",
-            "setup_method": "own",
+            "setup_method": "standalone",
             "region": network["town_a"].pk,
             "term_years": 3,
         },
@@ -53,7 +53,7 @@ def test_create_organization_out_of_scope_parent_denied(client, network):
             "parent": network["committee_b"].pk,  # another township's committee
             "name": "越权支部",
             "kind": "branch",
-            "setup_method": "own",
+            "setup_method": "standalone",
             "region": network["town_a"].pk,
             "term_years": 3,
         },
