@@ -95,7 +95,9 @@ class RateForm(forms.Form):
 class RoutingRuleForm(forms.Form):
     """Category × region → department (region empty = the whole county)."""
 
-    category = forms.ModelChoiceField(Category.objects.all(), label="诉求类别", empty_label="请选择")
+    category = forms.ModelChoiceField(
+        Category.objects.all(), label="诉求类别", empty_label="请选择"
+    )
     region = forms.ModelChoiceField(
         Region.objects.none(), label="区域", required=False, empty_label="全县（未单独设置的乡镇）"
     )

@@ -386,3 +386,6 @@ class ConfigVersion(models.Model):
 
     class Meta:
         verbose_name = "诉求配置版本"
+
+    def __str__(self) -> str:
+        return self.token

@@ -336,7 +336,9 @@ def _by_key(idempotency_key: str | None) -> Appeal | None:
 
 def _locked(appeal: Appeal) -> Appeal:
     return (
-        Appeal.objects.select_for_update(of=("self",)).select_related("region", "department").get(pk=appeal.pk)
+        Appeal.objects.select_for_update(of=("self",))
+        .select_related("region", "department")
+        .get(pk=appeal.pk)
     )
 
 

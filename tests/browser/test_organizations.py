@@ -301,7 +301,7 @@ def test_county_admin_creates_workplace_and_edits_rules(desktop, county_world):
     page.select_option("#id_region", label=county_world["town_b"].name)
     page.fill("#id_reported_worker_count", "18")
     screenshot(page, "organizations-workplace-create")
-    page.click("button[type=submit]")
+    page.click(".gb-form button[type=submit]")
     page.wait_for_selector("text=已新增企业/站点")
     page.goto("/org/findings/")
     page.click("#ruleset-link")

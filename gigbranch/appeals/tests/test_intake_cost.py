@@ -47,7 +47,9 @@ def test_api_submission_query_budget(client, world, token):
     # token, config token, region; INSERT appeal, event, task, audit (+ savepoint statements)
     assert len([s for s in sql if "SAVEPOINT" not in s]) == 7, sql
     assert not [s for s in sql if s.startswith("UPDATE")], "no UPDATE in a submission"
-    assert r.json()["tracking_no"] == Appeal.objects.get(idempotency_key__endswith=":k1").tracking_no
+    assert (
+        r.json()["tracking_no"] == Appeal.objects.get(idempotency_key__endswith=":k1").tracking_no
+    )
     assert r.json()["department"] == "县人社局"
 
 
@@ -83,8 +85,12 @@ def test_invalid_retry_with_known_key_returns_first_appeal(world):
         idempotency_key="api:1:x",
     )
     again = services.submit_appeal(
-        actor=None, category=world["wages"], description="短", channel=Channel.API,
-        region=world["a"]["town"], idempotency_key="api:1:x",
+        actor=None,
+        category=world["wages"],
+        description="短",
+        channel=Channel.API,
+        region=world["a"]["town"],
+        idempotency_key="api:1:x",
     )
     assert again.created is False and again.appeal.pk == first.appeal.pk
 
