@@ -260,6 +260,9 @@ class Validator:
     seen_platform_ids: dict[str, int] = field(default_factory=dict)
     # platform worker ID → ID blind index of the worker holding it in the database
     known_pids: dict[str, str] = field(default_factory=dict)
+    # fingerprint of the last imported row → pk, for the platform's active workers
+    known_fingerprints: dict[str, int] = field(default_factory=dict)
+    seen_fingerprints: set[str] = field(default_factory=set)
 
     @classmethod
     def for_platform(cls, platform: Platform, actor: Any) -> Validator:
@@ -268,11 +271,38 @@ class Validator:
             .exclude(platform_worker_id="")
             .values_list("platform_worker_id", "id_number_hash")
         )
+        fingerprints = dict(
+            Worker.objects.filter(platform=platform, status=WorkerStatus.ACTIVE)
+            .exclude(roster_fingerprint="")
+            .values_list("roster_fingerprint", "pk")
+        )
         return cls(
             platform=platform,
             workplaces=workplaces_for(platform, actor),
             known_pids={k: v for k, v in known.items() if v},
+            known_fingerprints=fingerprints,
         )
+
+    def quick(self, rownum: int, raw: dict[str, Any]) -> int | None:
+        """The pk of an active worker of this platform whose last imported row is exactly
+        this row (an unchanged row: nothing to validate or write), else None. The row's
+        keys are still recorded so later rows are checked for duplicates against it."""
+        fp = raw_fingerprint(self.platform.pk, raw)
+        pk = self.known_fingerprints.get(fp)
+        if pk is None or fp in self.seen_fingerprints:
+            return None
+        self.seen_fingerprints.add(fp)
+        self.seen_ids.setdefault(_text(raw.get("id_number")).upper(), rownum)
+        mobile = _text(raw.get("mobile"))
+        if mobile:
+            try:
+                self.seen_mobiles.setdefault(normalize_mobile(mobile), rownum)
+            except ValidationError:
+                return None
+        pid = _text(raw.get("platform_worker_id"))
+        if pid:
+            self.seen_platform_ids.setdefault(pid, rownum)
+        return pk
 
     def clean(self, rownum: int, raw: dict[str, Any]) -> tuple[CleanRow | None, list[RowError]]:
         errors: list[RowError] = []
@@ -385,25 +415,15 @@ class Validator:
                 )
             )
             return None, errors
-        row.fingerprint = blind_index(
-            "\x1f".join(
-                [
-                    str(self.platform.pk),
-                    name,
-                    rid.number,
-                    mobile,
-                    pid,
-                    str(workplace.pk),
-                    occupation,
-                    started.isoformat() if started else "",
-                    political,
-                    hometown,
-                    "1" if row.union_member else "0",
-                ]
-            ),
-            context="roster_row",
-        )
+        row.fingerprint = raw_fingerprint(self.platform.pk, raw)
         return row, []
+
+
+def raw_fingerprint(platform_pk: int, raw: dict[str, Any]) -> str:
+    """Keyed hash (never the row itself) of a roster row's values as given."""
+    return blind_index(
+        "\x1f".join([str(platform_pk)] + [_text(raw.get(f)) for f in FIELDS]), context="roster_row"
+    )
 
 
 def workplaces_for(platform: Platform, actor: Any) -> dict[str, Workplace]:
