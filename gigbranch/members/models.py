@@ -108,7 +108,10 @@ class Worker(TimeStampedModel):
     class Meta:
         verbose_name = "新就业群体劳动者"
         ordering = ["id"]
-        indexes = [models.Index(fields=["name"], name="worker_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="worker_name_idx"),
+            models.Index(fields=["status", "region"], name="worker_status_region_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["platform", "platform_worker_id"],

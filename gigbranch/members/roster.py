@@ -291,17 +291,25 @@ class Validator:
         pk = self.known_fingerprints.get(fp)
         if pk is None or fp in self.seen_fingerprints:
             return None
-        self.seen_fingerprints.add(fp)
-        self.seen_ids.setdefault(_text(raw.get("id_number")).upper(), rownum)
+        number = _text(raw.get("id_number")).upper()
         mobile = _text(raw.get("mobile"))
-        if mobile:
-            try:
-                self.seen_mobiles.setdefault(normalize_mobile(mobile), rownum)
-            except ValidationError:
-                return None
         pid = _text(raw.get("platform_worker_id"))
+        try:
+            mobile = normalize_mobile(mobile) if mobile else ""
+        except ValidationError:
+            return None
+        if (
+            number in self.seen_ids
+            or (mobile and mobile in self.seen_mobiles)
+            or (pid and pid in self.seen_platform_ids)
+        ):
+            return None  # a duplicate in the file: the full check reports it
+        self.seen_fingerprints.add(fp)
+        self.seen_ids[number] = rownum
+        if mobile:
+            self.seen_mobiles[mobile] = rownum
         if pid:
-            self.seen_platform_ids.setdefault(pid, rownum)
+            self.seen_platform_ids[pid] = rownum
         return pk
 
     def clean(self, rownum: int, raw: dict[str, Any]) -> tuple[CleanRow | None, list[RowError]]:

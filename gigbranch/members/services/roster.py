@@ -127,17 +127,22 @@ def set_mapping(
     return roster_import
 
 
-def _validate_all(imp: RosterImport) -> tuple[list[roster.CleanRow], list[roster.RowError], int]:
+def _validate_all(
+    imp: RosterImport,
+) -> tuple[list[roster.CleanRow], list[roster.RowError], int, int]:
     data = _load(imp.stored_file)
     validator = roster.Validator.for_platform(imp.platform, imp.uploaded_by)
-    valid, errors, total = [], [], 0
+    valid, errors, total, same = [], [], 0, 0
     for rownum, raw in roster.iter_mapped_rows(data, imp.mapping):
         total += 1
+        if validator.quick(rownum, raw) is not None:
+            same += 1
+            continue
         row, errs = validator.clean(rownum, raw)
         if row is not None:
             valid.append(row)
         errors.extend(errs)
-    return valid, errors, total
+    return valid, errors, total, same
 
 
 def _error_dicts(errors: list[roster.RowError]) -> list[dict[str, Any]]:
@@ -151,9 +156,10 @@ def dry_run(*, actor: Any, roster_import: RosterImport) -> RosterImport:
     """Validate every row and classify the valid ones; nothing is written but the result."""
     imp = roster_import
     roster.check_mapping(imp.mapping)
-    valid, errors, total = _validate_all(imp)
+    valid, errors, total, same = _validate_all(imp)
     existing = roster.lookup_existing([r.id_hash for r in valid], imp.uploaded_by, imp.platform)
     new, changed, scope_errors, unchanged = roster.classify(valid, existing, imp.platform)
+    unchanged += same
     errors = sorted(errors + scope_errors, key=lambda e: e.row)
     with transaction.atomic():
         imp.total_rows = total
@@ -211,6 +217,11 @@ def run_import(*, roster_import_id: int) -> RosterImport:
         for batch in roster.batched(roster.iter_mapped_rows(data, imp.mapping), roster.CHUNK):
             valid = []
             for rownum, raw in batch:
+                pk = validator.quick(rownum, raw)
+                if pk is not None:
+                    unchanged += 1
+                    seen.add(pk)
+                    continue
                 row, errs = validator.clean(rownum, raw)
                 if row is not None:
                     valid.append(row)

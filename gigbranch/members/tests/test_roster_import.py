@@ -221,3 +221,24 @@ def test_no_plaintext_id_or_mobile_anywhere_in_the_database(setup):
                 text = " ".join(str(v) for v in row if v is not None)
                 found += [(table, s) for s in secrets if s in text]
     assert found == []
+
+
+def test_unchanged_rows_still_count_for_duplicates(setup):
+    roster_services.start_run(actor=setup["admin"], roster_import=run(setup, setup["rows"]))
+    extra = [
+        "新人",
+        make_id_number(1999),
+        setup["rows"][0][2],
+        "MT99999",
+        setup["station"].name,
+        "外卖骑手",
+        "2024-03-01",
+        "群众",
+    ]
+    dup_first = [[*extra[:2], "13700000000", "MT88888", *extra[4:]]]
+    dup_first[0][1] = setup["rows"][1][1]  # same ID as an unchanged row that comes later
+    imp = run(setup, [*setup["rows"], extra])
+    assert (imp.unchanged_count, imp.error_rows) == (5, 1)
+    assert "与第2行手机号码重复" in imp.errors[0]["reason"]
+    imp = run(setup, dup_first + setup["rows"])
+    assert imp.error_rows == 1 and "与第2行身份证号码重复" in imp.errors[0]["reason"]
