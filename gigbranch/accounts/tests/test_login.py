@@ -188,3 +188,23 @@ def test_system_admin_issues_and_revokes_api_token(client_for, county_admin):
     assert (
         AuditEvent.objects.filter(action__in=["api_token.issued", "api_token.revoked"]).count() == 2
     )
+
+
+def test_session_is_saved_at_most_once_a_minute_but_the_deadline_slides(client, county_admin):
+    from django.contrib.sessions.models import Session
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        post_login(client, "county_admin", PASSWORD)
+        client.get("/")
+        first = Session.objects.get().expire_date
+    with time_machine.travel(start + dt.timedelta(seconds=30), tick=False):
+        client.get("/")
+        assert Session.objects.get().expire_date == first  # no write within the minute
+    with time_machine.travel(start + dt.timedelta(minutes=20), tick=False):
+        client.get("/")
+        assert Session.objects.get().expire_date == start + dt.timedelta(minutes=50)
+    with time_machine.travel(start + dt.timedelta(minutes=49), tick=False):
+        assert client.get("/").status_code == 200
+    with time_machine.travel(start + dt.timedelta(minutes=81), tick=False):
+        assert client.get("/").status_code == 302  # idle for more than 30 minutes
