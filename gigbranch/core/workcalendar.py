@@ -76,6 +76,8 @@ class WorkCalendar:
     def add_working_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
         """Add working time to an aware or naive datetime, in its own time zone."""
         remaining = dt.timedelta(hours=hours)
+        if remaining <= dt.timedelta(0):
+            return start
         tz = start.tzinfo
         current = start
         day = current.date()
