@@ -18,6 +18,7 @@ from gigbranch.accounts.roles import has_capability
 from gigbranch.members import queries, services
 from gigbranch.members.models import Platform, Worker
 from gigbranch.members.services import roster as roster_services
+from gigbranch.portal.consent import hidden_political_worker_ids
 
 router = Router(tags=["劳动者与党员"])
 
@@ -73,6 +74,13 @@ class WorkerOut(Schema):
     @staticmethod
     def resolve_mobile_masked(obj: Worker) -> str:
         return obj.masked_mobile
+
+    @staticmethod
+    def resolve_political_status(obj: Worker) -> str:
+        # PIPL: without the worker's separate consent the status is not disclosed.
+        if obj.pk in hidden_political_worker_ids([obj.pk]):
+            return "undisclosed"
+        return obj.political_status
 
 
 class RevealIn(Schema):

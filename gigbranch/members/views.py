@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Organization, Workplace
+from gigbranch.portal.consent import HIDDEN_LABEL, hidden_political_worker_ids
 
 from . import forms, queries, services
 from .models import (
@@ -62,7 +63,12 @@ def workers(request: HttpRequest) -> HttpResponse:
     qs = queries.search_workers(
         request.user, q=q, status=status, political=political, workplace=workplace
     )
+    if political:
+        # Filtering by political status must not reveal it where the worker has not
+        # consented (PIPL separate consent): such workers drop out of the filtered list.
+        qs = qs.exclude(pk__in=hidden_political_worker_ids(list(qs.values_list("pk", flat=True))))
     page = Paginator(qs.select_related("workplace", "region"), 50).get_page(request.GET.get("page"))
+    hidden_political = hidden_political_worker_ids([w.pk for w in page])
     query = "&".join(
         f"{k}={v}"
         for k, v in (
@@ -83,6 +89,7 @@ def workers(request: HttpRequest) -> HttpResponse:
             "political": political,
             "workplace": workplace,
             "query": query,
+            "hidden_political": hidden_political,
             "statuses": WorkerStatus.choices,
             "politicals": PoliticalStatus.choices,
         },
@@ -107,6 +114,11 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     ctx: dict[str, Any] = {
         "worker": worker,
+        "political_status_label": (
+            HIDDEN_LABEL
+            if worker.pk in hidden_political_worker_ids([worker.pk])
+            else worker.get_political_status_display()
+        ),
         "member": member,
         "consents": services.current_consents(worker),
         "history": worker.changes.select_related("actor")[:20],

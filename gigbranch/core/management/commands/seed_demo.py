@@ -23,8 +23,13 @@ class Command(BaseCommand):
                 return
             raise CommandError("演示县已存在；请使用空数据库（或加 --if-empty 跳过）。")
         started = time.monotonic()
-        result = demo.seed(scale=scale, seed_value=seed)
+        demo.seed(scale=scale, seed_value=seed)
+        from gigbranch.members.models import PartyMember, Worker
+        from gigbranch.organizations.models import Organization, Workplace
+
         self.stdout.write(
-            f"已生成演示县（{scale}）：区域 {result.regions}，党组织 {result.organizations}，"
-            f"企业/站点 {result.workplaces}，劳动者 {result.workers}，用时 {time.monotonic() - started:.1f} 秒。"
+            f"已生成演示县（{scale}）：区域 {Region.objects.count()}，"
+            f"党组织 {Organization.objects.count()}，企业/站点 {Workplace.objects.count()}，"
+            f"劳动者 {Worker.objects.count()}，党员 {PartyMember.objects.count()}，"
+            f"用时 {time.monotonic() - started:.1f} 秒。"
         )
