@@ -44,18 +44,15 @@ class UserCreateForm(forms.Form):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label="令牌名称（如：某平台企业花名册推送）", max_length=60)
     user: forms.ModelChoiceField = forms.ModelChoiceField(
-        label="代表账号（令牌的权限和数据范围与该账号相同）",
+        label="接口账号（令牌的权限与该账号相同）",
         queryset=User.objects.none(),
+        help_text="只能为“接口账号”角色签发令牌；业务人员和三员的账号不能签发，以免绕过三员分立。",
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["user"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = (
-            User.objects.filter(is_active=True)
-            .exclude(
-                role__in=[Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.WORKER]
-            )
-            .order_by("username")
+        field.queryset = User.objects.filter(is_active=True, role=Role.API_CLIENT).order_by(
+            "username"
         )

@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", "系统管理员"
     SECURITY_ADMIN = "security_admin", "安全管理员"
     AUDIT_ADMIN = "audit_admin", "安全审计员"
+    API_CLIENT = "api_client", "接口账号（平台企业/外部系统）"
 
 
 class ScopeKind(models.TextChoices):
@@ -50,6 +51,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset({"admin.console", "accounts.manage", "calendar.manage"}),
     Role.SECURITY_ADMIN: frozenset({"admin.console", "security.manage"}),
     Role.AUDIT_ADMIN: frozenset({"admin.console", "audit.view"}),
+    # A platform company's or another system's API account: it submits appeals and pushes
+    # the rosters of the platforms that list it (members.Platform.api_users); it reads
+    # no business data of its own accord.
+    Role.API_CLIENT: frozenset({"api.client", "appeals.submit"}),
 }
 
 # Issue 7: stations, appointments, study, activity sign-ups (worker services).
@@ -101,9 +106,10 @@ SCOPE_OF_ROLE: dict[str, str] = {
     Role.SYSTEM_ADMIN: ScopeKind.NONE,
     Role.SECURITY_ADMIN: ScopeKind.NONE,
     Role.AUDIT_ADMIN: ScopeKind.NONE,
+    Role.API_CLIENT: ScopeKind.NONE,
 }
 
-STAFF_ROLES = frozenset(r for r in Role.values if r != Role.WORKER)
+STAFF_ROLES = frozenset(r for r in Role.values if r not in (Role.WORKER, Role.API_CLIENT))
 
 
 def capabilities_of(role: str) -> frozenset[str]:

@@ -168,6 +168,14 @@ def issue_api_token(*, actor: Any, user: User, name: str) -> tuple[Any, str]:
 
     from .models import ApiToken
 
+    from .roles import Role
+
+    acting_for_other = actor is not None and getattr(actor, "pk", None) != user.pk
+    if acting_for_other and user.role != Role.API_CLIENT:
+        # 三员分立: a token acts as its account, so an administrator must not be able to
+        # mint one for a business account and read business data through it. Accounts may
+        # hold tokens of their own; others get tokens only for API-client accounts.
+        raise ValidationError({"user": "只能为“接口账号”角色的账号签发令牌。"})
     raw = "gb_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         name=name, user=user, prefix=raw[3:11], token_hash=blind_index(raw, context="api_token")

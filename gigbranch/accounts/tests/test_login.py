@@ -168,9 +168,10 @@ def test_system_admin_issues_and_revokes_api_token(client_for, county_admin):
     from gigbranch.accounts.models import ApiToken
 
     sysadmin = UserFactory(role="system_admin")
+    platform = UserFactory(username="platform_api", role="api_client")
     client = client_for(sysadmin)
     body = client.post(
-        "/accounts/tokens/", {"name": "平台推送", "user": county_admin.pk}
+        "/accounts/tokens/", {"name": "平台推送", "user": platform.pk}
     ).content.decode()
     token = ApiToken.objects.get(name="平台推送")
     raw = body.split('id="issued-token">')[1].split("<")[0]
@@ -181,7 +182,7 @@ def test_system_admin_issues_and_revokes_api_token(client_for, county_admin):
     api = Client()
     assert (
         api.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").json()["username"]
-        == "county_admin"
+        == "platform_api"
     )
     client.post(f"/accounts/tokens/{token.pk}/revoke/")
     assert api.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
@@ -208,3 +209,20 @@ def test_session_is_saved_at_most_once_a_minute_but_the_deadline_slides(client, 
         assert client.get("/").status_code == 200
     with time_machine.travel(start + dt.timedelta(minutes=81), tick=False):
         assert client.get("/").status_code == 302  # idle for more than 30 minutes
+
+
+def test_system_admin_cannot_mint_a_token_for_a_business_account(client_for, county_admin):
+    """三员分立: a token for the county admin would let the system admin read business data."""
+    from gigbranch.accounts.models import ApiToken
+
+    client = client_for(UserFactory(role="system_admin"))
+    response = client.post("/accounts/tokens/", {"name": "越权", "user": county_admin.pk})
+    assert response.status_code == 200
+    assert "gb_" not in response.content.decode()
+    assert not ApiToken.objects.exists()
+    assert not AuditEvent.objects.filter(action="api_token.issued").exists()
+    with pytest.raises(ValidationError):
+        services.issue_api_token(
+            actor=UserFactory(role="system_admin"), user=county_admin, name="x"
+        )
+    assert not ApiToken.objects.exists()

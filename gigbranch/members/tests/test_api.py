@@ -20,7 +20,7 @@ def api(branch_setup, client):
     platform = Platform.objects.create(name="饿了么")
     station = WorkplaceFactory(name="饿了么甲镇站", region=a["town"], organization=a["branch"])
     platform.workplaces.add(station)
-    account = UserFactory(username="eleme_api", role="department_handler")
+    account = UserFactory(username="eleme_api", role="api_client")
     platform.api_users.add(account)
     _, token = issue_api_token(actor=None, user=account, name="饿了么花名册")
     _, admin_token = issue_api_token(actor=None, user=a["admin"], name="甲镇")
