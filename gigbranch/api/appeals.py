@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -60,6 +61,34 @@ class ErrorOut(Schema):
     errors: dict[str, Any] | None = None
 
 
+def _regions_for(user: Any, worker: Any) -> Any:
+    """Regions this account may file an appeal for (no cross-township submissions).
+
+    Workers: only the region of their own record. Staff with a region scope: their
+    scoped subtree (`visible_to`). Staff/system accounts with no region scope keep the
+    unscoped lookup (they already hold a submit capability, checked by the caller).
+    """
+    if user.role == "worker":
+        if worker is None or not worker.region_id:
+            return Region.objects.none()
+        return Region.objects.filter(pk=worker.region_id)
+    if user.scope_region_id:
+        return Region.objects.visible_to(user)
+    return Region.objects.all()
+
+
+def _workplaces_for(user: Any, worker: Any) -> Any:
+    """Workplaces this account may name: a worker's own workplace or ones in their region
+    (as the portal form offers); staff through `Workplace.objects.visible_to`."""
+    if user.role == "worker":
+        if worker is None:
+            return Workplace.objects.none()
+        return Workplace.objects.filter(Q(pk=worker.workplace_id) | Q(region_id=worker.region_id))
+    if user.scope_region_id or getattr(user, "scope_organization_id", None):
+        return Workplace.objects.visible_to(user)
+    return Workplace.objects.all()
+
+
 @router.post(
     "",
     response={201: AppealOut, 200: AppealOut, 422: ErrorOut, 403: ErrorOut},
@@ -79,21 +108,29 @@ def submit(request: Any, payload: AppealIn) -> Any:
     category = snap.categories.get(payload.category)
     if category is None or not category.active:
         return Status(422, {"detail": "数据校验失败。", "errors": {"category": "诉求类别不存在。"}})
+    worker = user.worker if user.role == "worker" else None
     region = None
     if payload.region_code:
-        region = Region.objects.filter(code=payload.region_code).first()
+        region = _regions_for(user, worker).filter(code=payload.region_code).first()
         if region is None:
             return Status(
-                422, {"detail": "数据校验失败。", "errors": {"region_code": "区域代码不存在。"}}
+                422,
+                {
+                    "detail": "数据校验失败。",
+                    "errors": {"region_code": "区域代码不存在或不在您的范围内。"},
+                },
             )
     workplace = None
     if payload.workplace_id:
-        workplace = Workplace.objects.filter(pk=payload.workplace_id).first()
+        workplace = _workplaces_for(user, worker).filter(pk=payload.workplace_id).first()
         if workplace is None:
             return Status(
-                422, {"detail": "数据校验失败。", "errors": {"workplace_id": "企业/站点不存在。"}}
+                422,
+                {
+                    "detail": "数据校验失败。",
+                    "errors": {"workplace_id": "企业/站点不存在或不在您的范围内。"},
+                },
             )
-    worker = user.worker if user.role == "worker" else None
     sub = services.submit_appeal(
         actor=user,
         category=category,

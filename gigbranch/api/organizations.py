@@ -6,7 +6,7 @@ Lists are scoped with `.visible_to(request.auth)`, filtered and paginated; write
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -66,6 +66,7 @@ class OrganizationOut(Schema):
     term_start: dt.date | None
     term_years: int | None
     secretary_name: str
+    secretary_phone: str
     contact_name: str
     contact_phone: str
     address: str
@@ -74,6 +75,16 @@ class OrganizationOut(Schema):
     @staticmethod
     def resolve_kind_label(obj: Organization) -> str:
         return obj.get_kind_display()
+
+    # Personal phone numbers are always masked here (DESIGN §2); the unmasked value comes
+    # only from POST /{org_id}/reveal, which needs pii.reveal and is audited.
+    @staticmethod
+    def resolve_secretary_phone(obj: Organization) -> str:
+        return obj.masked_secretary_phone
+
+    @staticmethod
+    def resolve_contact_phone(obj: Organization) -> str:
+        return obj.masked_contact_phone
 
     @staticmethod
     def resolve_region_name(obj: Organization) -> str:
@@ -171,6 +182,23 @@ def patch_organization(request: Any, org_id: int, payload: OrganizationPatch) ->
             raise ValidationError({key: "不能为null。"})
     updated = org_services.update_organization(actor=request.auth, organization=org, **fields)
     return Organization.objects.select_related("region").get(pk=updated.pk)
+
+
+class PhoneRevealIn(Schema):
+    field: Literal["secretary_phone", "contact_phone"]
+
+
+class PhoneRevealOut(Schema):
+    field: str
+    value: str
+
+
+@organizations_router.post("/{org_id}/reveal", response=PhoneRevealOut)
+def reveal_phone(request: Any, org_id: int, payload: PhoneRevealIn) -> dict[str, str]:
+    """The unmasked phone number; needs pii.reveal and writes an audit event."""
+    org = _org(request.auth, org_id)
+    value = org_services.reveal_phone(actor=request.auth, obj=org, field=payload.field)
+    return {"field": payload.field, "value": value}
 
 
 @organizations_router.post("/{org_id}/move", response=OrganizationOut)

@@ -2,8 +2,9 @@
 
 Spec: https://wiki.open311.org/GeoReport_v2 . Services are appeal categories; a service
 request is an appeal (service_request_id = tracking number). POST needs a valid api_key
-(403 otherwise). GET is public but, to protect workers' personal information (PIPL),
-`description` is only returned to the client (api_key) that submitted the request.
+(403 otherwise). GET is public but, to protect workers' personal information (PIPL), anonymous
+callers get coarse data only (township name as address, no lat/long, no description);
+with a valid api_key a client lists only its own requests, in full.
 """
 
 from __future__ import annotations
@@ -198,24 +199,28 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def _request_item(a: Appeal, client: Open311Client | None) -> dict[str, Any]:
+    """One service request. Full details (description, street address, exact lat/long)
+    only for the client that submitted it; everyone else gets coarse data: the township
+    name as address and no coordinates or description (PIPL: no personal location)."""
     last_public = next((e.public_text for e in reversed(list(a.events.all())) if e.public_text), "")
+    own = client is not None and a.open311_client_id == client.pk
     item: dict[str, Any] = {
         "service_request_id": a.tracking_no,
         "status": "closed" if a.status in CLOSED else "open",
         "status_notes": last_public,
         "service_name": a.category.name,
         "service_code": a.category.code,
-        "description": a.description if client and a.open311_client_id == client.pk else None,
+        "description": a.description if own else None,
         "agency_responsible": a.handler_label,
         "service_notice": "",
         "requested_datetime": _iso(a.received_at),
         "updated_datetime": _iso(a.updated_at),
         "expected_datetime": _iso(a.reply_due_at),
-        "address": a.address or a.region.name,
+        "address": (a.address or a.region.name) if own else a.region.name,
         "address_id": None,
         "zipcode": None,
-        "lat": float(a.latitude) if a.latitude is not None else None,
-        "long": float(a.longitude) if a.longitude is not None else None,
+        "lat": float(a.latitude) if own and a.latitude is not None else None,
+        "long": float(a.longitude) if own and a.longitude is not None else None,
         "media_url": None,
     }
     return item
@@ -224,7 +229,10 @@ def _request_item(a: Appeal, client: Open311Client | None) -> dict[str, Any]:
 def _parse_date(value: str, name: str) -> dt.datetime | None:
     if not value:
         return None
-    parsed = parse_datetime(value)
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        parsed = None
     if parsed is None:
         raise Open311Error(400, f"{name} is not a valid W3C datetime")
     if timezone.is_naive(parsed):
@@ -254,6 +262,8 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
     qs = Appeal.objects.select_related("category", "department", "region").prefetch_related(
         "events"
     )
+    if client is not None:  # a client lists only the requests it submitted
+        qs = qs.filter(open311_client=client)
     ids = [i.strip() for i in _param(request, "service_request_id").split(",") if i.strip()]
     if ids:
         qs = qs.filter(tracking_no__in=ids)
@@ -336,7 +346,8 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             idempotency_key=f"open311:{client.pk}:{key}" if key else None,
         )
     except ValidationError as exc:
-        message = "; ".join(f"{k}: {'，'.join(v)}" for k, v in exc.message_dict.items())
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        message = "; ".join(f"{k}: {'，'.join(v)}" for k, v in errors.items())
         raise Open311Error(400, message) from None
     payload = [
         {

@@ -114,7 +114,15 @@ WARN_FRACTION = 0.2  # warn when less than 20 % of the allowed time is left
 
 def clock_start(cal: WorkCalendar, moment: dt.datetime) -> dt.datetime:
     """The first working moment at or after `moment` (APL-3)."""
-    return cal.add_working_hours(moment, 0)
+    tz = moment.tzinfo
+    day = moment.date()
+    if cal.is_working_day(day):
+        for p_start, p_end in cal.periods:
+            begin = dt.datetime.combine(day, p_start, tzinfo=tz)
+            if moment < dt.datetime.combine(day, p_end, tzinfo=tz):
+                return max(moment, begin)
+    day = cal.next_working_day(day)
+    return dt.datetime.combine(day, cal.periods[0][0], tzinfo=tz)
 
 
 def accept_due(cal: WorkCalendar, received: dt.datetime, priority: str) -> dt.datetime:

@@ -79,6 +79,8 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     can_handle = services.can_handle(request.user, appeal)
+    reroute_form = forms.RerouteForm()
+    reroute_form.fields["department"].queryset = _route_departments(request.user)  # type: ignore[attr-defined]
     return render(
         request,
         "appeals/detail.html",
@@ -90,7 +92,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_route": services.can_route(request.user, appeal),
             "reason_form": forms.ReasonForm(),
             "reply_form": forms.ReplyForm(),
-            "reroute_form": forms.RerouteForm(),
+            "reroute_form": reroute_form,
             "overdue": appeal.pk in queries.overdue_ids([appeal], timezone.now()),
             "phase": rules.sla_phase(timezone.now(), appeal.clock_started_at, appeal.reply_due_at)
             if appeal.is_open
@@ -116,8 +118,14 @@ def appeal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "reply":
             services.reply(actor=request.user, appeal=appeal, text=post.get("text", ""))
         elif action == "reroute":
-            dept_id = post.get("department") or None
-            dept = get_object_or_404(Department, pk=dept_id) if dept_id else None
+            dept_id = (post.get("department") or "").strip()
+            if dept_id and not dept_id.isdecimal():
+                raise Http404
+            dept = (
+                get_object_or_404(_route_departments(request.user), pk=int(dept_id))
+                if dept_id
+                else None
+            )
             services.reroute(
                 actor=request.user, appeal=appeal, department=dept, reason=post.get("reason", "")
             )
@@ -160,12 +168,33 @@ def intake(request: HttpRequest) -> HttpResponse:
                 else None,
             )
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
+            for field, errs in _error_dict(exc).items():
                 form.add_error(field if field in form.fields else None, errs)
         else:
             messages.success(request, f"已登记，受理编号{sub.appeal.tracking_no}。")
             return redirect("appeals:detail", pk=sub.appeal.pk)
     return render(request, "appeals/intake.html", {"form": form, "form_token": uuid.uuid4().hex})
+
+
+def _error_dict(exc: ValidationError) -> dict[str, list[str]]:
+    """Field errors of a ValidationError; one raised without fields goes to __all__."""
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+
+
+def _route_departments(user: Any) -> Any:
+    """Departments a county administrator may route to: those in their region subtree."""
+    if not user.scope_region_id:
+        return Department.objects.none()
+    return Department.objects.filter(region__path__startswith=user.scope_region.path)
+
+
+def _visible_rules(user: Any) -> Any:
+    """County-wide rules plus rules for regions inside the user's scope."""
+    if not user.scope_region_id:
+        return RoutingRule.objects.filter(region__isnull=True)
+    return RoutingRule.objects.filter(
+        Q(region__isnull=True) | Q(region__path__startswith=user.scope_region.path)
+    )
 
 
 @require_capability("appeals.route")
@@ -177,14 +206,13 @@ def routing_rules(request: HttpRequest) -> HttpResponse:
         if user.scope_region_id
         else Region.objects.none()
     )
-    departments = (
-        Department.objects.filter(region__path__startswith=user.scope_region.path)
-        if user.scope_region_id
-        else Department.objects.none()
-    )
+    departments = _route_departments(user)
     initial: dict[str, Any] = {}
     if request.method == "GET" and request.GET.get("edit"):
-        rule = get_object_or_404(RoutingRule, pk=request.GET["edit"])
+        edit = request.GET["edit"].strip()
+        if not edit.isdecimal():
+            raise Http404
+        rule = get_object_or_404(_visible_rules(user), pk=int(edit))
         initial = {"category": rule.category, "region": rule.region, "department": rule.department}
     form = forms.RoutingRuleForm(request.POST or None, initial=initial)
     form.fields["region"].queryset = regions  # type: ignore[attr-defined]
@@ -203,8 +231,10 @@ def routing_rules(request: HttpRequest) -> HttpResponse:
                 request, f"已保存：{d['category'].name} × {scope} → {d['department'].name}。"
             )
             return redirect("appeals:routing")
-    rules_qs = RoutingRule.objects.select_related("category", "region", "department").order_by(
-        "category__position", "category__id", "region__path"
+    rules_qs = (
+        _visible_rules(user)
+        .select_related("category", "region", "department")
+        .order_by("category__position", "category__id", "region__path")
     )
     return render(request, "appeals/routing.html", {"form": form, "rules": rules_qs})
 
@@ -382,7 +412,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
                         idempotency_key=f"portal:{request.user.pk}:{token}",
                     )
                 except ValidationError as exc:
-                    for field, errs in exc.message_dict.items():
+                    for field, errs in _error_dict(exc).items():
                         form.add_error(field if field in form.fields else None, errs)
                 else:
                     return redirect("appeals:portal_detail", tracking_no=sub.appeal.tracking_no)

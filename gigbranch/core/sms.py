@@ -7,12 +7,16 @@ class with the `SmsBackend` protocol.
 
 `DevelopmentLogSmsBackend` is for development and demos only: it does NOT send anything.
 It writes each message to the log and to `appeals.SmsMessage`, which a system
-administrator can read at /appeals/sms-outbox/.
+administrator can read at /appeals/sms-outbox/. Runs of 4–8 digits (verification codes)
+are masked in both, so neither the outbox nor the log ever holds a usable login code; a
+`manage.py check` error (core.E001, gigbranch/core/checks.py) refuses this backend when
+settings.PRODUCTION is true.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
@@ -23,6 +27,15 @@ from django.utils.module_loading import import_string
 from gigbranch.core.masking import mask_mobile
 
 logger = logging.getLogger("gigbranch.sms")
+
+DEVELOPMENT_BACKEND = "gigbranch.core.sms.DevelopmentLogSmsBackend"
+
+_CODE_RUN = re.compile(r"(?<!\d)\d{4,8}(?!\d)")
+
+
+def mask_codes(text: str) -> str:
+    """Replace every standalone run of 4–8 digits (a verification code) with asterisks."""
+    return _CODE_RUN.sub(lambda m: "*" * len(m.group()), text)
 
 
 @dataclass(frozen=True)
@@ -50,13 +63,19 @@ class DevelopmentLogSmsBackend:
 
     name = "development-log"
 
+    #: TEST/DEVELOPMENT ONLY: the last unmasked message, kept in process memory (never
+    #: persisted or logged) so tests and a local developer can read a login code.
+    last_raw_message_for_tests: tuple[str, str] | None = None
+
     def send(self, *, mobile: str, text: str) -> SmsResult:
         from gigbranch.appeals.models import (
             SmsMessage,
         )  # local import: core must not import apps at load
 
-        msg = SmsMessage.objects.create(mobile=mobile, text=text, backend=self.name)
-        logger.info("DEVELOPMENT SMS (not sent) to %s: %s", mask_mobile(mobile), text)
+        masked = mask_codes(text)
+        msg = SmsMessage.objects.create(mobile=mobile, text=masked, backend=self.name)
+        logger.info("DEVELOPMENT SMS (not sent) to %s: %s", mask_mobile(mobile), masked)
+        DevelopmentLogSmsBackend.last_raw_message_for_tests = (mobile, text)
         return SmsResult(ok=True, backend=self.name, reference=str(msg.pk))
 
 

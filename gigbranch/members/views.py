@@ -48,7 +48,7 @@ def _form_errors(request: HttpRequest, form: Any) -> None:
 
 
 def _is_last4(q: str) -> bool:
-    return len(q) == 4 and q[:3].isdigit() and (q[3].isdigit() or q[3] in "xX")
+    return len(q) == 4 and q[:3].isdecimal() and (q[3].isdecimal() or q[3] in "xX")
 
 
 # --- workers ------------------------------------------------------------------------------
@@ -107,7 +107,8 @@ def _worker_for(request: HttpRequest, pk: int) -> Worker:
 def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     worker = _worker_for(request, pk)
     member = (
-        PartyMember.objects.filter(worker=worker)
+        PartyMember.objects.visible_to(request.user)
+        .filter(worker=worker)
         .select_related("organization", "inflow_organization")
         .first()
     )
@@ -196,11 +197,15 @@ def _post_action(
     return redirect("members:worker_detail", pk=worker.pk)
 
 
-def _member_of(worker: Worker) -> PartyMember:
-    member = PartyMember.objects.filter(worker=worker).first()
-    if member is None:
+def _member_of(request: HttpRequest, worker: Worker) -> PartyMember:
+    """The worker's party member record, looked up in the user's own scope.
+
+    A member's scope follows its organisation (organization__path), which can differ from
+    the worker's workplace line: a user who sees the worker but not the member gets 404.
+    """
+    if not PartyMember.objects.filter(worker=worker).exists():
         raise ValidationError("该劳动者没有党员记录。")
-    return member
+    return get_object_or_404(PartyMember.objects.visible_to(request.user), worker=worker)
 
 
 @require_capability("people.change")
@@ -235,7 +240,7 @@ def member_decision(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         forms.DecisionForm,
-        lambda w, d: services.decide_status(actor=request.user, member=_member_of(w), **d),
+        lambda w, d: services.decide_status(actor=request.user, member=_member_of(request, w), **d),
         "已登记支部决定。",
     )
 
@@ -247,7 +252,9 @@ def member_payment(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         forms.PaymentForm,
-        lambda w, d: services.record_payment(actor=request.user, member=_member_of(w), **d),
+        lambda w, d: services.record_payment(
+            actor=request.user, member=_member_of(request, w), **d
+        ),
         "已记录党费缴纳。",
     )
 
@@ -260,7 +267,7 @@ def member_assessment(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         forms.AssessmentForm,
         lambda w, d: services.assess_dues(
-            actor=request.user, member=_member_of(w), set_on=timezone.localdate(), **d
+            actor=request.user, member=_member_of(request, w), set_on=timezone.localdate(), **d
         ),
         "已核定年度党费。",
     )
@@ -273,7 +280,9 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         forms.TransferForm,
-        lambda w, d: services.request_transfer(actor=request.user, member=_member_of(w), **d),
+        lambda w, d: services.request_transfer(
+            actor=request.user, member=_member_of(request, w), **d
+        ),
         "已提交组织关系转接申请。",
     )
 
@@ -285,7 +294,9 @@ def member_model_post(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         forms.ModelPostForm,
-        lambda w, d: services.create_model_post(actor=request.user, member=_member_of(w), **d),
+        lambda w, d: services.create_model_post(
+            actor=request.user, member=_member_of(request, w), **d
+        ),
         "已设立党员示范岗。",
     )
 
@@ -381,10 +392,22 @@ def transfer_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("members:transfers")
 
 
+def _ledger_year(raw: str | None) -> int:
+    """The ledger year from the query string: current year if absent or not a number,
+    clamped to 2000–2100."""
+    try:
+        year = int(raw) if raw and raw.strip().isdecimal() else timezone.localdate().year
+    except ValueError:
+        year = timezone.localdate().year
+    return min(max(year, 2000), 2100)
+
+
 @require_capability("people.view")
 def dues_ledger(request: HttpRequest) -> HttpResponse:
-    year = int(request.GET.get("year") or timezone.localdate().year)
+    year = _ledger_year(request.GET.get("year"))
     org_id = request.GET.get("org") or ""
+    if not org_id.isdecimal():
+        org_id = ""
     branches = Organization.objects.visible_to(request.user).branches()
     org = get_object_or_404(branches, pk=org_id) if org_id else None
     rows = queries.dues_ledger(request.user, year=year, organization=org)
@@ -422,8 +445,16 @@ def honours(request: HttpRequest) -> HttpResponse:
 def workplace_honours(request: HttpRequest, pk: int) -> HttpResponse:
     """Honours of one workplace (linked from the workplace pages)."""
     wp = get_object_or_404(Workplace.objects.visible_to(request.user), pk=pk)
-    posts = ModelPost.objects.filter(member__worker__workplace=wp).select_related("member__worker")
-    teams = VanguardTeam.objects.filter(workplace=wp).select_related("leader__worker")
+    posts = (
+        ModelPost.objects.visible_to(request.user)
+        .filter(member__worker__workplace=wp)
+        .select_related("member__worker")
+    )
+    teams = (
+        VanguardTeam.objects.visible_to(request.user)
+        .filter(workplace=wp)
+        .select_related("leader__worker")
+    )
     return render(
         request, "members/honours.html", {"posts": posts, "teams": teams, "workplace": wp}
     )

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from gigbranch.core import audit
+from gigbranch.core.masking import mask_mobile
 from gigbranch.core.validators import normalize_uscc
 
 from . import services
@@ -167,7 +168,19 @@ def template_bytes(kind: str) -> bytes:
     return _workbook(title, headers, [[c.example for c in columns]])
 
 
-def export_workplaces(qs: Any) -> bytes:
+def _phone(value: str, reveal: bool) -> str:
+    """Ledger phone cell: masked unless the exporter holds `pii.reveal` (DESIGN §2)."""
+    return value if reveal else mask_mobile(value)
+
+
+def _drop_masked(out: dict[str, Any], *keys: str) -> None:
+    """A masked phone (from a masked export) is not a new value: keep what is stored."""
+    for key in keys:
+        if "*" in out.get(key, ""):
+            del out[key]
+
+
+def export_workplaces(qs: Any, *, reveal: bool = False) -> bytes:
     headers = [c.header for c in WORKPLACE_COLUMNS] + ["登记劳动者", "正式党员"]
     from .queries import full_members_by_workplace
 
@@ -187,7 +200,7 @@ def export_workplaces(qs: Any) -> bytes:
                 float(wp.latitude) if wp.latitude is not None else "",
                 float(wp.longitude) if wp.longitude is not None else "",
                 wp.contact_name,
-                wp.contact_phone,
+                _phone(wp.contact_phone, reveal),
                 wp.reported_worker_count,
                 wp.get_coverage_mode_display(),
                 wp.organization.name if wp.organization else "",
@@ -199,7 +212,7 @@ def export_workplaces(qs: Any) -> bytes:
     return _workbook("企业站点台账", headers, rows)
 
 
-def export_organizations(qs: Any) -> bytes:
+def export_organizations(qs: Any, *, reveal: bool = False) -> bytes:
     headers = [c.header for c in ORGANIZATION_COLUMNS] + ["正式党员", "党员总数"]
     rows = []
     for org in qs.select_related("region", "parent").order_by("path"):
@@ -214,9 +227,9 @@ def export_organizations(qs: Any) -> bytes:
                 org.term_start.isoformat() if org.term_start else "",
                 org.term_years or "",
                 org.secretary_name,
-                org.secretary_phone,
+                _phone(org.secretary_phone, reveal),
                 org.contact_name,
-                org.contact_phone,
+                _phone(org.contact_phone, reveal),
                 org.address,
                 getattr(org, "n_full", ""),
                 getattr(org, "n_members", ""),
@@ -457,6 +470,7 @@ def parse_workplaces(data: bytes, *, actor: Any) -> ParseResult:
         out["longitude"] = _decimal(raw["longitude"], heads["longitude"], res, -180, 180)
         out["contact_name"] = str(raw["contact_name"] or "")[:30]
         out["contact_phone"] = str(raw["contact_phone"] or "")[:20]
+        _drop_masked(out, "contact_phone")
         out["reported_worker_count"] = (
             _int(raw["reported_worker_count"], heads["reported_worker_count"], res) or 0
         )
@@ -568,6 +582,7 @@ def parse_organizations(data: bytes, *, actor: Any) -> ParseResult:
             ("address", 200),
         ):
             out[key] = str(raw[key] or "")[:size]
+        _drop_masked(out, "secretary_phone", "contact_phone")
         org_key = (out["name"], getattr(parent, "pk", None))
         if org_key in seen and out["name"]:
             res.errors.append((heads["name"], f"与第{seen[org_key]}行重复"))

@@ -28,6 +28,8 @@ class OrganizationForm(forms.ModelForm):
         widgets = {
             "founded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "term_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "secretary_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+            "contact_phone": forms.TextInput(attrs={"inputmode": "tel"}),
         }
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
@@ -119,6 +121,7 @@ class WorkplaceForm(forms.ModelForm):
             "coverage_mode",
             "instructor",
         ]
+        widgets = {"contact_phone": forms.TextInput(attrs={"inputmode": "tel"})}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -139,7 +142,10 @@ class InstructorForm(forms.ModelForm):
     class Meta:
         model = Instructor
         fields = ["name", "phone", "work_unit", "region", "organization", "appointed_on", "active"]
-        widgets = {"appointed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {
+            "appointed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "phone": forms.TextInput(attrs={"inputmode": "tel"}),
+        }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

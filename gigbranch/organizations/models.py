@@ -7,13 +7,37 @@ zero-padded and dot-terminated ("000001.000007."), so a subtree is one indexed
 
 from __future__ import annotations
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
+from gigbranch.core.fields import EncryptedTextField
+from gigbranch.core.masking import mask_mobile
 from gigbranch.core.models import TimeStampedModel
 from gigbranch.core.scoping import ScopedQuerySet, ScopeSpec
 from gigbranch.core.validators import validate_uscc
 
 PATH_STEP = 7  # six digits and a dot
+
+# Phone numbers of named people (secretaries, committee members, instructors, contact
+# persons) are usually personal mobiles, so they are personal data (DESIGN §2): stored
+# encrypted, shown masked; unmasked only with `pii.reveal` (audited).
+PHONE_FIELDS: dict[str, tuple[str, ...]] = {
+    "organization": ("secretary_phone", "contact_phone"),
+    "committeemember": ("phone",),
+    "instructor": ("phone",),
+    "workplace": ("contact_phone",),
+}
+
+
+def _phone(verbose_name: str, context: str) -> EncryptedTextField:
+    return EncryptedTextField(
+        verbose_name,
+        max_length=20,
+        blank=True,
+        default="",
+        validators=[MaxLengthValidator(20)],
+        context=f"organizations.{context}",
+    )
 
 
 def path_segment(pk: int) -> str:
@@ -116,14 +140,14 @@ class Organization(TimeStampedModel):
     term_start = models.DateField("本届任期开始", null=True, blank=True)
     term_years = models.PositiveSmallIntegerField("任期（年）", null=True, blank=True)
     contact_name = models.CharField("联系人", max_length=30, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    contact_phone = _phone("联系电话", "organization.contact_phone")
     address = models.CharField("地址", max_length=200, blank=True)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     # The secretary (ORG-8): a name and contact, or a link to the member's record. Other
     # committee members are CommitteeMember rows; committee size = secretary + those rows.
     secretary_name = models.CharField("书记", max_length=30, blank=True)
-    secretary_phone = models.CharField("书记联系电话", max_length=20, blank=True)
+    secretary_phone = _phone("书记联系电话", "organization.secretary_phone")
     secretary_member = models.ForeignKey(
         "members.PartyMember",
         verbose_name="书记（党员档案）",
@@ -158,6 +182,14 @@ class Organization(TimeStampedModel):
             return self.secretary_member.worker.name  # type: ignore[union-attr]
         return ""
 
+    @property
+    def masked_secretary_phone(self) -> str:
+        return mask_mobile(self.secretary_phone)
+
+    @property
+    def masked_contact_phone(self) -> str:
+        return mask_mobile(self.contact_phone)
+
 
 class CommitteePost(models.TextChoices):
     DEPUTY_SECRETARY = "deputy_secretary", "副书记"
@@ -184,7 +216,7 @@ class CommitteeMember(models.Model):
     )
     post = models.CharField("职务", max_length=20, choices=CommitteePost.choices)
     person_name = models.CharField("姓名", max_length=30)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    phone = _phone("联系电话", "committeemember.phone")
     member = models.ForeignKey(
         "members.PartyMember",
         verbose_name="党员档案",
@@ -204,6 +236,10 @@ class CommitteeMember(models.Model):
     def __str__(self) -> str:
         return f"{self.person_name}（{self.get_post_display()}）"
 
+    @property
+    def masked_phone(self) -> str:
+        return mask_mobile(self.phone)
+
 
 class InstructorQuerySet(ScopedQuerySet["Instructor"]):
     scope_spec = ScopeSpec(
@@ -215,7 +251,7 @@ class Instructor(TimeStampedModel):
     """A party-building instructor (党建工作指导员), sent to workplaces without a branch."""
 
     name = models.CharField("姓名", max_length=30)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    phone = _phone("联系电话", "instructor.phone")
     work_unit = models.CharField("工作单位及职务", max_length=100, blank=True)
     region = models.ForeignKey(
         Region, verbose_name="属地", on_delete=models.PROTECT, related_name="instructors"
@@ -242,8 +278,6 @@ class Instructor(TimeStampedModel):
 
     @property
     def masked_phone(self) -> str:
-        from gigbranch.core.masking import mask_mobile
-
         return mask_mobile(self.phone)
 
 
@@ -306,7 +340,7 @@ class Workplace(TimeStampedModel):
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     contact_name = models.CharField("联系人", max_length=30, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    contact_phone = _phone("联系电话", "workplace.contact_phone")
     reported_worker_count = models.PositiveIntegerField("报告从业人数", default=0)
     organization = models.ForeignKey(
         Organization,
@@ -347,6 +381,10 @@ class Workplace(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def masked_contact_phone(self) -> str:
+        return mask_mobile(self.contact_phone)
 
 
 class OrgRuleSet(models.Model):

@@ -14,8 +14,10 @@ from django.db.models.functions import Concat, Substr
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
+from gigbranch.core.masking import mask_mobile
 
 from .models import (
+    PHONE_FIELDS,
     CommitteeMember,
     Instructor,
     Organization,
@@ -25,6 +27,35 @@ from .models import (
     path_segment,
 )
 from .policy import Thresholds
+
+_PHONE_NAMES = frozenset(name for names in PHONE_FIELDS.values() for name in names)
+
+
+def _masked(changes: dict[str, Any]) -> dict[str, Any]:
+    """Audit changes with phone numbers masked: the audit log is not a copy of personal data."""
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in _PHONE_NAMES:
+            if isinstance(value, list):
+                value = [mask_mobile(v) if isinstance(v, str) else v for v in value]
+            elif isinstance(value, str):
+                value = mask_mobile(value)
+        out[key] = value
+    return out
+
+
+@transaction.atomic
+def reveal_phone(*, actor: Any, obj: Any, field: str) -> str:
+    """Return an unmasked phone number; needs `pii.reveal` and writes an audit event
+    (DESIGN §2). `obj` must already be fetched within the actor's scope."""
+    allowed = PHONE_FIELDS.get(obj._meta.model_name, ())
+    if field not in allowed:
+        raise ValidationError("该字段不能查看明文。")
+    if not has_capability(actor, "pii.reveal"):
+        raise PermissionDenied("没有查看明文的权限。")
+    audit.record(actor=actor, action="pii.revealed", obj=obj, changes={"field": field})
+    return str(getattr(obj, field) or "")
+
 
 ORG_EDITABLE = (
     "name",
@@ -147,7 +178,7 @@ def create_organization(*, actor: Any, parent: Organization | None, **fields: An
         actor=actor,
         action="organization.created",
         obj=org,
-        changes={k: v for k, v in fields.items()} | {"parent": parent},
+        changes=_masked(dict(fields)) | {"parent": parent},
     )
     return org
 
@@ -167,7 +198,12 @@ def update_organization(*, actor: Any, organization: Organization, **fields: Any
         setattr(org, name, value)
     org.full_clean(exclude=["path"])
     org.save()
-    audit.record(actor=actor, action="organization.updated", obj=org, changes=changes)
+    audit.record(
+        actor=actor,
+        action="organization.updated",
+        obj=org,
+        changes=_masked(changes),
+    )
     return org
 
 
@@ -275,7 +311,7 @@ def create_workplace(*, actor: Any, **fields: Any) -> Workplace:
         actor=actor,
         action="workplace.created",
         obj=workplace,
-        changes={k: v for k, v in fields.items()},
+        changes=_masked(dict(fields)),
     )
     return workplace
 
@@ -300,7 +336,12 @@ def update_workplace(*, actor: Any, workplace: Workplace, **fields: Any) -> Work
     wp.full_clean()
     _validate_coverage(wp)
     wp.save()
-    audit.record(actor=actor, action="workplace.updated", obj=wp, changes=changes)
+    audit.record(
+        actor=actor,
+        action="workplace.updated",
+        obj=wp,
+        changes=_masked(changes),
+    )
     return wp
 
 
@@ -338,7 +379,12 @@ def update_instructor(*, actor: Any, instructor: Instructor, **fields: Any) -> I
         setattr(inst, name, value)
     inst.full_clean()
     inst.save()
-    audit.record(actor=actor, action="instructor.updated", obj=inst, changes=changes)
+    audit.record(
+        actor=actor,
+        action="instructor.updated",
+        obj=inst,
+        changes=_masked(changes),
+    )
     return inst
 
 

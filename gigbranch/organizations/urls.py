@@ -8,6 +8,7 @@ urlpatterns = [
     path("tree/<int:pk>/children/", views.tree_children, name="tree_children"),
     path("new/", views.organization_create, name="create"),
     path("<int:pk>/", views.organization_detail, name="detail"),
+    path("reveal/<str:model>/<int:pk>/<str:field>/", views.phone_reveal, name="phone_reveal"),
     path("<int:pk>/edit/", views.organization_edit, name="edit"),
     path("<int:pk>/move/", views.organization_move, name="move"),
     path("<int:pk>/committee/", views.committee_add, name="committee_add"),

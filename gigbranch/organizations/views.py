@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
@@ -25,6 +26,7 @@ from . import excel, forms, queries, services
 from .forms import CommitteeMemberForm, ImportForm, MoveForm, OrganizationForm
 from .models import (
     PATH_STEP,
+    PHONE_FIELDS,
     CommitteeMember,
     CoverageMode,
     Instructor,
@@ -130,6 +132,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": _history(org),
             "findings": findings[:20],
             "can_change": move_form is not None,
+            "can_reveal": has_capability(request.user, "pii.reveal"),
         },
     )
 
@@ -210,7 +213,7 @@ def workplaces(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(kind=kind)
     region_id = request.GET.get("region", "")
     region = None
-    if region_id.isdigit():
+    if _is_pk(region_id):
         region = get_object_or_404(Region.objects.all(), pk=int(region_id))
         qs = qs.filter(region__path__startswith=region.path)
     qs = qs.annotate(worker_count=Count("workers")).order_by("region__path", "name", "id")
@@ -259,10 +262,9 @@ def _scope_region(request: HttpRequest) -> Region:
     visible = Region.objects.visible_to(request.user)
     region_id = request.GET.get("region")
     if region_id:
-        try:
-            return get_object_or_404(visible, pk=int(region_id))
-        except ValueError:
-            raise Http404 from None
+        if not _is_pk(region_id):
+            raise Http404
+        return get_object_or_404(visible, pk=int(region_id))
     scope_region: Region | None = request.user.scope_region
     if scope_region is not None:
         return scope_region
@@ -280,10 +282,10 @@ def _coverage_region(request: HttpRequest) -> Region:
     if request.user.scope_region_id:
         return _scope_region(request)
     # Industry-line scopes see their workplaces wherever they are; start at the top region.
-    region_id = request.GET.get("region")
+    region_id = request.GET.get("region", "")
     region = (
         get_object_or_404(Region.objects.all(), pk=int(region_id))
-        if region_id and region_id.isdigit()
+        if _is_pk(region_id)
         else Region.objects.filter(parent__isnull=True).order_by("path").first()
     )
     if region is None:
@@ -366,10 +368,10 @@ def findings(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(rule_id=rule)
     if severity in Severity.values:
         qs = qs.filter(severity=severity)
-    if region_id.isdigit():
+    if _is_pk(region_id):
         region = get_object_or_404(Region.objects.visible_to(request.user), pk=int(region_id))
         qs = qs.filter(region__path__startswith=region.path)
-    if org_id.isdigit():
+    if _is_pk(org_id):
         org = get_object_or_404(Organization.objects.visible_to(request.user), pk=int(org_id))
         qs = qs.filter(organization__path__startswith=org.path)
     rules = (
@@ -407,6 +409,7 @@ def findings(request: HttpRequest) -> HttpResponse:
             "query": query,
             "severities": Severity.choices,
             "can_rules": has_capability(request.user, "org.rules"),
+            "can_change": has_capability(request.user, "org.change"),
             "regions": Region.objects.visible_to(request.user).order_by("path"),
             "orgs": Organization.objects.visible_to(request.user)
             .exclude(kind="party_group")
@@ -416,7 +419,7 @@ def findings(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@require_capability("org.view")
+@require_capability("org.change")
 def findings_recheck(request: HttpRequest) -> HttpResponse:
     from gigbranch.core.services import recompute_findings
 
@@ -428,7 +431,42 @@ def findings_recheck(request: HttpRequest) -> HttpResponse:
         request,
         f"已重新检查：新发现{stats['opened']}条，仍存在{stats['kept']}条，已消除{stats['resolved']}条。",
     )
-    return redirect(request.POST.get("next") or reverse("organizations:findings"))
+    return redirect(_safe_next(request, reverse("organizations:findings")))
+
+
+def _is_pk(value: str | None) -> bool:
+    """A query parameter usable as a primary key: ASCII-decimal digits only (`isdigit()`
+    accepts "²", which `int()` rejects) and short enough not to overflow the database."""
+    return value is not None and value.isdecimal() and value.isascii() and len(value) <= 18
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """The POSTed `next` if it stays on this site, else `fallback` (no open redirect)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+_REVEAL_MODELS: dict[str, Any] = {
+    "organization": Organization,
+    "committeemember": CommitteeMember,
+    "instructor": Instructor,
+    "workplace": Workplace,
+}
+
+
+@require_POST
+@require_capability("pii.reveal")
+def phone_reveal(request: HttpRequest, model: str, pk: int, field: str) -> HttpResponse:
+    """One unmasked phone number for a `pii.reveal` holder, audited ("pii.revealed")."""
+    if model not in _REVEAL_MODELS or field not in PHONE_FIELDS.get(model, ()):
+        raise Http404
+    obj = get_object_or_404(_REVEAL_MODELS[model].objects.visible_to(request.user), pk=pk)
+    value = services.reveal_phone(actor=request.user, obj=obj, field=field)
+    return render(request, "organizations/_revealed.html", {"value": value})
 
 
 def finding_object_url(finding: Finding) -> str:
@@ -470,6 +508,7 @@ def workplace_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if has_capability(request.user, "org.change")
             else None,
             "findings": findings_qs,
+            "can_reveal": has_capability(request.user, "pii.reveal"),
         },
     )
 
@@ -562,12 +601,14 @@ def import_apply(request: HttpRequest, kind: str) -> HttpResponse:
     return redirect("organizations:workplaces" if kind == "workplaces" else "organizations:tree")
 
 
-@require_capability("org.view")
+@require_capability("org.change")
 def export_ledger(request: HttpRequest, kind: str) -> FileResponse:
+    """The ledger as Excel; phone numbers masked unless the user holds `pii.reveal`."""
     _kind(kind)
+    reveal = has_capability(request.user, "pii.reveal")
     if kind == "workplaces":
         wps = Workplace.objects.visible_to(request.user).annotate(n_workers=Count("workers"))
-        data, title, rows = excel.export_workplaces(wps), "企业站点台账", wps.count()
+        data, title, rows = excel.export_workplaces(wps, reveal=reveal), "企业站点台账", wps.count()
     else:
         orgs = Organization.objects.visible_to(request.user).annotate(
             n_full=Count(
@@ -577,12 +618,16 @@ def export_ledger(request: HttpRequest, kind: str) -> FileResponse:
                 "members", filter=Q(members__status__in=queries.IN_STANDING), distinct=True
             ),
         )
-        data, title, rows = excel.export_organizations(orgs), "党组织台账", orgs.count()
+        data, title, rows = (
+            excel.export_organizations(orgs, reveal=reveal),
+            "党组织台账",
+            orgs.count(),
+        )
     record(
         actor=request.user,
         action=f"{kind}.exported",
         object_type=f"organizations.{kind}",
-        changes={"rows": rows},
+        changes={"rows": rows, "unmasked": reveal},
     )
     stamp = timezone.localdate().strftime("%Y%m%d")
     return FileResponse(
@@ -623,7 +668,7 @@ def _save(request: HttpRequest, form: Any, write: Any) -> Any:
 def organization_create(request: HttpRequest) -> HttpResponse:
     initial = {}
     parent_id = request.GET.get("parent", "")
-    if parent_id.isdigit():
+    if _is_pk(parent_id):
         initial["parent"] = parent_id
     form = forms.OrganizationCreateForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -778,7 +823,7 @@ def ruleset_edit(request: HttpRequest) -> HttpResponse:
     """ORG thresholds for one region (the user's own region by default); county admin only."""
     region_id = request.GET.get("region", "")
     visible = Region.objects.visible_to(request.user)
-    if region_id.isdigit():
+    if _is_pk(region_id):
         region = get_object_or_404(visible, pk=int(region_id))
     else:
         top: Region | None = request.user.scope_region or visible.order_by("path").first()

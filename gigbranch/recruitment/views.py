@@ -60,6 +60,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "recruitment/overview.html", {"o": data, "funnel": data["funnel"]})
 
 
+def _is_id(value: str) -> bool:
+    """Number check for ids: `.isdecimal()` (not `.isdigit()`, which lets "²" through to
+    int() and a 500) and short enough for int() and the database."""
+    return value.isdecimal() and len(value) <= 9
+
+
 @require_capability("recruitment.view")
 def case_list(request: HttpRequest) -> HttpResponse:
     qs = Case.objects.visible_to(request.user).select_related("worker", "organization")
@@ -68,9 +74,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("step", ""),
         request.GET.get("q", "").strip(),
     )
-    if stage.isdigit():
+    if _is_id(stage):
         qs = qs.filter(stage=int(stage), status__in=["in_progress", "probationary"])
-    if step.isdigit():
+    if _is_id(step):
         qs = qs.filter(next_step=int(step), status__in=["in_progress", "probationary"])
     if q:
         qs = qs.filter(worker__name__icontains=q)
@@ -99,7 +105,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     worker = None
     worker_id = request.GET.get("worker") or request.POST.get("worker")
-    if worker_id and str(worker_id).isdigit():
+    if worker_id and _is_id(str(worker_id)):
         worker = get_object_or_404(
             Worker.objects.visible_to(request.user).select_related(
                 "workplace__organization", "region"
@@ -391,7 +397,7 @@ def case_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind == "vote_record":
         vote_id = request.GET.get("vote", "")
         qs = Vote.objects.filter(case=case)
-        vote = get_object_or_404(qs, pk=int(vote_id)) if vote_id.isdigit() else qs.last()
+        vote = get_object_or_404(qs, pk=int(vote_id)) if _is_id(vote_id) else qs.last()
         if vote is None:
             raise Http404("尚无表决记录。")
         return _docx(

@@ -53,6 +53,7 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)  # sheet row of each entry in rows
 
     @property
     def ok(self) -> bool:
@@ -124,6 +125,7 @@ def parse_workbook(data: bytes, *, actor: Any) -> ImportReport:
             continue
         seen[key] = number
         report.rows.append(parsed)
+        report.row_numbers.append(number)
     return report
 
 
@@ -186,10 +188,40 @@ def _parse_row(
     return None if len(report.errors) > before else out
 
 
-def _existing(row: dict[str, Any]) -> Station | None:
+def _existing(row: dict[str, Any], actor: Any) -> Station | None:
+    """The station this row updates, looked up only among stations the actor may see (a
+    code used by another township's station must not reveal that station)."""
+    visible = Station.objects.visible_to(actor)
     if row["external_code"]:
-        return Station.objects.filter(external_code=row["external_code"]).first()
-    return Station.objects.filter(name=row["name"], region=row["region"]).first()
+        return visible.filter(external_code=row["external_code"]).first()
+    return visible.filter(name=row["name"], region=row["region"]).first()
+
+
+def _check_codes_in_scope(report: ImportReport, actor: Any) -> None:
+    """A 站点编码 already used by a station outside the actor's scope is a row error (in the
+    dry run too); the other station's details are not disclosed."""
+    codes = {row["external_code"] for row in report.rows if row["external_code"]}
+    if not codes:
+        return
+    visible = set(
+        Station.objects.visible_to(actor)
+        .filter(external_code__in=codes)
+        .values_list("external_code", flat=True)
+    )
+    taken = set(
+        Station.objects.filter(external_code__in=codes - visible).values_list(
+            "external_code", flat=True
+        )
+    )
+    for number, row in zip(report.row_numbers, report.rows, strict=True):
+        if row["external_code"] in taken:
+            report.errors.append(
+                RowError(
+                    number,
+                    "站点编码",
+                    f"站点编码“{row['external_code']}”已被您管理范围以外的站点使用，请核对编码",
+                )
+            )
 
 
 def _same(station: Station, row: dict[str, Any]) -> bool:
@@ -211,11 +243,13 @@ def apply_import(*, actor: Any, data: bytes, dry_run: bool) -> ImportReport:
     if not has_capability(actor, "stations.manage"):
         raise PermissionDenied("您的角色无权导入服务站点。")
     report = parse_workbook(data, actor=actor)
+    if report.ok:
+        _check_codes_in_scope(report, actor)
     if not report.ok:
         return report
     with transaction.atomic():
         for row in report.rows:
-            station = _existing(row)
+            station = _existing(row, actor)
             if station is None:
                 report.created += 1
                 if not dry_run:

@@ -19,15 +19,35 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_township_admin_roster_to_mobile_member_and_dues(desktop, two_townships):
     a = two_townships["a"]
     platform = Platform.objects.create(name="美团外卖")
-    station = WorkplaceFactory(name="美团外卖甲镇1号配送站", region=a["town"], organization=a["branch"])
+    station = WorkplaceFactory(
+        name="美团外卖甲镇1号配送站", region=a["town"], organization=a["branch"]
+    )
     platform.workplaces.add(station)
     ids = [make_id_number(4200 + i, birth=dt.date(1992, 3, 8)) for i in range(6)]
     bad = ids[1][:17] + ("0" if resident_id_check_char(ids[1][:17]) != "0" else "1")
     rows = [
-        ["周建国", ids[0], "13911110000", "MT001", station.name, "外卖骑手", "2024-03-01", "中共党员"],
+        [
+            "周建国",
+            ids[0],
+            "13911110000",
+            "MT001",
+            station.name,
+            "外卖骑手",
+            "2024-03-01",
+            "中共党员",
+        ],
         ["钱小明", bad, "13911110001", "MT002", station.name, "外卖骑手", "2024-03-01", "群众"],
         ["孙丽", ids[2], "13911110000", "MT003", station.name, "外卖骑手", "2024-05-01", "群众"],
-        ["李强", ids[3], "13911110003", "MT004", "不存在的站点", "外卖骑手", "2024-05-01", "共青团员"],
+        [
+            "李强",
+            ids[3],
+            "13911110003",
+            "MT004",
+            "不存在的站点",
+            "外卖骑手",
+            "2024-05-01",
+            "共青团员",
+        ],
         ["吴刚", ids[4], "13911110004", "MT005", station.name, "外卖骑手", "2025-01-10", "群众"],
     ]
     desktop.on("dialog", lambda d: d.accept())
@@ -36,10 +56,16 @@ def test_township_admin_roster_to_mobile_member_and_dues(desktop, two_townships)
     # Upload and map columns (guessed from the headers).
     desktop.goto("/people/imports/")
     desktop.select_option("#id_platform", label="美团外卖")
-    desktop.set_input_files("#id_file", files=[{
-        "name": "美团外卖甲镇花名册.xlsx",
-        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "buffer": xlsx(rows)}])
+    desktop.set_input_files(
+        "#id_file",
+        files=[
+            {
+                "name": "美团外卖甲镇花名册.xlsx",
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": xlsx(rows),
+            }
+        ],
+    )
     desktop.click("button[type=submit].btn-danger")
     desktop.wait_for_selector("#mapping-form")
     assert desktop.locator("#id_col_1").input_value() == "id_number"
@@ -108,5 +134,9 @@ def test_township_admin_roster_to_mobile_member_and_dues(desktop, two_townships)
     pay.locator("button[type=submit]").click()
     desktop.wait_for_selector("#payments >> text=45.50")
     payment = DuesPayment.objects.get(member=member)
-    assert (str(payment.amount), payment.month, payment.collector) == ("45.50", dt.date(2026, 3, 1), a["branch"])
+    assert (str(payment.amount), payment.month, payment.collector) == (
+        "45.50",
+        dt.date(2026, 3, 1),
+        a["branch"],
+    )
     screenshot(desktop, "members-06-mobile-member-dues")

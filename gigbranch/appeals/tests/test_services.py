@@ -297,4 +297,4 @@ def test_send_sms_development_backend_logs(caplog):
         res = send_sms(mobile="13800001111", text="验证码 123456")
     assert res.ok and res.backend == "development-log"
     assert "138****1111" in caplog.text and "13800001111" not in caplog.text
-    assert SmsMessage.objects.get().text == "验证码 123456"
+    assert SmsMessage.objects.get().text == "验证码 ******"  # codes masked when stored

@@ -1,7 +1,7 @@
 """Roster import (Excel) and push (API) writes. See members/roster.py for the engine.
 
 Flow: upload (headers read, mapping guessed from the platform's remembered mapping) →
-confirm mapping (remembered per platform) → dry run (counts and an error report) → import
+confirm mapping (remembered per platform when the county admin or the platform confirms) → dry run (counts and an error report) → import
 of the valid rows (in the request for small files, as a background task with progress for
 large ones) → optional "left" marking of the platform's workers missing from the roster.
 The uploaded file is kept encrypted (SM4-GCM) and deleted when the import finishes.
@@ -102,11 +102,23 @@ def start_import(
     return imp
 
 
+def may_set_platform_mapping(user: Any, platform: Platform) -> bool:
+    """Only the county admin or the platform's own API accounts set its default mapping."""
+    if getattr(user, "role", None) == "county_admin":
+        return True
+    return bool(user.pk) and platform.api_users.filter(pk=user.pk).exists()
+
+
 @transaction.atomic
 def set_mapping(
     *, actor: Any, roster_import: RosterImport, mapping: dict[str, str], mark_missing_left: bool
 ) -> RosterImport:
-    """Confirm the column mapping; the platform remembers it for its next roster."""
+    """Confirm the column mapping of this import (kept on the RosterImport).
+
+    The platform's shared default mapping (used to guess the next roster's columns, for
+    every township) changes only when the county admin or one of the platform's own API
+    accounts confirms a mapping; anyone else's mapping is used for their import only.
+    """
     if roster_import.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
         raise ValidationError({"status": "该导入已开始，不能修改列对应关系。"})
     mapping = {h: f for h, f in mapping.items() if h in roster_import.headers and f}
@@ -116,13 +128,19 @@ def set_mapping(
     roster_import.status = ImportStatus.UPLOADED
     roster_import.save(update_fields=["mapping", "mark_missing_left", "status", "updated_at"])
     platform = roster_import.platform
-    platform.column_mapping = {**platform.column_mapping, **mapping}
-    platform.save(update_fields=["column_mapping", "updated_at"])
+    remembered = may_set_platform_mapping(actor, platform)
+    if remembered:
+        platform.column_mapping = {**platform.column_mapping, **mapping}
+        platform.save(update_fields=["column_mapping", "updated_at"])
     audit.record(
         actor=actor,
         action="roster.mapping_set",
         obj=roster_import,
-        changes={"mapping": mapping, "mark_missing_left": mark_missing_left},
+        changes={
+            "mapping": mapping,
+            "mark_missing_left": mark_missing_left,
+            "platform_default": remembered,
+        },
     )
     return roster_import
 

@@ -14,7 +14,13 @@ def withdrawn(two_townships):
     worker = a["worker"]
     worker.political_status = "party_member"
     worker.save(update_fields=["political_status"])
-    record_consent(actor=a["admin"], worker=worker, purpose="political_status", granted=False, method="书面撤回")
+    record_consent(
+        actor=a["admin"],
+        worker=worker,
+        purpose="political_status",
+        granted=False,
+        method="书面撤回",
+    )
     return a, worker
 
 
@@ -39,6 +45,8 @@ def test_api_does_not_disclose_it(client, withdrawn):
 
 def test_granted_consent_shows_it(client, withdrawn):
     a, worker = withdrawn
-    record_consent(actor=a["admin"], worker=worker, purpose="political_status", granted=True, method="书面同意")
+    record_consent(
+        actor=a["admin"], worker=worker, purpose="political_status", granted=True, method="书面同意"
+    )
     client.force_login(a["admin"])
     assert "中共党员" in client.get(f"/people/workers/{worker.pk}/").content.decode()

@@ -64,9 +64,11 @@ def run(setup, rows, *, mark_left=False, admin=None):
     return imp
 
 
-def test_mapping_guessed_then_remembered_per_platform(setup):
+def test_mapping_guessed_then_remembered_per_platform(setup, county_admin):
+    """The county admin's confirmed mapping becomes the platform default (a township's
+    does not: see test_security_review)."""
     imp = roster_services.start_import(
-        actor=setup["admin"],
+        actor=county_admin,
         platform=setup["platform"],
         filename="a.xlsx",
         data=xlsx([], headers=["名字", "证件号码", "网点X", "备注"]),
@@ -74,18 +76,18 @@ def test_mapping_guessed_then_remembered_per_platform(setup):
     assert imp.mapping == {"名字": "name", "证件号码": "id_number"}
     with pytest.raises(ValidationError) as exc:
         roster_services.set_mapping(
-            actor=setup["admin"], roster_import=imp, mapping=imp.mapping, mark_missing_left=False
+            actor=county_admin, roster_import=imp, mapping=imp.mapping, mark_missing_left=False
         )
     assert "所属站点" in str(exc.value)
     roster_services.set_mapping(
-        actor=setup["admin"],
+        actor=county_admin,
         roster_import=imp,
         mapping={**imp.mapping, "网点X": "workplace"},
         mark_missing_left=False,
     )
     setup["platform"].refresh_from_db()
     imp2 = roster_services.start_import(
-        actor=setup["admin"],
+        actor=county_admin,
         platform=setup["platform"],
         filename="b.xlsx",
         data=xlsx([], headers=["名字", "证件号码", "网点X"]),

@@ -285,3 +285,42 @@ def test_unlinked_account_completes_without_points(county):
         user=WorkerUserFactory(), article=ArticleFactory(region=county)
     )
     assert created and not completion.points_posted
+
+
+def test_import_code_of_other_township_is_row_error_and_not_revealed(setup):
+    """Security review: 站点编码 is matched only among the actor's own stations; a code used
+    by another township's station is a row error (dry run too), its details not shown."""
+    other = StationFactory(
+        name="乙镇秘密驿站", region=setup["town_b"], external_code="B1", address="乙镇路9号"
+    )
+    row = ["B1", "一号驿站", "暖心驿站", "路1", "甲镇", 29.87, 120.35, "24小时", "否", ""]
+    data = _xlsx(
+        [
+            HEADER,
+            row,
+            ["A9", "九号驿站", "暖心驿站", "路9", "甲镇", 29.87, 120.35, "24小时", "否", ""],
+        ]
+    )
+    for dry_run in (True, False):
+        report = imports.apply_import(actor=setup["admin_a"], data=data, dry_run=dry_run)
+        assert not report.ok
+        assert [(e.row, e.column) for e in report.errors] == [(2, "站点编码")]
+        assert "乙镇秘密驿站" not in report.errors[0].reason
+        assert (report.created, report.updated, report.unchanged) == (0, 0, 0)
+    other.refresh_from_db()
+    assert (other.name, other.region, other.address) == (
+        "乙镇秘密驿站",
+        setup["town_b"],
+        "乙镇路9号",
+    )
+    assert Station.objects.count() == 1
+    assert not AuditEvent.objects.filter(action="stations.imported").exists()
+
+
+def test_import_own_code_still_updates(setup):
+    mine = StationFactory(name="一号驿站", region=setup["town_a"], external_code="A1")
+    row = ["A1", "一号驿站", "暖心驿站", "新路1", "甲镇", 29.87, 120.35, "24小时", "否", ""]
+    report = imports.apply_import(actor=setup["admin_a"], data=_xlsx([HEADER, row]), dry_run=False)
+    assert (report.ok, report.created, report.updated) == (True, 0, 1)
+    mine.refresh_from_db()
+    assert mine.address == "新路1"
