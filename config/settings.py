@@ -245,6 +245,11 @@ WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 180)
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 SMS_BACKEND = env_str("SMS_BACKEND", "gigbranch.core.sms.DevelopmentLogSmsBackend")
+# For gigbranch.core.sms.HttpGatewaySmsBackend (production):
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_SECRET = env_str("SMS_GATEWAY_SECRET", "")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "新就业群体党建")
+SMS_GATEWAY_TIMEOUT_SECONDS = env_int("SMS_GATEWAY_TIMEOUT_SECONDS", 5)
 
 # --- Security headers ---------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -167,7 +167,6 @@ def issue_api_token(*, actor: Any, user: User, name: str) -> tuple[Any, str]:
     from gigbranch.core.fields import blind_index
 
     from .models import ApiToken
-
     from .roles import Role
 
     acting_for_other = actor is not None and getattr(actor, "pk", None) != user.pk

@@ -74,7 +74,9 @@ class DevelopmentLogSmsBackend:
 
         masked = mask_codes(text)
         msg = SmsMessage.objects.create(mobile=mobile, text=masked, backend=self.name)
-        logger.info("DEVELOPMENT SMS (not sent) to %s: %s", mask_mobile(mobile), masked)
+        # The console log of a development machine shows the code so that a developer can
+        # sign in to the portal (issue: portal registration); the stored outbox does not.
+        logger.info("DEVELOPMENT SMS (not sent) to %s: %s", mask_mobile(mobile), text)
         DevelopmentLogSmsBackend.last_raw_message_for_tests = (mobile, text)
         return SmsResult(ok=True, backend=self.name, reference=str(msg.pk))
 
@@ -98,3 +100,52 @@ def send_sms(*, mobile: str, text: str) -> SmsResult:
     except Exception as exc:  # a gateway outage must not break the caller's flow
         logger.exception("SMS backend failed")
         return SmsResult(ok=False, backend=settings.SMS_BACKEND, error=str(exc)[:200])
+
+
+class HttpGatewaySmsBackend:
+    """A carrier or government SMS platform reached over HTTPS (production).
+
+    POSTs JSON {"mobile", "text", "sign_name"} to settings.SMS_GATEWAY_URL with the header
+    X-Signature: hex HMAC-SHA256 of the body under settings.SMS_GATEWAY_SECRET. A 2xx answer
+    with JSON {"ok": true, "id": "..."} is a success; anything else is a failure reported
+    in the result (never raised), so callers can retry from their own queue.
+    """
+
+    name = "http-gateway"
+
+    def __init__(self) -> None:
+        self.url = settings.SMS_GATEWAY_URL
+        self.secret = settings.SMS_GATEWAY_SECRET.encode()
+        self.sign_name = settings.SMS_SIGN_NAME
+        self.timeout = settings.SMS_GATEWAY_TIMEOUT_SECONDS
+        if not self.url or not self.secret:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured("SMS_GATEWAY_URL and SMS_GATEWAY_SECRET are required")
+
+    def send(self, *, mobile: str, text: str) -> SmsResult:
+        import hashlib
+        import hmac
+        import json
+        import urllib.error
+        import urllib.request
+
+        body = json.dumps(
+            {"mobile": mobile, "text": text, "sign_name": self.sign_name}, ensure_ascii=False
+        ).encode()
+        signature = hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+        request = urllib.request.Request(  # noqa: S310 - URL comes from settings
+            self.url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8", "X-Signature": signature},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                answer = json.loads(response.read() or b"{}")
+        except (urllib.error.URLError, TimeoutError, ValueError, OSError) as exc:
+            logger.warning("SMS gateway failed for %s: %s", mask_mobile(mobile), exc)
+            return SmsResult(ok=False, backend=self.name, error=str(exc)[:200])
+        if not answer.get("ok"):
+            return SmsResult(ok=False, backend=self.name, error=str(answer.get("error", ""))[:200])
+        return SmsResult(ok=True, backend=self.name, reference=str(answer.get("id", "")))
