@@ -52,6 +52,9 @@ DEMO_USERNAMES = [
     "secadmin",
     "auditor",
     "rider",
+    # created by the stations module's demo data:
+    "falvyuanzhu",
+    "xinlizixun",
 ]
 COUNTY_CODE = "339021"
 COUNTY_CENTER = (Decimal("29.870000"), Decimal("120.350000"))
