@@ -40,7 +40,7 @@ BUSINESS_CHANGE = {"org.change", "people.change", "pii.reveal", "recruitment.cha
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY_ADMIN: frozenset(
-        BUSINESS_VIEW | BUSINESS_CHANGE | {"recruitment.rules", "org.rules"}
+        BUSINESS_VIEW | BUSINESS_CHANGE | {"recruitment.rules", "org.rules", "points.rules"}
     ),
     Role.INDUSTRY_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE),
     Role.TOWNSHIP_ADMIN: frozenset(BUSINESS_VIEW | BUSINESS_CHANGE),

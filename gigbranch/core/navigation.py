@@ -32,6 +32,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("组织关系转接", "members:transfers", "people.view", "人员管理"),
     NavItem("党费台账", "members:dues_ledger", "people.view", "人员管理"),
     NavItem("示范岗与先锋队", "members:honours", "people.view", "人员管理"),
+    NavItem("积分规则", "members:point_rules", "people.view", "人员管理"),
     NavItem("发展党员", "recruitment:overview", "recruitment.view", "人员管理"),
     NavItem("发展党员档案", "recruitment:cases", "recruitment.view", "人员管理"),
     NavItem("诉求办理", "appeals:list", "appeals.view", "诉求服务"),

@@ -6,14 +6,17 @@ from typing import Any
 
 from django import forms
 
-from gigbranch.organizations.models import Organization
+from gigbranch.organizations.models import Organization, Region, Workplace
 
 from .models import (
     DuesRule,
     HonourLevel,
     MemberStatus,
+    PartyMember,
     PaymentChannel,
     Platform,
+    PointEventKind,
+    PointPeriod,
     TransferDirection,
 )
 from .roster import FIELDS
@@ -165,3 +168,60 @@ class ConsentForm(_Styled):
         field = self.fields["purpose"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = ConsentPurpose.choices
+
+
+class VanguardTeamForm(_Styled):
+    """党员先锋队. Choices are limited to the user's scope; the service checks it again."""
+
+    name = forms.CharField(label="先锋队名称", max_length=60)
+    workplace = forms.ModelChoiceField(
+        Workplace.objects.none(), label="企业/站点", empty_label="请选择"
+    )
+    leader = forms.ModelChoiceField(PartyMember.objects.none(), label="队长", empty_label="请选择")
+    members = forms.ModelMultipleChoiceField(
+        PartyMember.objects.none(), label="队员（可多选）", required=False
+    )
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = (
+            PartyMember.objects.visible_to(user)
+            .exclude(status=MemberStatus.LEFT)
+            .select_related("worker")
+            .order_by("worker__name", "pk")
+        )
+        for name, qs in (
+            ("workplace", Workplace.objects.visible_to(user).order_by("name")),
+            ("leader", people.filter(status=MemberStatus.NORMAL)),
+            ("members", people),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = qs
+
+
+class PointRuleForm(_Styled):
+    """New point rule. The event kind is a plain value so that the service, not the form,
+    refuses activity metrics with the BURDEN-2 message."""
+
+    region = forms.ModelChoiceField(Region.objects.none(), label="适用区域", empty_label="请选择")
+    event_kind = forms.CharField(
+        label="事项", max_length=24, widget=forms.Select(choices=PointEventKind.choices)
+    )
+    points = forms.IntegerField(label="每次积分", min_value=0, max_value=100)
+    cap = forms.IntegerField(label="每周期上限（不填为不设上限）", min_value=0, required=False)
+    period = forms.ChoiceField(label="周期", choices=PointPeriod.choices)
+
+    def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = regions
+
+
+class PointRuleEditForm(_Styled):
+    points = forms.IntegerField(label="每次积分", min_value=0, max_value=100)
+    cap = forms.IntegerField(label="每周期上限（不填为不设上限）", min_value=0, required=False)
+    period = forms.ChoiceField(label="周期", choices=PointPeriod.choices)
+    active = forms.BooleanField(label="启用", required=False)

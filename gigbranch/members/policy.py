@@ -246,6 +246,18 @@ FORBIDDEN_POINT_KINDS = frozenset(
 )
 
 
+ACTIVITY_METRIC_MESSAGE = (
+    "依据BURDEN-2，登录、在线时长、学习时长、点赞、转发等应用活跃度不计入积分。"
+)
+
+
+def is_activity_metric(event_kind: str) -> bool:
+    """BURDEN-2: True for event kinds that measure app activity (login, online time, study
+    duration, likes, shares …), which may never earn points. Plural spellings count too."""
+    kind = event_kind.strip().lower().replace("-", "_").replace(" ", "_")
+    return kind in FORBIDDEN_POINT_KINDS or kind.removesuffix("s") in FORBIDDEN_POINT_KINDS
+
+
 def period_bounds(period: str, at: dt.date) -> tuple[dt.date, dt.date]:
     """[start, end) of the month, quarter or year containing `at`."""
     if period == "month":

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core.permissions import require_capability
-from gigbranch.organizations.models import Organization, Workplace
+from gigbranch.organizations.models import Organization, Region, Workplace
 from gigbranch.portal.consent import HIDDEN_LABEL, hidden_political_worker_ids
 
 from . import forms, queries, services
@@ -24,6 +24,7 @@ from .models import (
     MemberStatus,
     ModelPost,
     PartyMember,
+    PointRule,
     PoliticalStatus,
     RosterImport,
     Transfer,
@@ -590,3 +591,188 @@ def my_points(request: HttpRequest) -> HttpResponse:
         "members/my_points.html",
         {"entries": entries, "total": services.balance(worker) if worker else 0},
     )
+
+
+# --- vanguard teams (党员先锋队) ------------------------------------------------------------
+
+
+@require_capability("people.view")
+def vanguard_teams(request: HttpRequest) -> HttpResponse:
+    teams = (
+        VanguardTeam.objects.visible_to(request.user)
+        .select_related("leader__worker", "workplace")
+        .annotate(size=Count("members"))
+        .order_by("-year", "id")
+    )
+    page = Paginator(teams, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "members/vanguard_teams.html",
+        {"page": page, "can_change": has_capability(request.user, "people.change")},
+    )
+
+
+def _team_form_data(form: forms.VanguardTeamForm) -> dict[str, Any]:
+    d = form.cleaned_data
+    return {
+        "name": d["name"],
+        "leader": d["leader"],
+        "members": list(d["members"]),
+        "workplace": d["workplace"],
+        "year": d["year"],
+    }
+
+
+@require_capability("people.change")
+def vanguard_team_create(request: HttpRequest) -> HttpResponse:
+    form = forms.VanguardTeamForm(
+        request.POST or None, user=request.user, initial={"year": timezone.localdate().year}
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.create_vanguard_team(actor=request.user, **_team_form_data(form))
+            except ValidationError as exc:
+                _errors(request, exc)
+            else:
+                messages.success(request, "已成立党员先锋队。")
+                return redirect("members:vanguard_teams")
+        else:
+            _form_errors(request, form)
+    return render(request, "members/vanguard_team_form.html", {"form": form, "team": None})
+
+
+@require_capability("people.change")
+def vanguard_team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_object_or_404(VanguardTeam.objects.visible_to(request.user), pk=pk)
+    initial = {
+        "name": team.name,
+        "workplace": team.workplace_id,
+        "leader": team.leader_id,
+        "members": list(team.members.values_list("pk", flat=True)),
+        "year": team.year,
+    }
+    form = forms.VanguardTeamForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_vanguard_team(
+                    actor=request.user, team=team, **_team_form_data(form)
+                )
+            except ValidationError as exc:
+                _errors(request, exc)
+            else:
+                messages.success(request, "已保存党员先锋队。")
+                return redirect("members:vanguard_teams")
+        else:
+            _form_errors(request, form)
+    return render(request, "members/vanguard_team_form.html", {"form": form, "team": team})
+
+
+# --- point rules (积分规则, BURDEN-2) -------------------------------------------------------
+
+
+def _home_region(user: Any) -> Region | None:
+    if user.scope_region_id is not None:
+        return user.scope_region
+    if user.scope_organization_id is not None:
+        return user.scope_organization.region
+    return None
+
+
+def _rule_regions(user: Any) -> Any:
+    """Regions whose rules apply in or under the user's region: its ancestors (inherited
+    rules) and its subtree."""
+    home = _home_region(user)
+    if home is None:
+        return Region.objects.none()
+    ancestors, r = [], home.parent
+    while r is not None:
+        ancestors.append(r.pk)
+        r = r.parent
+    return Region.objects.filter(Q(path__startswith=home.path) | Q(pk__in=ancestors))
+
+
+def _editable_regions(user: Any) -> Any:
+    if not has_capability(user, "points.rules") or user.scope_region_id is None:
+        return Region.objects.none()
+    return Region.objects.filter(path__startswith=user.scope_region.path).order_by("path")
+
+
+@require_capability("people.view")
+def point_rules(request: HttpRequest) -> HttpResponse:
+    rules = (
+        PointRule.objects.filter(region__in=_rule_regions(request.user))
+        .select_related("region")
+        .order_by("region__path", "event_kind")
+    )
+    editable = set(_editable_regions(request.user).values_list("pk", flat=True))
+    return render(
+        request,
+        "members/point_rules.html",
+        {
+            "rules": rules,
+            "editable": editable,
+            "can_set": has_capability(request.user, "points.rules") and bool(editable),
+        },
+    )
+
+
+@require_capability("points.rules")
+def point_rule_create(request: HttpRequest) -> HttpResponse:
+    regions = _editable_regions(request.user)
+    form = forms.PointRuleForm(request.POST or None, regions=regions)
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            if PointRule.objects.filter(region=d["region"], event_kind=d["event_kind"]).exists():
+                messages.error(request, "该区域已有此事项的积分规则，请在列表中修改。")
+            else:
+                try:
+                    services.set_point_rule(
+                        actor=request.user,
+                        region=d["region"],
+                        event_kind=d["event_kind"],
+                        points=d["points"],
+                        cap=d["cap"],
+                        period=d["period"],
+                    )
+                except ValidationError as exc:
+                    _errors(request, exc)
+                else:
+                    messages.success(request, "已新增积分规则。")
+                    return redirect("members:point_rules")
+        else:
+            _form_errors(request, form)
+    return render(request, "members/point_rule_form.html", {"form": form, "rule": None})
+
+
+@require_capability("points.rules")
+def point_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(
+        PointRule.objects.filter(region__in=_editable_regions(request.user)).select_related(
+            "region"
+        ),
+        pk=pk,
+    )
+    form = forms.PointRuleEditForm(
+        request.POST or None,
+        initial={
+            "points": rule.points,
+            "cap": rule.cap,
+            "period": rule.period,
+            "active": rule.active,
+        },
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_point_rule(actor=request.user, rule=rule, **form.cleaned_data)
+            except ValidationError as exc:
+                _errors(request, exc)
+            else:
+                messages.success(request, "已保存积分规则。")
+                return redirect("members:point_rules")
+        else:
+            _form_errors(request, form)
+    return render(request, "members/point_rule_form.html", {"form": form, "rule": rule})

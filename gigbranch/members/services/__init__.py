@@ -15,7 +15,7 @@ from .dues import (
     record_income,
     record_payment,
 )
-from .honours import create_model_post, create_vanguard_team
+from .honours import create_model_post, create_vanguard_team, update_vanguard_team
 from .membership import (
     admit_probationary_member,
     confirm_full_membership,
@@ -25,7 +25,7 @@ from .membership import (
     record_away,
     record_mobile_member,
 )
-from .points import balance, post_points, rule_for, set_point_rule
+from .points import balance, post_points, rule_for, set_point_rule, update_point_rule
 from .transfers import letter_validity_days, move_transfer, request_transfer
 from .workers import (
     REVEALABLE,
@@ -67,5 +67,7 @@ __all__ = [
     "reveal",
     "rule_for",
     "set_point_rule",
+    "update_point_rule",
+    "update_vanguard_team",
     "update_worker",
 ]

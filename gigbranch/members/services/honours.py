@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from gigbranch.core import audit
@@ -52,6 +52,51 @@ def create_model_post(
     return post
 
 
+def _check_team(
+    *,
+    actor: Any,
+    name: str,
+    leader: PartyMember,
+    members: list[PartyMember],
+    workplace: Workplace,
+    year: int,
+) -> None:
+    """Validate a vanguard team and check that the workplace and every member are inside
+    the actor's scope (a user may not form a team for another jurisdiction). `actor=None`
+    is the system (demo seed, migrations)."""
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "请填写先锋队名称。"
+    elif len(name.strip()) > 60:
+        errors["name"] = "先锋队名称不超过60个字。"
+    if not 2000 <= year <= 2100:
+        errors["year"] = "请填写正确的年度。"
+    if leader.status != MemberStatus.NORMAL:
+        errors["leader"] = "党籍状态不正常的党员不能担任队长。"
+    if errors:
+        raise ValidationError(errors)
+    if actor is None:
+        return
+    if not Workplace.objects.visible_to(actor).filter(pk=workplace.pk).exists():
+        raise PermissionDenied("该企业/站点不在您的管理范围内。")
+    wanted = {m.pk for m in (leader, *members)}
+    visible = set(
+        PartyMember.objects.visible_to(actor).filter(pk__in=wanted).values_list("pk", flat=True)
+    )
+    if visible != wanted:
+        raise PermissionDenied("所选党员不在您的管理范围内。")
+
+
+def _team_changes(team: VanguardTeam) -> dict[str, Any]:
+    return {
+        "name": team.name,
+        "leader": team.leader_id,
+        "members": sorted(team.members.values_list("pk", flat=True)),
+        "workplace": team.workplace_id,
+        "year": team.year,
+    }
+
+
 @transaction.atomic
 def create_vanguard_team(
     *,
@@ -62,8 +107,9 @@ def create_vanguard_team(
     workplace: Workplace,
     year: int,
 ) -> VanguardTeam:
-    if not name.strip():
-        raise ValidationError({"name": "请填写先锋队名称。"})
+    _check_team(
+        actor=actor, name=name, leader=leader, members=members, workplace=workplace, year=year
+    )
     team = VanguardTeam.objects.create(
         name=name.strip(), leader=leader, workplace=workplace, year=year
     )
@@ -72,11 +118,39 @@ def create_vanguard_team(
         actor=actor,
         action="honour.vanguard_team_created",
         obj=team,
-        changes={
-            "leader": leader.pk,
-            "members": sorted(m.pk for m in {leader, *members}),
-            "workplace": workplace.pk,
-            "year": year,
-        },
+        changes=_team_changes(team),
+    )
+    return team
+
+
+@transaction.atomic
+def update_vanguard_team(
+    *,
+    actor: Any,
+    team: VanguardTeam,
+    name: str,
+    leader: PartyMember,
+    members: list[PartyMember],
+    workplace: Workplace,
+    year: int,
+) -> VanguardTeam:
+    """Edit a team. The actor must see the team itself as well as the new workplace and
+    members; the audit event keeps the values before and after."""
+    team = VanguardTeam.objects.select_for_update().get(pk=team.pk)
+    if actor is not None and not VanguardTeam.objects.visible_to(actor).filter(pk=team.pk).exists():
+        raise PermissionDenied("该先锋队不在您的管理范围内。")
+    _check_team(
+        actor=actor, name=name, leader=leader, members=members, workplace=workplace, year=year
+    )
+    before = _team_changes(team)
+    team.name, team.leader, team.workplace, team.year = name.strip(), leader, workplace, year
+    team.save()
+    team.members.set({leader, *members})
+    after = _team_changes(team)
+    audit.record(
+        actor=actor,
+        action="honour.vanguard_team_updated",
+        obj=team,
+        changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
     )
     return team

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
 from gigbranch.organizations.models import Region
 
@@ -35,6 +36,30 @@ def rule_for(worker: Worker, event_kind: str) -> PointRule | None:
     return max(candidates, key=lambda r: len(r.region.path), default=None)
 
 
+def _check_rule_values(*, points: int, cap: int | None, period: str) -> None:
+    errors: dict[str, str] = {}
+    if period not in PointPeriod.values:
+        errors["period"] = "未知的周期。"
+    if points < 0 or points > 100:
+        errors["points"] = "积分应在0至100之间。"
+    if cap is not None and cap < 0:
+        errors["cap"] = "上限不能为负数。"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_rule_scope(actor: Any, region: Region) -> None:
+    """A user sets rules only with the points.rules capability and only for a region in
+    their own jurisdiction. `actor=None` is the system (demo seed, tests of posting)."""
+    if actor is None:
+        return
+    scope = getattr(actor, "scope_region", None)
+    if not has_capability(actor, "points.rules") or scope is None:
+        raise PermissionDenied("您的角色无权设置积分规则。")
+    if not region.path.startswith(scope.path):
+        raise PermissionDenied("该区域不在您的管理范围内。")
+
+
 @transaction.atomic
 def set_point_rule(
     *,
@@ -46,12 +71,14 @@ def set_point_rule(
     period: str = PointPeriod.MONTH,
     active: bool = True,
 ) -> PointRule:
+    """Create (or replace) the rule of a region for one event kind. BURDEN-2: kinds that
+    measure app activity are refused."""
+    _check_rule_scope(actor, region)
+    if policy.is_activity_metric(event_kind):
+        raise ValidationError({"event_kind": policy.ACTIVITY_METRIC_MESSAGE})
     if event_kind not in PointEventKind.values:
         raise ValidationError({"event_kind": "未知的积分事项。"})
-    if period not in PointPeriod.values:
-        raise ValidationError({"period": "未知的周期。"})
-    if points < 0 or (cap is not None and cap < 0):
-        raise ValidationError({"points": "积分不能为负数。"})
+    _check_rule_values(points=points, cap=cap, period=period)
     rule, _ = PointRule.objects.update_or_create(
         region=region,
         event_kind=event_kind,
@@ -61,7 +88,42 @@ def set_point_rule(
         actor=actor,
         action="points.rule_set",
         obj=rule,
-        changes={"event_kind": event_kind, "points": points, "cap": cap, "period": period},
+        changes={
+            "region": region.pk,
+            "event_kind": event_kind,
+            "points": points,
+            "cap": cap,
+            "period": period,
+            "active": active,
+        },
+    )
+    return rule
+
+
+@transaction.atomic
+def update_point_rule(
+    *,
+    actor: Any,
+    rule: PointRule,
+    points: int,
+    cap: int | None,
+    period: str,
+    active: bool,
+) -> PointRule:
+    """Edit a rule's points, cap, period and whether it is active (region and event kind
+    stay fixed). The audit event keeps the values before and after."""
+    rule = PointRule.objects.select_for_update().select_related("region").get(pk=rule.pk)
+    _check_rule_scope(actor, rule.region)
+    _check_rule_values(points=points, cap=cap, period=period)
+    before = {"points": rule.points, "cap": rule.cap, "period": rule.period, "active": rule.active}
+    after = {"points": points, "cap": cap, "period": period, "active": active}
+    rule.points, rule.cap, rule.period, rule.active = points, cap, period, active
+    rule.save()
+    audit.record(
+        actor=actor,
+        action="points.rule_updated",
+        obj=rule,
+        changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
     )
     return rule
 
@@ -82,10 +144,8 @@ def post_points(
     person, event kind and period by the rule's cap. Without a rule the event is kept with
     0 points. BURDEN-2: activity metrics (login, online time, study duration …) are refused.
     """
-    if event_kind in policy.FORBIDDEN_POINT_KINDS:
-        raise ValidationError(
-            {"event_kind": "依据BURDEN-2，登录、在线时长、学习时长等不计入积分。"}
-        )
+    if policy.is_activity_metric(event_kind):
+        raise ValidationError({"event_kind": policy.ACTIVITY_METRIC_MESSAGE})
     if event_kind not in PointEventKind.values:
         raise ValidationError({"event_kind": f"未知的积分事项：{event_kind}。"})
     if not source_key or len(source_key) > 120:
