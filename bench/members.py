@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import fresh_postgres_database
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SURNAMES = list(
@@ -309,20 +311,7 @@ def child(url: str, n_rows: int, city: int) -> None:
 
 
 def pg_url(arg: str | None) -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        url = arg or "postgres://postgres@127.0.0.1:5432/postgres"
-    try:
-        import psycopg
-
-        base = url.rsplit("/", 1)[0]
-        with psycopg.connect(url, autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS gigbranch_bench_members")
-            conn.execute("CREATE DATABASE gigbranch_bench_members")
-        return base + "/gigbranch_bench_members"
-    except Exception as exc:
-        print(f"PostgreSQL not reachable ({type(exc).__name__}); skipping it.")
-        return None
+    return fresh_postgres_database("gigbranch_bench_members", arg)
 
 
 def main() -> int:

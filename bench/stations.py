@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import fresh_postgres_database
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 QUERIES = 150
@@ -139,24 +141,7 @@ def child(url: str, sizes: list[int]) -> None:
 
 
 def postgres_url(arg: str | None) -> str | None:
-    base = arg or (
-        os.environ.get("DATABASE_URL", "")
-        if os.environ.get("DATABASE_URL", "").startswith("postgres")
-        else "postgres://postgres@127.0.0.1:5432/postgres"
-    )
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    head, _, _db = base.rpartition("/")
-    try:
-        with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS gigbranch_bench_stations")
-            conn.execute("CREATE DATABASE gigbranch_bench_stations")
-    except Exception as exc:
-        print(f"PostgreSQL not available ({exc.__class__.__name__}); SQLite only.")
-        return None
-    return f"{head}/gigbranch_bench_stations"
+    return fresh_postgres_database("gigbranch_bench_stations", arg)
 
 
 def main() -> int:
