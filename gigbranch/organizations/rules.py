@@ -82,6 +82,13 @@ def _stub(model: type[M], row: dict[str, Any]) -> M:
     return model(pk=row["pk"], name=row["name"])
 
 
+def _org_candidate(verdict: policy.Verdict, org: dict[str, Any]) -> Candidate:
+    """A finding about an organisation row (pk, name, region_id)."""
+    return _candidate(
+        verdict, _stub(Organization, org), region_id=org["region_id"], organization_id=org["pk"]
+    )
+
+
 @checker("ORG-1", title="应建未建：正式党员3人以上的单位应单独建立党支部")
 def check_should_build() -> Iterable[Candidate]:
     resolver = ThresholdResolver()
@@ -118,12 +125,7 @@ def check_joint_units() -> Iterable[Candidate]:
             units=org["units"], th=resolver.for_path(org["region_path"])
         )
         if verdict:
-            yield _candidate(
-                verdict,
-                _stub(Organization, org),
-                region_id=org["region_id"],
-                organization_id=org["pk"],
-            )
+            yield _org_candidate(verdict, org)
 
 
 @checker("ORG-3", "ORG-4", "ORG-8", title="党支部规模、支部委员会和书记")
@@ -166,12 +168,7 @@ def check_branches() -> Iterable[Candidate]:
             policy.org8_secretary(has_secretary=has_secretary),
         ):
             if verdict:
-                yield _candidate(
-                    verdict,
-                    _stub(Organization, org),
-                    region_id=org["region_id"],
-                    organization_id=org["pk"],
-                )
+                yield _org_candidate(verdict, org)
 
 
 @checker("ORG-5", title="党组织任期届满提醒")
@@ -194,12 +191,7 @@ def check_terms() -> Iterable[Candidate]:
             th=resolver.for_path(org["region_path"]),
         )
         if verdict:
-            yield _candidate(
-                verdict,
-                _stub(Organization, org),
-                region_id=org["region_id"],
-                organization_id=org["pk"],
-            )
+            yield _org_candidate(verdict, org)
 
 
 @checker("ORG-6", title="党总支、基层党委的设置人数")
@@ -219,12 +211,7 @@ def check_general_branches() -> Iterable[Candidate]:
             members=org["n_members"], th=resolver.for_path(org["region_path"])
         )
         if verdict:
-            yield _candidate(
-                verdict,
-                _stub(Organization, org),
-                region_id=org["region_id"],
-                organization_id=org["pk"],
-            )
+            yield _org_candidate(verdict, org)
 
 
 @checker("ORG-7", title="流动党员聚集处可建立流动党员党支部")
