@@ -12,7 +12,8 @@ Measured in the same run:
 - import: a generated xlsx roster read, validated (ID check character, mobile, duplicates,
   workplace) and upserted through services.roster.run_import, in rows/s;
 - floor: a bare bulk insert of the same rows as they end up in the table (ciphertexts and
-  blind indexes computed beforehand, one executemany in one transaction);
+  blind indexes computed beforehand; COPY on PostgreSQL, one executemany on SQLite — the
+  same `bulk_insert` the import uses — in one transaction);
 - re-import of the unchanged file, and its speed-up over the first import;
 - worker search at city scale (300,000 workers): p50 of the list page query (first 50 rows
   and the count) by name prefix, last 4 ID digits, workplace name and status.
@@ -188,12 +189,11 @@ def child(url: str, n_rows: int, city: int) -> None:
             tuple(f.get_db_prep_save(getattr(w, f.attname), connection) for f in fields)
         )
     prep = time.time() - now
-    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {Worker._meta.db_table} ({cols}) VALUES ({marks})"
+    from gigbranch.members.roster import bulk_insert
+
     t0 = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.executemany(sql, prepared)
+    with transaction.atomic():
+        bulk_insert(Worker._meta.db_table, [f.column for f in fields], prepared)
     floor = time.perf_counter() - t0
     Worker.objects.all().delete()
 
@@ -345,7 +345,7 @@ def main() -> int:
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print(
         f"\nRoster import: {args.rows:,} rows (xlsx), validated and upserted; floor = bare "
-        "executemany INSERT of the same stored rows"
+        "bulk insert (COPY / executemany) of the same stored rows"
     )
     print(
         f"{'backend':<11}{'import s':>9}{'rows/s':>9}{'floor s':>9}{'floor r/s':>10}{'ratio':>7}"

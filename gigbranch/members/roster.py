@@ -283,36 +283,39 @@ class Validator:
             known_fingerprints=fingerprints,
         )
 
-    def quick(self, rownum: int, raw: dict[str, Any]) -> int | None:
-        """The pk of an active worker of this platform whose last imported row is exactly
-        this row (an unchanged row: nothing to validate or write), else None. The row's
+    def quick(self, rownum: int, raw: dict[str, Any]) -> tuple[int | None, str]:
+        """(pk, fingerprint): the pk of an active worker of this platform whose last
+        imported row is exactly this row (an unchanged row: nothing to validate or write),
+        else None, and the row's fingerprint (handed on to `clean`). An unchanged row's
         keys are still recorded so later rows are checked for duplicates against it."""
         fp = raw_fingerprint(self.platform.pk, raw)
         pk = self.known_fingerprints.get(fp)
         if pk is None or fp in self.seen_fingerprints:
-            return None
+            return None, fp
         number = _text(raw.get("id_number")).upper()
         mobile = _text(raw.get("mobile"))
         pid = _text(raw.get("platform_worker_id"))
         try:
             mobile = normalize_mobile(mobile) if mobile else ""
         except ValidationError:
-            return None
+            return None, fp
         if (
             number in self.seen_ids
             or (mobile and mobile in self.seen_mobiles)
             or (pid and pid in self.seen_platform_ids)
         ):
-            return None  # a duplicate in the file: the full check reports it
+            return None, fp  # a duplicate in the file: the full check reports it
         self.seen_fingerprints.add(fp)
         self.seen_ids[number] = rownum
         if mobile:
             self.seen_mobiles[mobile] = rownum
         if pid:
             self.seen_platform_ids[pid] = rownum
-        return pk
+        return pk, fp
 
-    def clean(self, rownum: int, raw: dict[str, Any]) -> tuple[CleanRow | None, list[RowError]]:
+    def clean(
+        self, rownum: int, raw: dict[str, Any], fingerprint: str = ""
+    ) -> tuple[CleanRow | None, list[RowError]]:
         errors: list[RowError] = []
 
         def err(f: str, reason: str, value: Any = "") -> None:
@@ -423,7 +426,7 @@ class Validator:
                 )
             )
             return None, errors
-        row.fingerprint = raw_fingerprint(self.platform.pk, raw)
+        row.fingerprint = fingerprint or raw_fingerprint(self.platform.pk, raw)
         return row, []
 
 
@@ -637,10 +640,12 @@ def apply_rows(
 
 
 def insert_new(rows: list[CleanRow], *, platform: Platform, now: dt.datetime) -> None:
-    """Insert new workers with one executemany. Values are prepared exactly as the model
+    """Insert new workers in one bulk statement. Values are prepared exactly as the model
     fields prepare them (EncryptedTextField → SM4-GCM with the field's context,
     BlindIndexField → HMAC-SM3), but without building model instances: on a 100,000-row
-    roster the ORM's per-field preparation cost more than the database write itself."""
+    roster the ORM's per-field preparation cost more than the database write itself.
+    Rows are produced lazily, so on PostgreSQL the server indexes the rows already sent
+    while the next ones are being encrypted."""
     from django.db import connection
 
     from gigbranch.core.crypto import get_cipher
@@ -654,39 +659,67 @@ def insert_new(rows: list[CleanRow], *, platform: Platform, now: dt.datetime) ->
     stamp = meta.get_field("created_at").get_db_prep_save(now, connection)
     adapt_date = connection.ops.adapt_datefield_value
     names = [f.attname for f in fields]
-    values = []
-    for r in rows:
-        row = dict(constant)
-        row.update(
-            name=r.name,
-            id_number=cipher.encrypt(r.id_number, context=id_ctx),
-            id_number_hash=r.id_hash,
-            id_last4_hash=cipher.blind_index(r.id_number[-4:], context="id_last4"),
-            mobile=cipher.encrypt(r.mobile, context=mobile_ctx) if r.mobile else "",
-            mobile_hash=cipher.blind_index(r.mobile, context="mobile") if r.mobile else None,
-            sex=r.sex,
-            birth_date=adapt_date(r.birth_date),
-            occupation=r.occupation,
-            political_status=r.political_status,
-            workplace_id=r.workplace.pk,
-            region_id=r.workplace.region_id,
-            platform_id=platform.pk,
-            platform_worker_id=r.platform_worker_id,
-            hometown=r.hometown,
-            started_on=adapt_date(r.started_on),
-            status=WorkerStatus.ACTIVE,
-            union_member=r.union_member,
-            roster_fingerprint=r.fingerprint,
-            left_on=None,
-            created_at=stamp,
-            updated_at=stamp,
-        )
-        values.append(tuple(row[n] for n in names))
-    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {meta.db_table} ({cols}) VALUES ({marks})"  # noqa: S608
+    constant.update(
+        platform_id=platform.pk,
+        status=str(WorkerStatus.ACTIVE),
+        left_on=None,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    slots = {n: i for i, n in enumerate(names)}
+    template = [constant[n] for n in names]
+
+    def prepared() -> Iterator[tuple[Any, ...]]:
+        for r in rows:
+            row = template.copy()
+            for name, value in (
+                ("name", r.name),
+                ("id_number", cipher.encrypt(r.id_number, context=id_ctx)),
+                ("id_number_hash", r.id_hash),
+                ("id_last4_hash", cipher.blind_index(r.id_number[-4:], context="id_last4")),
+                ("mobile", cipher.encrypt(r.mobile, context=mobile_ctx) if r.mobile else ""),
+                (
+                    "mobile_hash",
+                    cipher.blind_index(r.mobile, context="mobile") if r.mobile else None,
+                ),
+                ("sex", r.sex),
+                ("birth_date", adapt_date(r.birth_date)),
+                ("occupation", str(r.occupation)),
+                ("political_status", str(r.political_status)),
+                ("workplace_id", r.workplace.pk),
+                ("region_id", r.workplace.region_id),
+                ("platform_worker_id", r.platform_worker_id),
+                ("hometown", r.hometown),
+                ("started_on", adapt_date(r.started_on)),
+                ("union_member", r.union_member),
+                ("roster_fingerprint", r.fingerprint),
+            ):
+                row[slots[name]] = value
+            yield tuple(row)
+
+    bulk_insert(meta.db_table, [f.column for f in fields], prepared())
+
+
+def bulk_insert(table: str, columns: list[str], values: Iterable[tuple[Any, ...]]) -> None:
+    """Insert prepared rows the fastest way the database offers: COPY on PostgreSQL
+    (several times faster than executemany for a wide, indexed table; the data streams
+    to the server as the rows are produced), one executemany elsewhere. The caller holds
+    the transaction."""
+    from django.db import connection
+
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cur:
-        cur.executemany(sql, values)
+        if connection.vendor == "postgresql":
+            sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
+            with cur.cursor.copy(sql) as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cur.executemany(
+                f"INSERT INTO {table} ({quoted}) VALUES ({marks})",  # noqa: S608
+                list(values),
+            )
 
 
 def _json(v: Any) -> Any:

@@ -153,10 +153,11 @@ def _validate_all(
     valid, errors, total, same = [], [], 0, 0
     for rownum, raw in roster.iter_mapped_rows(data, imp.mapping):
         total += 1
-        if validator.quick(rownum, raw) is not None:
+        pk, fingerprint = validator.quick(rownum, raw)
+        if pk is not None:
             same += 1
             continue
-        row, errs = validator.clean(rownum, raw)
+        row, errs = validator.clean(rownum, raw, fingerprint)
         if row is not None:
             valid.append(row)
         errors.extend(errs)
@@ -235,12 +236,12 @@ def run_import(*, roster_import_id: int) -> RosterImport:
         for batch in roster.batched(roster.iter_mapped_rows(data, imp.mapping), roster.CHUNK):
             valid = []
             for rownum, raw in batch:
-                pk = validator.quick(rownum, raw)
+                pk, fingerprint = validator.quick(rownum, raw)
                 if pk is not None:
                     unchanged += 1
                     seen.add(pk)
                     continue
-                row, errs = validator.clean(rownum, raw)
+                row, errs = validator.clean(rownum, raw, fingerprint)
                 if row is not None:
                     valid.append(row)
                 errors.extend(errs)

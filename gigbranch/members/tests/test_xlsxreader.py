@@ -65,3 +65,59 @@ def test_not_a_workbook():
         Sheet(b"PK\x03\x04garbage")
     with pytest.raises(roster.RosterFileError):
         roster.read_headers(b"%PDF-1.4")
+
+
+def _scanned(data: bytes) -> list[tuple]:
+    sheet = Sheet(data)
+    return list(sheet._rows_scanned(sheet.zf.read(sheet.sheet_path)))
+
+
+@pytest.mark.parametrize("write_only", [True, False])
+def test_compiled_and_scanned_readers_agree(write_only):
+    """A formula-free sheet goes to the compiled reader; it must yield what the scanner
+    yields (row numbers, column positions, None for empty cells, unescaped text)."""
+    rows = [
+        ["骑手姓名", "身份证号", "手机", "站点"],
+        ["张三 & <李四>", "11010119900307123X", 13800001111, "城关站"],
+        [],
+        [None, None, None, None],
+        ["王五", "110101199003071234", "13800002222", None],
+    ]
+    data = book(rows, write_only)
+    compiled = list(Sheet(data).rows())
+    assert compiled[0] == ("骑手姓名", "身份证号", "手机", "站点")
+    def filled(rows):  # non-empty rows, trailing empty cells dropped
+        out = []
+        for r in rows:
+            r = list(r)
+            while r and r[-1] is None:
+                r.pop()
+            if r:
+                out.append(tuple(r))
+        return out
+
+    assert filled(compiled) == filled(_scanned(data))
+    # Excel row numbers survive blank rows (error reports cite them).
+    numbered = {i: r for i, r in enumerate(compiled, start=1) if any(v is not None for v in r)}
+    assert numbered[5][0] == "王五" and numbered[2][2] == 13800001111
+
+
+def test_compiled_reader_keeps_row_and_column_positions():
+    wb = Workbook()
+    ws = wb.active
+    ws["C3"] = "姓名"
+    ws["D3"] = "入职日期"
+    ws["C5"] = "赵六"
+    ws["D5"] = dt.date(2024, 1, 2)
+    buf = io.BytesIO()
+    wb.save(buf)
+    rows = list(Sheet(buf.getvalue()).rows())
+    assert rows[2][2:4] == ("姓名", "入职日期")
+    assert rows[2][:2] == (None, None)
+    assert rows[4][2] == "赵六" and roster._date(rows[4][3]) == dt.date(2024, 1, 2)
+
+
+def test_formula_anywhere_uses_the_scanner_and_is_reported():
+    data = book([["姓名", "手机"], ["张三", "=1+1"]])
+    rows = list(Sheet(data).rows())
+    assert rows[1] == ("张三", "=1+1")
