@@ -189,7 +189,11 @@ def user_for_token(raw: str) -> User | None:
     from .models import ApiToken
 
     token = (
-        ApiToken.objects.select_related("user")
+        # The scope and department come along: every scoped query and the audit label
+        # read them, and an API call should not pay a query for each.
+        ApiToken.objects.select_related(
+            "user", "user__scope_region", "user__scope_organization", "user__department"
+        )
         .filter(token_hash=blind_index(raw, context="api_token"), revoked_at__isnull=True)
         .first()
     )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core.permissions import require_capability
-from gigbranch.portal.consent import HIDDEN_LABEL, hidden_political_worker_ids
+from gigbranch.members.consent import political_status_labels
 
 from . import services
 from .forms import ActivityForm
@@ -49,16 +49,11 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("user__worker__workplace")
         .order_by("status", "queued_at", "id")
     )
-    hidden = hidden_political_worker_ids([s.user.worker_id for s in signups if s.user.worker_id])
+    labels = political_status_labels(request.user, [s.user.worker for s in signups])
     rows = []
     for s in signups:
         worker = s.user.worker
-        if worker is None:
-            political = "—"
-        elif worker.pk in hidden:
-            political = HIDDEN_LABEL
-        else:
-            political = worker.get_political_status_display()
+        political = labels[worker.pk] if worker is not None else "—"
         rows.append({"signup": s, "worker": worker, "political": political})
     return render(
         request,

@@ -3,6 +3,8 @@
 A platform's API account (Platform.api_users) pushes only to its own workplaces; staff
 accounts need people.change and act within their scope. ID numbers and mobiles are always
 masked; the unmasked value is returned only by /reveal with pii.reveal, and audited.
+Political status is sensitive (PIPL arts. 28–29): it is returned only where
+`members.consent` discloses it to the caller, else as "undisclosed" / "未授权".
 """
 
 import datetime as dt
@@ -15,10 +17,9 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
 from gigbranch.accounts.roles import has_capability
-from gigbranch.members import queries, services
+from gigbranch.members import consent, queries, services
 from gigbranch.members.models import Platform, Worker
 from gigbranch.members.services import roster as roster_services
-from gigbranch.portal.consent import hidden_political_worker_ids
 
 router = Router(tags=["劳动者与党员"])
 
@@ -61,7 +62,10 @@ class WorkerOut(Schema):
     mobile_masked: str
     sex: str
     occupation: str
-    political_status: str
+    political_status: str = Field(
+        description="政治面貌编码；未取得本人单独同意（且非本系统党员）时为 undisclosed"
+    )
+    political_status_label: str = Field(description="政治面貌；未授权时为“未授权”")
     platform_worker_id: str
     workplace_id: int | None
     region_id: int
@@ -77,10 +81,16 @@ class WorkerOut(Schema):
 
     @staticmethod
     def resolve_political_status(obj: Worker) -> str:
-        # PIPL: without the worker's separate consent the status is not disclosed.
-        if obj.pk in hidden_political_worker_ids([obj.pk]):
-            return "undisclosed"
-        return obj.political_status
+        # Annotated by consent.with_political_disclosure; missing means not disclosed.
+        if getattr(obj, "political_disclosed", False):
+            return obj.political_status
+        return consent.UNDISCLOSED
+
+    @staticmethod
+    def resolve_political_status_label(obj: Worker) -> str:
+        if getattr(obj, "political_disclosed", False):
+            return obj.get_political_status_display()
+        return consent.UNDISCLOSED_LABEL
 
 
 class RevealIn(Schema):
@@ -121,12 +131,14 @@ def push_roster(request: Any, payload: RosterPushIn) -> dict[str, Any]:
 @router.get("/workers", response=list[WorkerOut])
 @paginate(LimitOffsetPagination)
 def list_workers(request: Any, q: str = "", status: str = "", workplace: str = "") -> Any:
-    return queries.search_workers(request.auth, q=q, status=status, workplace=workplace)
+    qs = queries.search_workers(request.auth, q=q, status=status, workplace=workplace)
+    return consent.with_political_disclosure(request.auth, qs)
 
 
 @router.get("/workers/{worker_id}", response=WorkerOut)
 def get_worker(request: Any, worker_id: int) -> Worker:
-    return get_object_or_404(Worker.objects.visible_to(request.auth), pk=worker_id)
+    qs = consent.with_political_disclosure(request.auth, Worker.objects.visible_to(request.auth))
+    return get_object_or_404(qs, pk=worker_id)
 
 
 @router.post("/workers/{worker_id}/reveal", response=RevealOut)

@@ -35,7 +35,6 @@ class PortalAppealForm(forms.Form):
     address = forms.CharField(label="地点（可选）", required=False, max_length=200)
     anonymous = forms.BooleanField(label="匿名反映（承办部门看不到您的姓名）", required=False)
     contact_mobile = forms.CharField(label="接收答复的手机号", required=False, max_length=20)
-    form_token = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, workplaces: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -161,3 +161,13 @@ def overdue_ids(appeals: Iterable[Appeal], now: dt.datetime) -> set[int]:
             now,
         )
     }
+
+
+def submitted_with_key(idempotency_key: str | None) -> Appeal | None:
+    """The appeal that an earlier submission with this idempotency key created (APL-5).
+
+    Keys embed the submitting user's id, so this finds only that user's own submission.
+    """
+    if not idempotency_key:
+        return None
+    return Appeal.objects.filter(idempotency_key=idempotency_key).only("pk", "tracking_no").first()

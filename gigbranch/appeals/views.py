@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import io
-import uuid
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -21,11 +19,8 @@ from gigbranch.accounts.roles import has_capability
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Department, Region, Workplace
 
-from . import forms, queries, rules, services
+from . import forms, formtoken, queries, rules, services
 from .models import Appeal, AppealPhoto, Channel, Notification, RoutingRule, SmsMessage
-
-FORM_SALT = "appeals.portal-form"
-
 
 # --- staff --------------------------------------------------------------------------------
 
@@ -140,16 +135,58 @@ def appeal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("appeals:detail", pk=appeal.pk)
 
 
+ALREADY_SUBMITTED = "该诉求已提交，编号{tracking_no}，再次提交不会重复登记。"
+
+
+def _already_submitted(request: HttpRequest, appeal: Appeal) -> None:
+    messages.info(request, ALREADY_SUBMITTED.format(tracking_no=appeal.tracking_no))
+
+
+def _form_token(
+    request: HttpRequest, channel: str
+) -> HttpResponse | tuple[str, str | None, Appeal | None]:
+    """The one-time token of an appeal form (formtoken.py, APL-5).
+
+    GET: the token in the URL (or a redirect that puts a fresh one there). POST: the posted
+    one. Returns (token, idempotency key or None when the token is not valid, the appeal an
+    earlier submission with this token created, if any).
+    """
+    if request.method == "POST":
+        token = formtoken.posted(request)
+    else:
+        from_url = formtoken.from_url(request)
+        if isinstance(from_url, HttpResponse):
+            return from_url
+        token = from_url
+    key = formtoken.idempotency_key(channel=channel, user=request.user, token=token)
+    return token, key, queries.submitted_with_key(key)
+
+
 @require_capability("appeals.intake")
 def intake(request: HttpRequest) -> HttpResponse:
-    """Hotline staff enter an appeal taken by phone."""
+    """Hotline staff enter an appeal taken by phone.
+
+    Submitting the same form again (e.g. after the browser's Back button) shows the appeal
+    already registered and creates nothing (APL-5).
+    """
+    state = _form_token(request, Channel.HOTLINE)
+    if isinstance(state, HttpResponse):
+        return state
+    token, key, done = state
+    if done is not None and request.method == "POST":
+        _already_submitted(request, done)
+        return redirect("appeals:detail", pk=done.pk)
     form = forms.IntakeForm(request.POST or None)
     form.fields["region"].queryset = (  # type: ignore[attr-defined]
         Region.objects.visible_to(request.user).filter(parent__isnull=False)
         if request.user.scope_region_id
         else Region.objects.none()
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and key is None:
+        # Missing, forged or expired token: nothing was submitted; the form gets a new one.
+        form.add_error(None, formtoken.EXPIRED_MESSAGE)
+        token = formtoken.issue()
+    elif request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             sub = services.submit_appeal(
@@ -163,17 +200,22 @@ def intake(request: HttpRequest) -> HttpResponse:
                 anonymous=d["anonymous"],
                 address=d["address"],
                 priority=d["priority"] or None,
-                idempotency_key=f"hotline:{request.user.pk}:{request.POST.get('form_token', '')}"
-                if request.POST.get("form_token")
-                else None,
+                idempotency_key=key,
             )
         except ValidationError as exc:
             for field, errs in _error_dict(exc).items():
                 form.add_error(field if field in form.fields else None, errs)
         else:
-            messages.success(request, f"已登记，受理编号{sub.appeal.tracking_no}。")
+            if sub.created:
+                messages.success(request, f"已登记，受理编号{sub.appeal.tracking_no}。")
+            else:
+                _already_submitted(request, sub.appeal)
             return redirect("appeals:detail", pk=sub.appeal.pk)
-    return render(request, "appeals/intake.html", {"form": form, "form_token": uuid.uuid4().hex})
+    return render(
+        request,
+        "appeals/intake.html",
+        {"form": form, "form_token": token, "submitted": done},
+    )
 
 
 def _error_dict(exc: ValidationError) -> dict[str, list[str]]:
@@ -375,53 +417,62 @@ def _portal_workplaces(worker: Any) -> Any:
 
 @require_capability("appeals.submit")
 def portal_new(request: HttpRequest) -> HttpResponse:
+    """A worker raises an appeal; submitting the same form again creates nothing (APL-5)."""
+    state = _form_token(request, Channel.PORTAL)
+    if isinstance(state, HttpResponse):
+        return state
+    token, key, done = state
+    if done is not None and request.method == "POST":
+        _already_submitted(request, done)
+        return redirect("appeals:portal_detail", tracking_no=done.tracking_no)
     worker = request.user.worker
     workplaces = _portal_workplaces(worker)
     wp_qs = Workplace.objects.filter(pk__in=[w.pk for w in workplaces])
     if request.method == "POST":
         form = forms.PortalAppealForm(request.POST, workplaces=wp_qs)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                token = signing.loads(d["form_token"], salt=FORM_SALT, max_age=86400)
-            except signing.BadSignature:
-                form.add_error(None, "表单已过期，请重新提交。")
-            else:
-                region = None
-                if (
-                    d["workplace"] is None
-                    and d["latitude"] is not None
-                    and d["longitude"] is not None
-                ):
-                    region = _nearest_township(d["latitude"], d["longitude"])
-                try:
-                    sub = services.submit_appeal(
-                        actor=request.user,
-                        category=d["category"],
-                        description=d["description"],
-                        channel=Channel.PORTAL,
-                        worker=worker,
-                        workplace=d["workplace"],
-                        region=region,
-                        anonymous=d["anonymous"],
-                        contact_mobile=d["contact_mobile"],
-                        address=d["address"],
-                        latitude=d["latitude"],
-                        longitude=d["longitude"],
-                        photos=request.FILES.getlist("photos"),
-                        idempotency_key=f"portal:{request.user.pk}:{token}",
-                    )
-                except ValidationError as exc:
-                    for field, errs in _error_dict(exc).items():
-                        form.add_error(field if field in form.fields else None, errs)
-                else:
-                    return redirect("appeals:portal_detail", tracking_no=sub.appeal.tracking_no)
     else:
-        initial: dict[str, Any] = {"form_token": signing.dumps(uuid.uuid4().hex, salt=FORM_SALT)}
+        initial: dict[str, Any] = {}
         if worker is not None and worker.workplace_id:
             initial["workplace"] = worker.workplace_id
         form = forms.PortalAppealForm(initial=initial, workplaces=wp_qs)
-    return render(request, "appeals/portal_new.html", {"form": form})
+    if request.method == "POST" and key is None:
+        # Missing, forged or expired token: nothing was submitted; the form gets a new one.
+        form.add_error(None, formtoken.EXPIRED_MESSAGE)
+        token = formtoken.issue()
+    elif request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        region = None
+        if d["workplace"] is None and d["latitude"] is not None and d["longitude"] is not None:
+            region = _nearest_township(d["latitude"], d["longitude"])
+        try:
+            sub = services.submit_appeal(
+                actor=request.user,
+                category=d["category"],
+                description=d["description"],
+                channel=Channel.PORTAL,
+                worker=worker,
+                workplace=d["workplace"],
+                region=region,
+                anonymous=d["anonymous"],
+                contact_mobile=d["contact_mobile"],
+                address=d["address"],
+                latitude=d["latitude"],
+                longitude=d["longitude"],
+                photos=request.FILES.getlist("photos"),
+                idempotency_key=key,
+            )
+        except ValidationError as exc:
+            for field, errs in _error_dict(exc).items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            if not sub.created:
+                _already_submitted(request, sub.appeal)
+            return redirect("appeals:portal_detail", tracking_no=sub.appeal.tracking_no)
+    return render(
+        request,
+        "appeals/portal_new.html",
+        {"form": form, "form_token": token, "submitted": done},
+    )
 
 
 @require_capability("appeals.submit")

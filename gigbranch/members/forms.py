@@ -12,7 +12,6 @@ from .models import (
     DuesRule,
     HonourLevel,
     MemberStatus,
-    PartyMember,
     PaymentChannel,
     Platform,
     PointEventKind,
@@ -170,35 +169,68 @@ class ConsentForm(_Styled):
         field.choices = ConsentPurpose.choices
 
 
+class MemberIdsField(forms.Field):
+    """Member ids posted by the search picker (hidden inputs, one per chosen member).
+    Only the shape is checked here; the service looks each id up in the user's scope."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "所选党员无效。"}
+
+    def to_python(self, value: Any) -> list[int]:
+        if value in self.empty_values:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        out: list[int] = []
+        for v in values:
+            text = str(v).strip()
+            if not (text.isascii() and text.isdigit()) or len(text) > 12:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            out.append(int(text))
+        return list(dict.fromkeys(out))
+
+
 class VanguardTeamForm(_Styled):
-    """党员先锋队. Choices are limited to the user's scope; the service checks it again."""
+    """党员先锋队. The workplace choices are limited to the user's scope. Members are picked
+    through a search (at most 20 scoped matches at a time, never one <select> of a whole
+    county) and posted as ids; the leader is one of them. The service checks every id
+    against the user's scope again."""
 
     name = forms.CharField(label="先锋队名称", max_length=60)
     workplace = forms.ModelChoiceField(
         Workplace.objects.none(), label="企业/站点", empty_label="请选择"
     )
-    leader = forms.ModelChoiceField(PartyMember.objects.none(), label="队长", empty_label="请选择")
-    members = forms.ModelMultipleChoiceField(
-        PartyMember.objects.none(), label="队员（可多选）", required=False
-    )
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    members = MemberIdsField(label="队员", required=False)
+    leader = forms.IntegerField(
+        label="队长",
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "请在已选队员中选定队长。",
+            "invalid": "所选党员无效。",
+            "min_value": "所选党员无效。",
+        },
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        people = (
-            PartyMember.objects.visible_to(user)
-            .exclude(status=MemberStatus.LEFT)
-            .select_related("worker")
-            .order_by("worker__name", "pk")
+        field = self.fields["workplace"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Workplace.objects.visible_to(user).order_by("name")
+
+    def basic_fields(self) -> list[forms.BoundField]:
+        return [self["name"], self["workplace"], self["year"]]
+
+    def posted_ids(self) -> tuple[int | None, list[int]]:
+        """(leader, members) as posted, for showing the chosen members again after an
+        error; malformed values are skipped."""
+        raw = self.data.getlist("members") if hasattr(self.data, "getlist") else []
+        ids = [int(v) for v in raw if str(v).isascii() and str(v).isdigit() and len(v) <= 12]
+        leader = str(self.data.get("leader", ""))
+        return (
+            int(leader) if leader.isascii() and leader.isdigit() and len(leader) <= 12 else None,
+            list(dict.fromkeys(ids)),
         )
-        for name, qs in (
-            ("workplace", Workplace.objects.visible_to(user).order_by("name")),
-            ("leader", people.filter(status=MemberStatus.NORMAL)),
-            ("members", people),
-        ):
-            field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = qs
 
 
 class PointRuleForm(_Styled):

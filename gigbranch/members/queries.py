@@ -9,47 +9,74 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from gigbranch.core.fields import blind_index
 from gigbranch.organizations.models import Organization, Workplace
 
-from . import policy
-from .models import PartyMember, Worker
+from . import consent, policy
+from .models import MemberStatus, PartyMember, Worker
 
 _ID = re.compile(r"^\d{17}[\dXx]$")
 _LAST4 = re.compile(r"^\d{3}[\dXx]$")
 _MOBILE = re.compile(r"^1\d{10}$")
 
 
+def _worker_match(q: str, prefix: str = "") -> Q:
+    """The worker condition for a search text: last 4 ID digits, a full ID or a mobile
+    number through their blind indexes, else a name prefix as an index range (works on
+    SQLite and PostgreSQL alike). `prefix` reaches the worker from another model."""
+    if _LAST4.match(q):
+        return Q(**{f"{prefix}id_last4_hash": blind_index(q.upper(), context="id_last4")})
+    if _ID.match(q):
+        return Q(**{f"{prefix}id_number_hash": blind_index(q.upper(), context="id_number")})
+    if _MOBILE.match(q):
+        return Q(**{f"{prefix}mobile_hash": blind_index(q, context="mobile")})
+    return Q(**{f"{prefix}name__gte": q, f"{prefix}name__lt": q + "\U0010ffff"})
+
+
 def search_workers(
     user: Any, *, q: str = "", status: str = "", political: str = "", workplace: str = ""
 ) -> QuerySet[Worker]:
     """Search within the user's scope: name (prefix, index range), last 4 digits of the ID,
-    a full ID or mobile number (blind index), workplace name, status. No plaintext search
+    a full ID or mobile number (blind index), workplace name, status, political status
+    (only among workers whose political status the user may see). No plaintext search
     is possible on encrypted fields; exact lookups go through the blind indexes."""
     qs = Worker.objects.visible_to(user)
     q = q.strip()
     if q:
-        if _LAST4.match(q):
-            qs = qs.filter(id_last4_hash=blind_index(q.upper(), context="id_last4"))
-        elif _ID.match(q):
-            qs = qs.filter(id_number_hash=blind_index(q.upper(), context="id_number"))
-        elif _MOBILE.match(q):
-            qs = qs.filter(mobile_hash=blind_index(q, context="mobile"))
-        else:
-            # A prefix as an index range (works on SQLite and PostgreSQL alike).
-            qs = qs.filter(name__gte=q, name__lt=q + "\U0010ffff")
+        qs = qs.filter(_worker_match(q))
     if status:
         qs = qs.filter(status=status)
     if political:
-        qs = qs.filter(political_status=political)
+        # PIPL arts. 28–29: never filter on a status the user may not see (members.consent).
+        qs = consent.filter_political_status(user, qs, political)
     if workplace:
         qs = qs.filter(
             workplace__in=Workplace.objects.filter(name__contains=workplace).values("pk")
         )
     return qs.order_by("id")
+
+
+MEMBER_PICK_LIMIT = 20
+
+
+def search_members(user: Any, *, q: str, limit: int = MEMBER_PICK_LIMIT) -> list[PartyMember]:
+    """Party members in the user's scope (PartyMember's own scope) matching a name prefix,
+    the last 4 ID digits, a full ID or a mobile number; members who have left are not
+    offered. At most `limit` + 1 rows are read, so the caller can tell there were more.
+    An empty search finds nobody: pickers never list a whole county."""
+    q = q.strip()
+    if not q:
+        return []
+    return list(
+        PartyMember.objects.visible_to(user)
+        .exclude(status=MemberStatus.LEFT)
+        .filter(_worker_match(q, "worker__"))
+        .select_related("worker", "worker__workplace", "organization")
+        .order_by("worker__name", "pk")[: limit + 1]
+    )
 
 
 @dataclass

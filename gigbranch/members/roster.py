@@ -94,6 +94,7 @@ POLITICAL_LABELS = (
 )
 YES = {"是", "y", "yes", "1", "true", "√", "已入会"}
 NO = {"否", "n", "no", "0", "false", "", "未入会"}
+YES_OR_NO = frozenset(YES | NO)
 
 
 def _norm_header(h: Any) -> str:
@@ -210,6 +211,8 @@ class CleanRow:
 
 
 def _text(v: Any) -> str:
+    if type(v) is str:  # the common case first: called ~20 times per roster row
+        return v.strip()
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -381,7 +384,7 @@ class Validator:
         except ValueError:
             err("started_on", "日期格式应为YYYY-MM-DD。", raw.get("started_on"))
         union_raw = _text(raw.get("union_member")).lower()
-        if union_raw not in YES | NO:
+        if union_raw not in YES_OR_NO:
             err("union_member", "工会会员应填“是”或“否”。", union_raw)
         hometown = _text(raw.get("hometown"))[:40]
         # Duplicates inside the file (the first occurrence stays valid).

@@ -22,6 +22,11 @@ urlpatterns = [
     path("honours/workplace/<int:pk>/", views.workplace_honours, name="workplace_honours"),
     path("honours/teams/", views.vanguard_teams, name="vanguard_teams"),
     path("honours/teams/new/", views.vanguard_team_create, name="vanguard_team_create"),
+    path(
+        "honours/teams/member-search/",
+        views.vanguard_member_search,
+        name="vanguard_member_search",
+    ),
     path("honours/teams/<int:pk>/edit/", views.vanguard_team_edit, name="vanguard_team_edit"),
     path("points/rules/", views.point_rules, name="point_rules"),
     path("points/rules/new/", views.point_rule_create, name="point_rule_create"),

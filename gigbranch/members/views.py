@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Organization, Region, Workplace
-from gigbranch.portal.consent import HIDDEN_LABEL, hidden_political_worker_ids
+from gigbranch.organizations.queries import transfer_letter_validities, transfer_letter_validity
 
-from . import forms, queries, services
+from . import consent, forms, queries, services
 from .models import (
     ImportStatus,
     MemberStatus,
@@ -28,6 +28,7 @@ from .models import (
     PoliticalStatus,
     RosterImport,
     Transfer,
+    TransferStatus,
     VanguardTeam,
     Worker,
     WorkerStatus,
@@ -61,15 +62,13 @@ def workers(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     political = request.GET.get("political", "")
     workplace = request.GET.get("workplace", "").strip()
+    # PIPL arts. 28–29: the political-status filter only matches workers whose status the
+    # user may see, and each row says whether its status is disclosed (members.consent).
     qs = queries.search_workers(
         request.user, q=q, status=status, political=political, workplace=workplace
     )
-    if political:
-        # Filtering by political status must not reveal it where the worker has not
-        # consented (PIPL separate consent): such workers drop out of the filtered list.
-        qs = qs.exclude(pk__in=hidden_political_worker_ids(list(qs.values_list("pk", flat=True))))
-    page = Paginator(qs.select_related("workplace", "region"), 50).get_page(request.GET.get("page"))
-    hidden_political = hidden_political_worker_ids([w.pk for w in page])
+    qs = consent.with_political_disclosure(request.user, qs.select_related("workplace", "region"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = "&".join(
         f"{k}={v}"
         for k, v in (
@@ -90,7 +89,7 @@ def workers(request: HttpRequest) -> HttpResponse:
             "political": political,
             "workplace": workplace,
             "query": query,
-            "hidden_political": hidden_political,
+            "undisclosed_label": consent.UNDISCLOSED_LABEL,
             "statuses": WorkerStatus.choices,
             "politicals": PoliticalStatus.choices,
         },
@@ -114,23 +113,25 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     today = timezone.localdate()
+    political_disclosed = bool(consent.disclosed_worker_ids(request.user, [worker.pk]))
     ctx: dict[str, Any] = {
         "worker": worker,
         "political_status_label": (
-            HIDDEN_LABEL
-            if worker.pk in hidden_political_worker_ids([worker.pk])
-            else worker.get_political_status_display()
+            worker.get_political_status_display()
+            if political_disclosed
+            else consent.UNDISCLOSED_LABEL
         ),
         "member": member,
-        "consents": services.current_consents(worker),
+        "consents": consent.current(worker),
         "history": worker.changes.select_related("actor")[:20],
         "points": worker.point_entries.all()[:20],
         "points_total": services.balance(worker),
         "can_change": has_capability(request.user, "people.change"),
         "can_reveal": has_capability(request.user, "pii.reveal"),
         "consent_form": forms.ConsentForm(),
-        "is_member_status": worker.political_status
-        in (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY),
+        # Offering the mobile-member form only to party members would disclose the status.
+        "is_member_status": political_disclosed
+        and worker.political_status in (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY),
         "mobile_form": forms.MobileMemberForm(user=request.user, initial=_mobile_initial(member)),
     }
     if member is not None:
@@ -212,6 +213,15 @@ def _member_of(request: HttpRequest, worker: Worker) -> PartyMember:
 @require_capability("people.change")
 @require_POST
 def worker_mobile(request: HttpRequest, pk: int) -> HttpResponse:
+    worker = _worker_for(request, pk)
+    if not consent.disclosed_worker_ids(request.user, [worker.pk]):
+        # PIPL art. 29: the same refusal whatever the roster says, so that this form cannot
+        # be used to find out a political status that is not disclosed.
+        messages.error(
+            request,
+            "登记流动党员前，请先记录本人对处理政治面貌的单独同意（个人信息保护法第二十九条）。",
+        )
+        return redirect("members:worker_detail", pk=worker.pk)
     return _post_action(
         request,
         pk,
@@ -229,7 +239,7 @@ def worker_consent(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         forms.ConsentForm,
-        lambda w, d: services.record_consent(actor=request.user, worker=w, **d),
+        lambda w, d: consent.record_consent(actor=request.user, worker=w, **d),
         "已记录个人信息处理同意情况。",
     )
 
@@ -341,9 +351,17 @@ def transfers(request: HttpRequest) -> HttpResponse:
         "member__worker", "from_org", "to_org"
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # MOB-3: where a letter is still to be issued, show how long it will be valid and whose
+    # setting that is (one query for the whole page).
+    to_issue = [t for t in page if t.status == TransferStatus.REQUESTED]
+    validities = transfer_letter_validities(o for t in to_issue if (o := t.from_org) is not None)
+    default = transfer_letter_validity(None)
     rows = []
     for t in page:
-        rows.append({"t": t, "moves": _moves_for(t)})
+        validity = None
+        if t in to_issue:
+            validity = validities.get(t.from_org_id, default) if t.from_org_id else default
+        rows.append({"t": t, "moves": _moves_for(t), "validity": validity})
     return render(
         request,
         "members/transfers.html",
@@ -601,6 +619,14 @@ def vanguard_teams(request: HttpRequest) -> HttpResponse:
     teams = (
         VanguardTeam.objects.visible_to(request.user)
         .select_related("leader__worker", "workplace")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=PartyMember.objects.select_related("worker").order_by(
+                    "worker__name", "pk"
+                ),
+            )
+        )
         .annotate(size=Count("members"))
         .order_by("-year", "id")
     )
@@ -612,61 +638,110 @@ def vanguard_teams(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _team_form_data(form: forms.VanguardTeamForm) -> dict[str, Any]:
+@require_capability("people.change")
+def vanguard_member_search(request: HttpRequest) -> HttpResponse:
+    """htmx: at most 20 members in the user's scope matching a name prefix or the last 4
+    ID digits (blind index), as selectable results for the vanguard team picker."""
+    limit = queries.MEMBER_PICK_LIMIT
+    q = request.GET.get("q", "")[:40].strip()
+    found = queries.search_members(request.user, q=q, limit=limit)
+    return render(
+        request,
+        "members/_vanguard_member_results.html",
+        {"results": found[:limit], "more": len(found) > limit, "q": q, "limit": limit},
+    )
+
+
+def _chosen_members(user: Any, ids: list[int]) -> list[PartyMember]:
+    """The chosen members to show as chips, looked up in the user's scope (an id the user
+    may not see is not shown, not even by name)."""
+    found = PartyMember.objects.visible_to(user).select_related("worker").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _team_page(
+    request: HttpRequest,
+    form: forms.VanguardTeamForm,
+    team: VanguardTeam | None,
+    *,
+    leader_id: int | None,
+    member_ids: list[int],
+    status: int = 200,
+) -> HttpResponse:
+    if leader_id is not None and leader_id not in member_ids:
+        member_ids = [leader_id, *member_ids]
+    return render(
+        request,
+        "members/vanguard_team_form.html",
+        {
+            "form": form,
+            "team": team,
+            "chosen": _chosen_members(request.user, member_ids),
+            "leader_id": leader_id,
+            "limit": queries.MEMBER_PICK_LIMIT,
+        },
+        status=status,
+    )
+
+
+def _save_team(
+    request: HttpRequest, form: forms.VanguardTeamForm, team: VanguardTeam | None
+) -> HttpResponse:
+    """POST: parse, resolve the posted ids in the user's scope, call the service. Bad input
+    is 400, an id outside the user's scope 403; either way nothing changes."""
+    leader_id, member_ids = form.posted_ids()
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _team_page(
+            request, form, team, leader_id=leader_id, member_ids=member_ids, status=400
+        )
     d = form.cleaned_data
-    return {
-        "name": d["name"],
-        "leader": d["leader"],
-        "members": list(d["members"]),
-        "workplace": d["workplace"],
-        "year": d["year"],
-    }
+    try:
+        leader, members = services.team_members_from_ids(
+            actor=request.user, leader_id=d["leader"], member_ids=d["members"]
+        )
+        data = {
+            "name": d["name"],
+            "leader": leader,
+            "members": members,
+            "workplace": d["workplace"],
+            "year": d["year"],
+        }
+        if team is None:
+            services.create_vanguard_team(actor=request.user, **data)
+        else:
+            services.update_vanguard_team(actor=request.user, team=team, **data)
+    except ValidationError as exc:
+        _errors(request, exc)
+        status = 400
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        status = 403
+    else:
+        messages.success(request, "已成立党员先锋队。" if team is None else "已保存党员先锋队。")
+        return redirect("members:vanguard_teams")
+    return _team_page(
+        request, form, team, leader_id=leader_id, member_ids=member_ids, status=status
+    )
 
 
 @require_capability("people.change")
 def vanguard_team_create(request: HttpRequest) -> HttpResponse:
-    form = forms.VanguardTeamForm(
-        request.POST or None, user=request.user, initial={"year": timezone.localdate().year}
-    )
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.create_vanguard_team(actor=request.user, **_team_form_data(form))
-            except ValidationError as exc:
-                _errors(request, exc)
-            else:
-                messages.success(request, "已成立党员先锋队。")
-                return redirect("members:vanguard_teams")
-        else:
-            _form_errors(request, form)
-    return render(request, "members/vanguard_team_form.html", {"form": form, "team": None})
+        return _save_team(request, forms.VanguardTeamForm(request.POST, user=request.user), None)
+    form = forms.VanguardTeamForm(user=request.user, initial={"year": timezone.localdate().year})
+    return _team_page(request, form, None, leader_id=None, member_ids=[])
 
 
 @require_capability("people.change")
 def vanguard_team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(VanguardTeam.objects.visible_to(request.user), pk=pk)
-    initial = {
-        "name": team.name,
-        "workplace": team.workplace_id,
-        "leader": team.leader_id,
-        "members": list(team.members.values_list("pk", flat=True)),
-        "year": team.year,
-    }
-    form = forms.VanguardTeamForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_vanguard_team(
-                    actor=request.user, team=team, **_team_form_data(form)
-                )
-            except ValidationError as exc:
-                _errors(request, exc)
-            else:
-                messages.success(request, "已保存党员先锋队。")
-                return redirect("members:vanguard_teams")
-        else:
-            _form_errors(request, form)
-    return render(request, "members/vanguard_team_form.html", {"form": form, "team": team})
+        return _save_team(request, forms.VanguardTeamForm(request.POST, user=request.user), team)
+    initial = {"name": team.name, "workplace": team.workplace_id, "year": team.year}
+    form = forms.VanguardTeamForm(user=request.user, initial=initial)
+    member_ids = list(team.members.order_by("worker__name", "pk").values_list("pk", flat=True))
+    return _team_page(request, form, team, leader_id=team.leader_id, member_ids=member_ids)
 
 
 # --- point rules (积分规则, BURDEN-2) -------------------------------------------------------

@@ -123,7 +123,8 @@ class Sheet:
         except (CalamineError, ValueError, OSError) as exc:
             raise XlsxError(f"unreadable workbook: {exc.__class__.__name__}") from None
         # Rows start at Excel row 1; columns start at the used range's first column.
-        pad = (None,) * sheet.start[1] if sheet.height else ()
+        start = sheet.start
+        pad = (None,) * start[1] if start is not None and sheet.height else ()
         for row in sheet.iter_rows():
             yield pad + tuple(None if v == "" else v for v in row)
 

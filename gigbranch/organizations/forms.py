@@ -3,12 +3,82 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.template.loader import render_to_string
+from django.utils.html import format_html
 
-from .models import CommitteePost, Instructor, Organization, OrgRuleSet, Region, Workplace
+from gigbranch.accounts.roles import has_capability
+
+from .models import (
+    PHONE_FIELDS,
+    TRANSFER_LETTER_DAYS_MAX,
+    TRANSFER_LETTER_DAYS_MIN,
+    CommitteePost,
+    Instructor,
+    Organization,
+    OrgRuleSet,
+    Region,
+    Workplace,
+)
 from .policy import Thresholds
 
+CLEAR_SUFFIX = "__clear"
 
-class OrganizationForm(forms.ModelForm):
+
+class MaskedPhonesMixin(forms.BaseForm):
+    """Edit forms never send a stored phone number to the browser (DESIGN §2).
+
+    On an existing record each phone field (models.PHONE_FIELDS) that holds a number is an
+    empty "change" input, with the stored number shown masked beside it and, for
+    `pii.reveal` holders, the audited reveal button of the detail pages. Left empty it
+    keeps the stored number; a new number replaces it (the service audits the change,
+    masked); the "清除" box beside it removes the number.
+    """
+
+    instance: Any
+
+    def mask_phones(self, *, user: Any) -> None:
+        self.stored_phones: dict[str, str] = {}
+        if self.instance is None or self.instance.pk is None:
+            return
+        model = self.instance._meta.model_name
+        can_reveal = user is not None and has_capability(user, "pii.reveal")
+        fields: dict[str, forms.Field] = {}
+        for name, field in self.fields.items():
+            fields[name] = field
+            stored = getattr(self.instance, name, "") if name in PHONE_FIELDS[model] else ""
+            if not stored:
+                continue
+            self.stored_phones[name] = stored
+            self.initial[name] = ""
+            label = str(field.label or "")
+            field.label = f"更换{label}"
+            field.required = False
+            field.widget.attrs.update({"placeholder": "留空则不更改", "autocomplete": "off"})
+            masked = render_to_string(
+                "organizations/_phone.html",
+                {
+                    "model": model,
+                    "pk": self.instance.pk,
+                    "field": name,
+                    "masked": getattr(self.instance, f"masked_{name}"),
+                    "can_reveal": can_reveal,
+                },
+            )
+            field.help_text = format_html("当前号码：{}留空则保持原号码不变。", masked)
+            fields[name + CLEAR_SUFFIX] = forms.BooleanField(label=f"清除{label}", required=False)
+        self.fields = fields
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or self.cleaned_data
+        for name, stored in getattr(self, "stored_phones", {}).items():
+            if cleaned.get(name + CLEAR_SUFFIX):
+                cleaned[name] = ""
+            elif name in cleaned and not cleaned[name]:
+                cleaned[name] = stored
+        return cleaned
+
+
+class OrganizationForm(MaskedPhonesMixin, forms.ModelForm):
     class Meta:
         model = Organization
         fields = [
@@ -37,6 +107,7 @@ class OrganizationForm(forms.ModelForm):
         if user is not None:
             region_field = cast(forms.ModelChoiceField, self.fields["region"])
             region_field.queryset = Region.objects.visible_to(user)
+        self.mask_phones(user=user)
 
 
 class MoveForm(forms.Form):
@@ -81,6 +152,26 @@ class CommitteeMemberForm(forms.Form):
     )
 
 
+class TransferLetterDaysForm(forms.Form):
+    """MOB-3 letter validity of one organisation; empty = inherit. The service checks the
+    bounds (30–180) and the user's right to change it."""
+
+    transfer_letter_days = forms.IntegerField(
+        label="本组织设置（天）",
+        required=False,
+        error_messages={"invalid": "请填写整数天数。"},
+        widget=forms.NumberInput(
+            attrs={
+                "class": "form-control form-control-sm",
+                "inputmode": "numeric",
+                "min": TRANSFER_LETTER_DAYS_MIN,
+                "max": TRANSFER_LETTER_DAYS_MAX,
+                "step": 1,
+            }
+        ),
+    )
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label="Excel文件（.xlsx）")
 
@@ -102,7 +193,7 @@ class OrganizationCreateForm(OrganizationForm):
             parent_field.queryset = Organization.objects.visible_to(user).order_by("path")
 
 
-class WorkplaceForm(forms.ModelForm):
+class WorkplaceForm(MaskedPhonesMixin, forms.ModelForm):
     class Meta:
         model = Workplace
         fields = [
@@ -132,13 +223,14 @@ class WorkplaceForm(forms.ModelForm):
         ):
             field = cast(forms.ModelChoiceField, self.fields[name])
             field.queryset = model.objects.visible_to(user)  # type: ignore[attr-defined]
+        self.mask_phones(user=user)
 
     def _post_clean(self) -> None:
         # Validation runs in the service (full_clean + coverage rules); skip the form's copy.
         pass
 
 
-class InstructorForm(forms.ModelForm):
+class InstructorForm(MaskedPhonesMixin, forms.ModelForm):
     class Meta:
         model = Instructor
         fields = ["name", "phone", "work_unit", "region", "organization", "appointed_on", "active"]
@@ -155,6 +247,7 @@ class InstructorForm(forms.ModelForm):
         cast(
             forms.ModelChoiceField, self.fields["organization"]
         ).queryset = Organization.objects.visible_to(user)
+        self.mask_phones(user=user)
 
     def _post_clean(self) -> None:
         pass

@@ -7,7 +7,7 @@ zero-padded and dot-terminated ("000001.000007."), so a subtree is one indexed
 
 from __future__ import annotations
 
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 
 from gigbranch.core.fields import EncryptedTextField
@@ -101,6 +101,10 @@ class OrgKind(models.TextChoices):
 
 BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.JOINT_BRANCH, OrgKind.MOBILE_BRANCH)
 
+# MOB-3: transfer-letter validity in days (sources say 3 or 6 months; local bounds).
+TRANSFER_LETTER_DAYS_MIN = 30
+TRANSFER_LETTER_DAYS_MAX = 180
+
 
 class SetupMethod(models.TextChoices):
     STANDALONE = "standalone", "单独组建"
@@ -156,12 +160,33 @@ class Organization(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # MOB-3: validity of the transfer letters this organisation issues. Null: the nearest
+    # ancestor's value, else settings.MEMBERS_TRANSFER_LETTER_DAYS (queries.py resolves it).
+    transfer_letter_days = models.PositiveSmallIntegerField(
+        "组织关系介绍信有效期（天）",
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(TRANSFER_LETTER_DAYS_MIN),
+            MaxValueValidator(TRANSFER_LETTER_DAYS_MAX),
+        ],
+    )
 
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         ordering = ["path"]
         verbose_name = "党组织"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(transfer_letter_days__isnull=True)
+                | models.Q(
+                    transfer_letter_days__gte=TRANSFER_LETTER_DAYS_MIN,
+                    transfer_letter_days__lte=TRANSFER_LETTER_DAYS_MAX,
+                ),
+                name="org_transfer_letter_days_range",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

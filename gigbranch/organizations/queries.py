@@ -7,9 +7,11 @@ No recursion and no query per node in Python (issue 3).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import (
     Count,
@@ -73,6 +75,64 @@ class ThresholdResolver:
 
 def thresholds_for(region: Region | None) -> Thresholds:
     return ThresholdResolver().for_path(region.path if region else None)
+
+
+# --- Transfer-letter validity (MOB-3) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LetterValidity:
+    """How long a transfer letter issued by an organisation is valid, and whose setting
+    that is: the organisation's own or its nearest ancestor's; `source` None is the
+    system default (settings.MEMBERS_TRANSFER_LETTER_DAYS)."""
+
+    days: int
+    source: Organization | None
+
+    @property
+    def source_label(self) -> str:
+        return f"{self.source.name}设置" if self.source is not None else "系统默认"
+
+
+def default_letter_days() -> int:
+    return int(getattr(settings, "MEMBERS_TRANSFER_LETTER_DAYS", 90))
+
+
+def _ancestor_ids(path: str) -> list[int]:
+    return [int(step) for step in path.split(".") if step]
+
+
+def transfer_letter_validities(orgs: Iterable[Organization]) -> dict[int, LetterValidity]:
+    """MOB-3 validity for each organisation (by pk), inherited down the line of leadership:
+    the nearest organisation on its materialised path with its own value wins. One query
+    for any number of organisations. This is configuration, read without a scope filter:
+    an ancestor outside the reader's scope still sets the rule its subtree follows."""
+    orgs = list(orgs)
+    wanted = {pk for org in orgs for pk in _ancestor_ids(org.path)}
+    setters = {
+        o.pk: o
+        for o in Organization.objects.filter(
+            pk__in=wanted, transfer_letter_days__isnull=False
+        ).only("pk", "name", "path", "transfer_letter_days")
+    }
+    default = LetterValidity(default_letter_days(), None)
+    out: dict[int, LetterValidity] = {}
+    for org in orgs:
+        out[org.pk] = default
+        for pk in reversed(_ancestor_ids(org.path)):  # nearest first
+            if pk in setters:
+                setter = setters[pk]
+                out[org.pk] = LetterValidity(int(setter.transfer_letter_days or 0), setter)
+                break
+    return out
+
+
+def transfer_letter_validity(org: Organization | None) -> LetterValidity:
+    """MOB-3 validity of a letter issued by `org`; None (a sender outside the county) gets
+    the system default."""
+    if org is None:
+        return LetterValidity(default_letter_days(), None)
+    return transfer_letter_validities([org])[org.pk]
 
 
 # --- Counts -----------------------------------------------------------------------------

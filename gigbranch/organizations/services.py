@@ -18,6 +18,8 @@ from gigbranch.core.masking import mask_mobile
 
 from .models import (
     PHONE_FIELDS,
+    TRANSFER_LETTER_DAYS_MAX,
+    TRANSFER_LETTER_DAYS_MIN,
     CommitteeMember,
     Instructor,
     Organization,
@@ -203,6 +205,39 @@ def update_organization(*, actor: Any, organization: Organization, **fields: Any
         action="organization.updated",
         obj=org,
         changes=_masked(changes),
+    )
+    return org
+
+
+@transaction.atomic
+def set_transfer_letter_days(
+    *, actor: Any, organization: Organization, days: int | None
+) -> Organization:
+    """MOB-3: set how long the transfer letters this organisation issues are valid
+    (30–180 days); None clears its own value so it inherits its nearest ancestor's again.
+    Needs org.change on the organisation. Letters already issued keep their date."""
+    _require_change(actor)
+    _require_visible(actor, Organization, organization, "党组织")
+    if days is not None and (
+        isinstance(days, bool)
+        or not isinstance(days, int)
+        or not TRANSFER_LETTER_DAYS_MIN <= days <= TRANSFER_LETTER_DAYS_MAX
+    ):
+        raise ValidationError(
+            {
+                "transfer_letter_days": (
+                    f"介绍信有效期应在{TRANSFER_LETTER_DAYS_MIN}至{TRANSFER_LETTER_DAYS_MAX}天之间。"
+                )
+            }
+        )
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    changes = audit.diff(org, {"transfer_letter_days": days})
+    if not changes:
+        return org
+    org.transfer_letter_days = days
+    org.save(update_fields=["transfer_letter_days", "updated_at"])
+    audit.record(
+        actor=actor, action="organization.transfer_letter_days_set", obj=org, changes=changes
     )
     return org
 

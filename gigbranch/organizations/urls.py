@@ -11,6 +11,11 @@ urlpatterns = [
     path("reveal/<str:model>/<int:pk>/<str:field>/", views.phone_reveal, name="phone_reveal"),
     path("<int:pk>/edit/", views.organization_edit, name="edit"),
     path("<int:pk>/move/", views.organization_move, name="move"),
+    path(
+        "<int:pk>/transfer-letter-days/",
+        views.transfer_letter_days,
+        name="transfer_letter_days",
+    ),
     path("<int:pk>/committee/", views.committee_add, name="committee_add"),
     path(
         "<int:pk>/committee/<int:member_pk>/remove/",

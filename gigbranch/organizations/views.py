@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -94,12 +94,10 @@ def _history(org: Organization) -> list[AuditEvent]:
     )
 
 
-@require_capability("org.view")
-def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _detail_context(
+    request: HttpRequest, org: Organization, *, letter_form: Any = None
+) -> dict[str, Any]:
     visible = Organization.objects.visible_to(request.user)
-    org = get_object_or_404(
-        visible.select_related("region", "parent", "secretary_member__worker"), pk=pk
-    )
     counted = _with_counts(Organization.objects.filter(pk=org.pk), request.user)[0]
     direct = org.members.aggregate(
         full=Count("pk", filter=queries.FULL_Q),
@@ -108,6 +106,10 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     move_form = None
     if has_capability(request.user, "org.change"):
         move_form = MoveForm(user=request.user, node=org)
+        if letter_form is None:
+            letter_form = forms.TransferLetterDaysForm(
+                initial={"transfer_letter_days": org.transfer_letter_days}
+            )
     findings = (
         Finding.objects.visible_to(request.user)
         .open()
@@ -115,26 +117,63 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
             Q(organization=org) | Q(object_type="organizations.organization", object_id=str(org.pk))
         )
     )
-    return render(
-        request,
-        "organizations/detail.html",
-        {
-            "org": org,
-            "counted": counted,
-            "direct": direct,
-            "children": visible.filter(parent=org).order_by("path"),
-            "workplaces": org.workplaces.visible_to(request.user).select_related(
-                "region", "instructor"
-            ),
-            "committee": org.committee.all(),
-            "committee_form": CommitteeMemberForm() if move_form else None,
-            "move_form": move_form,
-            "history": _history(org),
-            "findings": findings[:20],
-            "can_change": move_form is not None,
-            "can_reveal": has_capability(request.user, "pii.reveal"),
-        },
+    return {
+        "org": org,
+        "counted": counted,
+        "direct": direct,
+        "children": visible.filter(parent=org).order_by("path"),
+        "workplaces": org.workplaces.visible_to(request.user).select_related(
+            "region", "instructor"
+        ),
+        "committee": org.committee.all(),
+        "committee_form": CommitteeMemberForm() if move_form else None,
+        "move_form": move_form,
+        "letter_validity": queries.transfer_letter_validity(org),
+        "letter_form": letter_form,
+        "history": _history(org),
+        "findings": findings[:20],
+        "can_change": move_form is not None,
+        "can_reveal": has_capability(request.user, "pii.reveal"),
+    }
+
+
+def _detail_org(request: HttpRequest, pk: int) -> Organization:
+    return get_object_or_404(
+        Organization.objects.visible_to(request.user).select_related(
+            "region", "parent", "secretary_member__worker"
+        ),
+        pk=pk,
     )
+
+
+@require_capability("org.view")
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = _detail_org(request, pk)
+    return render(request, "organizations/detail.html", _detail_context(request, org))
+
+
+@require_POST
+@require_capability("org.change")
+def transfer_letter_days(request: HttpRequest, pk: int) -> HttpResponse:
+    """MOB-3: the organisation's own transfer-letter validity (empty = inherit)."""
+    org = _detail_org(request, pk)
+    form = forms.TransferLetterDaysForm(request.POST)
+    if form.is_valid():
+        days = form.cleaned_data["transfer_letter_days"]
+        try:
+            services.set_transfer_letter_days(actor=request.user, organization=org, days=days)
+        except ValidationError as exc:
+            form.add_error("transfer_letter_days", exc.message_dict["transfer_letter_days"])
+        else:
+            messages.success(
+                request,
+                f"已将介绍信有效期设为{days}天。"
+                if days is not None
+                else "已清除本组织设置，沿用上级党组织或系统默认。",
+            )
+            return redirect("organizations:detail", pk=org.pk)
+    ctx = _detail_context(request, org, letter_form=form)
+    return render(request, "organizations/detail.html", ctx, status=400)
 
 
 @require_capability("org.change")
@@ -214,7 +253,7 @@ def workplaces(request: HttpRequest) -> HttpResponse:
     region_id = request.GET.get("region", "")
     region = None
     if _is_pk(region_id):
-        region = get_object_or_404(Region.objects.all(), pk=int(region_id))
+        region = get_object_or_404(visible_regions(request.user), pk=int(region_id))
         qs = qs.filter(region__path__startswith=region.path)
     qs = qs.annotate(worker_count=Count("workers")).order_by("region__path", "name", "id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -258,9 +297,34 @@ def instructors(request: HttpRequest) -> HttpResponse:
 # --- Coverage ---------------------------------------------------------------------------
 
 
-def _scope_region(request: HttpRequest) -> Region:
-    visible = Region.objects.visible_to(request.user)
-    region_id = request.GET.get("region")
+def visible_regions(user: Any) -> QuerySet[Region]:
+    """The regions a user may look at (and see the names of).
+
+    A region scope (属地): its subtree. An organisation scope (industry line, branch)
+    reaches its organisations and workplaces wherever they are: the regions holding any of
+    them, and those regions' ancestors (the way down to them from the top)."""
+    if user.scope_region_id:
+        return Region.objects.visible_to(user)
+    paths = set(
+        Organization.objects.visible_to(user)
+        .filter(region__isnull=False)
+        .order_by()
+        .values_list("region__path", flat=True)
+        .distinct()
+    ) | set(
+        Workplace.objects.visible_to(user)
+        .order_by()
+        .values_list("region__path", flat=True)
+        .distinct()
+    )
+    prefixes = {path[:end] for path in paths for end in range(PATH_STEP, len(path) + 1, PATH_STEP)}
+    return Region.objects.filter(path__in=prefixes)
+
+
+def _coverage_region(request: HttpRequest, visible: QuerySet[Region]) -> Region:
+    """`?region=<id>` among the user's visible regions (any other id: 404, as everywhere
+    in the app); without it the user's own region, or the top of the visible ones."""
+    region_id = request.GET.get("region", "")
     if region_id:
         if not _is_pk(region_id):
             raise Http404
@@ -270,33 +334,14 @@ def _scope_region(request: HttpRequest) -> Region:
         return scope_region
     top = visible.order_by("path").first()
     if top is None:
-        # Organisation-scoped users: the region of their organisation.
-        org = request.user.scope_organization
-        if org is None or org.region is None:
-            raise Http404
-        return org.region
-    return top
-
-
-def _coverage_region(request: HttpRequest) -> Region:
-    if request.user.scope_region_id:
-        return _scope_region(request)
-    # Industry-line scopes see their workplaces wherever they are; start at the top region.
-    region_id = request.GET.get("region", "")
-    region = (
-        get_object_or_404(Region.objects.all(), pk=int(region_id))
-        if _is_pk(region_id)
-        else Region.objects.filter(parent__isnull=True).order_by("path").first()
-    )
-    if region is None:
         raise Http404
-    return region
+    return top
 
 
 @require_capability("org.view")
 def coverage_points(request: HttpRequest) -> JsonResponse:
     """The map's points, loaded by the page's script (the page itself stays light)."""
-    region = _coverage_region(request)
+    region = _coverage_region(request, visible_regions(request.user))
     return JsonResponse(
         {"points": queries.map_points(request.user, region)},
         json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
@@ -320,8 +365,12 @@ def _crumbs(request: HttpRequest, region: Region) -> list[dict[str, Any]]:
 
 @require_capability("org.view")
 def coverage(request: HttpRequest) -> HttpResponse:
-    region = _coverage_region(request)
+    visible = visible_regions(request.user)
+    region = _coverage_region(request, visible)
     report = queries.coverage_report(request.user, region)
+    # Child regions outside the user's scope are neither named nor linked.
+    shown = set(visible.filter(parent=region).values_list("pk", flat=True)) | {region.pk}
+    report["per_region"] = [r for r in report["per_region"] if r.region_id in shown]
     chart = {
         "regions": [r.as_dict() for r in report["per_region"]],
         "kinds": [r.as_dict() for r in report["per_kind"]],

@@ -1,5 +1,9 @@
 """Portal account writes: SMS codes, registration, consent (PIPL), roster linking.
 
+Consent answers are written to the one consent store through `gigbranch.members.consent`
+(ADR 0026); this module only applies the portal's screen rules (basic consent required,
+withdrawing it closes the account).
+
 Registration needs only a mobile number and a one-time SMS code. Codes are 6 digits,
 valid 5 minutes, 5 attempts, one request per mobile per 60 seconds and 5 per hour; only
 keyed hashes of the mobile number and the code are stored here.
@@ -22,9 +26,14 @@ from gigbranch.accounts.roles import Role
 from gigbranch.core import audit
 from gigbranch.core.fields import blind_index
 from gigbranch.core.validators import normalize_mobile, parse_resident_id
+from gigbranch.members import consent
+from gigbranch.members.models import ConsentPurpose
 
-from .consent import current_consents
-from .models import CONSENT_VERSION, ConsentPurpose, ConsentRecord, SmsCode
+from .models import SmsCode
+
+# Version of the consent notice shown on the portal's consent screen (portal/consent.html).
+CONSENT_VERSION = "2026-01"
+PORTAL_PURPOSES = (ConsentPurpose.BASIC, ConsentPurpose.POLITICAL_STATUS)
 
 CODE_TTL = dt.timedelta(minutes=5)
 RESEND_AFTER = dt.timedelta(seconds=60)
@@ -126,16 +135,15 @@ def verify_code(*, mobile: str, code: str, now: dt.datetime | None = None) -> Ve
         return VerifyResult(user, True)
 
 
-def _mirror_to_roster(user: Any, purpose: str, granted: bool) -> None:
-    """Keep the roster's consent ledger (members.ConsentRecord, per worker) in step with the
-    portal account's answers once the account is linked to a roster Worker."""
-    if not user.worker_id:
-        return
-    from gigbranch.members import services as member_services
-
-    record = getattr(member_services, "record_consent", None)
-    if record is not None:
-        record(actor=user, worker=user.worker, purpose=purpose, granted=granted, method="门户勾选")
+def _answer(user: Any, purpose: str, granted: bool) -> None:
+    consent.record_consent(
+        actor=user,
+        account=user,
+        purpose=purpose,
+        granted=granted,
+        method=consent.PORTAL_METHOD,
+        version=CONSENT_VERSION,
+    )
 
 
 @transaction.atomic
@@ -146,34 +154,23 @@ def record_consent(*, user: Any, basic: bool, political_status: bool) -> None:
         raise PermissionDenied("仅劳动者本人可以授权。")
     if not basic:
         raise ValidationError({"basic": "需要同意基本个人信息处理规则才能使用服务。"})
-    now_state = current_consents(user)
+    now_state = consent.answers(user)
     for purpose, granted in (
         (ConsentPurpose.BASIC, basic),
         (ConsentPurpose.POLITICAL_STATUS, political_status),
     ):
         if now_state.get(purpose) != granted:
-            ConsentRecord.objects.create(
-                user=user, purpose=purpose, granted=granted, version=CONSENT_VERSION
-            )
-            audit.record(
-                actor=user,
-                action="consent.granted" if granted else "consent.withdrawn",
-                obj=user,
-                changes={"purpose": purpose},
-            )
-            _mirror_to_roster(user, purpose, granted)
+            _answer(user, purpose, granted)
 
 
 @transaction.atomic
 def withdraw_consent(*, user: Any, purpose: str) -> None:
-    if purpose not in ConsentPurpose.values:
+    if purpose not in PORTAL_PURPOSES:
         raise ValidationError("未知的授权事项。")
-    if current_consents(user).get(purpose):
-        ConsentRecord.objects.create(
-            user=user, purpose=purpose, granted=False, version=CONSENT_VERSION
-        )
-        audit.record(actor=user, action="consent.withdrawn", obj=user, changes={"purpose": purpose})
-        _mirror_to_roster(user, purpose, False)
+    if user.role != Role.WORKER:
+        raise PermissionDenied("仅劳动者本人可以撤回授权。")
+    if consent.is_granted(user, purpose):
+        _answer(user, purpose, False)
     if purpose == ConsentPurpose.BASIC:
         # Withdrawing basic consent ends the service: the account is deactivated.
         user.is_active = False
@@ -213,8 +210,8 @@ def link_worker(*, user: Any, id_number: str) -> Any:
         user.full_name = worker.name
     user.save(update_fields=["worker", "full_name"])
     audit.record(actor=user, action="portal.linked_worker", obj=user, changes={"worker": worker.pk})
-    for purpose, granted in current_consents(user).items():
-        _mirror_to_roster(user, purpose, granted)
+    # Answers given before the match now belong to the worker's records (ADR 0026).
+    consent.attach_account_records(actor=user, account=user)
     return worker
 
 
@@ -246,10 +243,11 @@ def export_my_data(*, user: Any) -> str:
             {
                 "事项": ConsentPurpose(c.purpose).label,
                 "同意": c.granted,
+                "方式": c.method,
                 "版本": c.version,
-                "时间": timezone.localtime(c.at).isoformat(),
+                "时间": timezone.localtime(c.recorded_at).isoformat(),
             }
-            for c in user.consent_records.order_by("at", "id")
+            for c in consent.history(user).order_by("recorded_at", "id")
         ],
         "预约": [
             {
@@ -270,7 +268,7 @@ def export_my_data(*, user: Any) -> str:
         "驿站签到次数": CheckIn.objects.filter(user=user).count(),
     }
     if worker is not None:
-        consents = current_consents(user)
+        consents = consent.answers(user)
         data["登记信息"] = {
             "姓名": worker.name,
             "公民身份号码": worker.id_number,

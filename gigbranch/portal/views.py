@@ -25,6 +25,8 @@ from django.views.decorators.http import require_POST
 from gigbranch.accounts.roles import Role
 from gigbranch.activities import services as activity_services
 from gigbranch.activities.models import Activity, SignUp, SignUpStatus
+from gigbranch.members import consent as consent_store
+from gigbranch.members.models import ConsentPurpose
 from gigbranch.stations import queries as station_queries
 from gigbranch.stations import services as station_services
 from gigbranch.stations.models import (
@@ -39,8 +41,6 @@ from gigbranch.stations.models import (
 )
 
 from . import services
-from .consent import current_consents
-from .models import ConsentPurpose
 
 SESSION_MOBILE = "portal_mobile"
 
@@ -68,7 +68,7 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return redirect(f"{reverse('portal:login')}?next={request.get_full_path()}")
         if user.role != Role.WORKER:
             raise PermissionDenied("工作人员请使用工作台。")
-        if not current_consents(user).get(ConsentPurpose.BASIC):
+        if not consent_store.is_granted(user, ConsentPurpose.BASIC):
             return redirect(f"{reverse('portal:consent')}?next={request.get_full_path()}")
         return view(request, *args, **kwargs)
 
@@ -137,7 +137,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             login(request, result.user, backend=settings.AUTHENTICATION_BACKENDS[0])
             request.session.pop(SESSION_MOBILE, None)
             nxt = _safe_next(request, reverse("portal:home"))
-            if not current_consents(result.user).get(ConsentPurpose.BASIC):
+            if not consent_store.is_granted(result.user, ConsentPurpose.BASIC):
                 return redirect(f"{reverse('portal:consent')}?next={nxt}")
             return redirect(nxt)
     masked = mobile[:3] + "****" + mobile[-4:] if len(mobile) >= 7 else mobile
@@ -160,7 +160,7 @@ def consent(request: HttpRequest) -> HttpResponse:
         return redirect("portal:login")
     if user.role != Role.WORKER:
         raise PermissionDenied("工作人员无需此授权。")
-    state = current_consents(user)
+    state = consent_store.answers(user)
     error = ""
     if request.method == "POST":
         try:
@@ -308,8 +308,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
         {
             "tab": "me",
             "worker": user.worker,
-            "consents": current_consents(user),
-            "records": user.consent_records.all()[:20],
+            "consents": consent_store.answers(user),
+            "records": consent_store.history(user)[:20],
         },
     )
 
@@ -448,7 +448,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(f"{reverse('portal:login')}?next={request.get_full_path()}")
     if user.role != Role.WORKER:
         return render(request, "portal/checkin.html", {"station": obj, "staff": True})
-    if not current_consents(user).get(ConsentPurpose.BASIC):
+    if not consent_store.is_granted(user, ConsentPurpose.BASIC):
         return redirect(f"{reverse('portal:consent')}?next={request.get_full_path()}")
     if request.method == "POST":
         try:

@@ -94,8 +94,9 @@ ACTIVITIES = [
 
 
 def seed(*, rng: random.Random, ctx: Any, scale: str) -> None:
+    from gigbranch.members.models import ConsentRecord
     from gigbranch.organizations.models import Department
-    from gigbranch.portal.models import ConsentRecord
+    from gigbranch.portal.services import CONSENT_VERSION
     from gigbranch.stations import rules
     from gigbranch.stations.models import (
         Article,
@@ -283,7 +284,15 @@ def seed(*, rng: random.Random, ctx: Any, scale: str) -> None:
     if rider is not None:
         ConsentRecord.objects.bulk_create(
             [
-                ConsentRecord(user=rider, purpose="basic", granted=True),
-                ConsentRecord(user=rider, purpose="political_status", granted=True),
+                ConsentRecord(
+                    account=rider,
+                    worker_id=rider.worker_id,
+                    purpose=purpose,
+                    granted=True,
+                    method="门户勾选",
+                    version=CONSENT_VERSION,
+                    recorded_by=rider,
+                )
+                for purpose in ("basic", "political_status")
             ]
         )

@@ -116,3 +116,60 @@ def test_hotline_staff_intake_form(desktop, setup):
     assert appeal.region == setup["a"]["town"] and appeal.submitted_by == setup["county_admin"]
     body = desktop.locator("body").inner_text()
     assert f"已登记，受理编号{appeal.tracking_no}" in body
+
+
+def _fill_hotline(page, town_name):
+    page.select_option("#id_category", label="劳动报酬/欠薪")
+    page.fill("#id_description", "来电反映：外卖站点拖欠骑手三月份工资。")
+    page.select_option("#id_region", label=town_name)
+    page.fill("#id_contact_mobile", "13912345678")
+
+
+def test_hotline_back_and_submit_again_keeps_one_appeal(desktop, setup):
+    """APL-5: submit, press Back, submit the same form again → still one appeal."""
+    login(desktop, "county_admin", PASSWORD)
+    desktop.goto("/appeals/new/")
+    _fill_hotline(desktop, setup["a"]["town"].name)
+    desktop.click("main button[type=submit]")
+    desktop.wait_for_load_state("networkidle")
+    appeal = Appeal.objects.get()
+    assert f"已登记，受理编号{appeal.tracking_no}" in desktop.locator("main").inner_text()
+
+    desktop.go_back()
+    desktop.wait_for_load_state("networkidle")
+    assert "/appeals/new/?t=" in desktop.url
+    _fill_hotline(desktop, setup["a"]["town"].name)  # as staff would, if fields came back empty
+    screenshot(desktop, "appeals-12-hotline-back")
+    desktop.click("main button[type=submit]")
+    desktop.wait_for_load_state("networkidle")
+    assert desktop.url.endswith(f"/appeals/{appeal.pk}/")
+    assert f"该诉求已提交，编号{appeal.tracking_no}" in desktop.locator("main").inner_text()
+    screenshot(desktop, "appeals-13-hotline-already-submitted")
+    assert Appeal.objects.count() == 1
+
+    # A new call is a new form: "登记新的诉求" gets a fresh token and a second appeal.
+    desktop.goto("/appeals/new/")
+    _fill_hotline(desktop, setup["b"]["town"].name)
+    desktop.click("main button[type=submit]")
+    desktop.wait_for_load_state("networkidle")
+    assert Appeal.objects.count() == 2
+
+
+def test_portal_back_and_submit_again_keeps_one_appeal(phone, setup):
+    login(phone, "rider_a", PASSWORD)
+    phone.goto("/appeals/m/new/")
+    phone.get_by_label("劳动报酬/欠薪").check()
+    phone.fill("#id_description", "配送站拖欠三月份工资3200元。")
+    phone.click("#submit-appeal")
+    phone.wait_for_load_state("networkidle")
+    appeal = Appeal.objects.get()
+    phone.go_back()
+    phone.wait_for_load_state("networkidle")
+    phone.get_by_label("劳动报酬/欠薪").check()
+    phone.fill("#id_description", "配送站拖欠三月份工资3200元。")
+    screenshot(phone, "appeals-14-portal-back")
+    phone.click("#submit-appeal")
+    phone.wait_for_load_state("networkidle")
+    assert phone.locator("#tracking-no").inner_text() == appeal.tracking_no
+    assert f"该诉求已提交，编号{appeal.tracking_no}" in phone.locator("main").inner_text()
+    assert Appeal.objects.count() == 1

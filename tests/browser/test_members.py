@@ -1,6 +1,7 @@
 """People journey (issue 4): a township admin imports a platform roster with errors, reads
 them, imports the valid rows, finds a worker by the last 4 ID digits, reveals the ID
-(audited), records the worker as a mobile member with a certificate and records dues."""
+(audited), records the worker's separate consent for political status, records the worker
+as a mobile member with a certificate and records dues."""
 
 import datetime as dt
 
@@ -99,6 +100,10 @@ def test_township_admin_roster_to_mobile_member_and_dues(desktop, two_townships)
     masked = desktop.locator("#reveal-id_number code").inner_text()
     assert masked == ids[0][:6] + "********" + ids[0][-4:]
     assert ids[0] not in desktop.content()
+    # Political status is sensitive (PIPL art. 29): no separate consent yet, so it is not
+    # shown, and the party-member form is not offered (it would give the status away).
+    assert desktop.locator("#political-status").inner_text() == "未授权"
+    assert desktop.locator("#mobile-form").count() == 0
     screenshot(desktop, "members-04-profile-masked")
 
     before = AuditEvent.objects.filter(action="pii.revealed").count()
@@ -107,6 +112,15 @@ def test_township_admin_roster_to_mobile_member_and_dues(desktop, two_townships)
     assert desktop.locator("#reveal-id_number .gb-revealed").inner_text() == ids[0]
     assert AuditEvent.objects.filter(action="pii.revealed").count() == before + 1
     screenshot(desktop, "members-05-revealed")
+
+    # The worker signs the separate consent when reporting to the branch; staff record it.
+    desktop.click("text=记录同意情况")
+    consent_form = desktop.locator("#consent-form")
+    consent_form.locator("#id_purpose").select_option("political_status")
+    consent_form.locator("#id_granted").check()
+    consent_form.locator("#id_method").fill("书面签字（单独同意）")
+    consent_form.locator("button[type=submit]").click()
+    desktop.wait_for_selector("#political-status >> text=中共党员")
 
     # Record as a mobile member with a certificate.
     form = desktop.locator("#mobile-form")

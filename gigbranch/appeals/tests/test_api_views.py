@@ -7,8 +7,8 @@ from openpyxl import load_workbook
 
 from gigbranch.accounts.services import issue_api_token
 from gigbranch.appeals import services
+from gigbranch.appeals.formtoken import FORM_SALT
 from gigbranch.appeals.models import Appeal, Channel, SmsMessage
-from gigbranch.appeals.views import FORM_SALT
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,9 +94,9 @@ def test_worker_cannot_open_console_pages(client, world):
 
 def test_portal_submit_with_photo_and_one_time_token(client, world):
     client.force_login(world["worker_user"])
-    form = client.get("/appeals/m/new/")
+    form = client.get("/appeals/m/new/", follow=True)
     assert form.status_code == 200
-    token = form.context["form"].initial["form_token"]
+    token = form.context["form_token"]
     data = {
         "category": world["wages"].pk,
         "description": "站点拖欠两个月工资",

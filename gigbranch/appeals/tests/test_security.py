@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from gigbranch.accounts.services import issue_api_token
-from gigbranch.appeals import services
+from gigbranch.appeals import formtoken, services
 from gigbranch.appeals.models import Appeal, AppealEvent, Channel, RoutingRule, SmsMessage
 from gigbranch.appeals.rules import Status
 from gigbranch.core import sms
@@ -273,6 +273,7 @@ def test_intake_validation_error_without_fields_is_form_error(client, world, mon
             "description": "热线反映工资拖欠问题",
             "region": world["a"]["town"].pk,
             "contact_mobile": "13900001111",
+            "form_token": formtoken.issue(),
         },
     )
     assert r.status_code == 200 and "暂不能受理" in r.content.decode()

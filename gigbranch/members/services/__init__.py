@@ -15,7 +15,12 @@ from .dues import (
     record_income,
     record_payment,
 )
-from .honours import create_model_post, create_vanguard_team, update_vanguard_team
+from .honours import (
+    create_model_post,
+    create_vanguard_team,
+    team_members_from_ids,
+    update_vanguard_team,
+)
 from .membership import (
     admit_probationary_member,
     confirm_full_membership,
@@ -26,13 +31,11 @@ from .membership import (
     record_mobile_member,
 )
 from .points import balance, post_points, rule_for, set_point_rule, update_point_rule
-from .transfers import letter_validity_days, move_transfer, request_transfer
+from .transfers import letter_validity, letter_validity_days, move_transfer, request_transfer
 from .workers import (
     REVEALABLE,
     create_worker,
-    current_consents,
     mark_left,
-    record_consent,
     reveal,
     update_worker,
 )
@@ -47,10 +50,10 @@ __all__ = [
     "create_model_post",
     "create_vanguard_team",
     "create_worker",
-    "current_consents",
     "decide_status",
     "due_by_month",
     "ensure_member",
+    "letter_validity",
     "letter_validity_days",
     "mark_left",
     "member_arrears",
@@ -59,7 +62,6 @@ __all__ = [
     "post_points",
     "probation_end",
     "record_away",
-    "record_consent",
     "record_income",
     "record_mobile_member",
     "record_payment",
@@ -67,6 +69,7 @@ __all__ = [
     "reveal",
     "rule_for",
     "set_point_rule",
+    "team_members_from_ids",
     "update_point_rule",
     "update_vanguard_team",
     "update_worker",

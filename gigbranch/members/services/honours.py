@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +12,9 @@ from gigbranch.core import audit
 from gigbranch.organizations.models import Workplace
 
 from ..models import HonourLevel, MemberStatus, ModelPost, PartyMember, VanguardTeam
+
+OUT_OF_SCOPE = "所选党员不在您的管理范围内。"
+TEAM_MAX_MEMBERS = 200
 
 
 @transaction.atomic
@@ -84,7 +88,27 @@ def _check_team(
         PartyMember.objects.visible_to(actor).filter(pk__in=wanted).values_list("pk", flat=True)
     )
     if visible != wanted:
-        raise PermissionDenied("所选党员不在您的管理范围内。")
+        raise PermissionDenied(OUT_OF_SCOPE)
+
+
+def team_members_from_ids(
+    *, actor: Any, leader_id: int, member_ids: Sequence[int]
+) -> tuple[PartyMember, list[PartyMember]]:
+    """The leader and members a form posted as ids, each looked up in the actor's own
+    scope. An id the actor may not see (or that does not exist) is refused with the same
+    message, so the refusal tells nothing about other jurisdictions' members."""
+    ids = list(dict.fromkeys(member_ids))
+    if len(ids) > TEAM_MAX_MEMBERS:
+        raise ValidationError({"members": f"先锋队队员不超过{TEAM_MAX_MEMBERS}人。"})
+    found = (
+        PartyMember.objects.visible_to(actor).select_related("worker").in_bulk([leader_id, *ids])
+    )
+    if leader_id not in found or any(pk not in found for pk in ids):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    left = [m.worker.name for m in found.values() if m.status == MemberStatus.LEFT]
+    if left:
+        raise ValidationError({"members": f"已出党人员不能加入先锋队：{'、'.join(left)}。"})
+    return found[leader_id], [found[pk] for pk in ids if pk != leader_id]
 
 
 def _team_changes(team: VanguardTeam) -> dict[str, Any]:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from gigbranch.core import audit
 from gigbranch.core.scoping import ScopeSpec, scope_filter
 from gigbranch.organizations.models import BRANCH_KINDS, Organization
+from gigbranch.organizations.queries import LetterValidity, transfer_letter_validity
 
 from .. import policy
 from ..models import (
@@ -25,9 +25,16 @@ from ..models import (
 )
 
 
-def letter_validity_days() -> int:
-    """MOB-3: letter validity is configurable (sources say 3 or 6 months)."""
-    return int(getattr(settings, "MEMBERS_TRANSFER_LETTER_DAYS", 90))
+def letter_validity(transfer: Transfer) -> LetterValidity:
+    """MOB-3: the letter is issued by the sending organisation, so its validity is that
+    organisation's setting (inherited down the tree; the global setting is the default).
+    A letter from outside the county (no local sender) gets the global default."""
+    return transfer_letter_validity(transfer.from_org if transfer.from_org_id else None)
+
+
+def letter_validity_days(org: Organization | None = None) -> int:
+    """MOB-3: days a letter issued by `org` is valid (sources say 3 or 6 months)."""
+    return transfer_letter_validity(org).days
 
 
 def _user(actor: Any) -> Any:
@@ -154,9 +161,17 @@ def move_transfer(
         )
     old = transfer.status
     transfer.status, transfer.status_changed_on = to, on
+    letter: dict[str, Any] = {}
     if to == TransferStatus.APPROVED:
         transfer.approved_on = on
-        transfer.letter_valid_until = on + dt.timedelta(days=letter_validity_days())
+        # MOB-3: the date is fixed on the letter now; later setting changes do not move it.
+        validity = letter_validity(transfer)
+        transfer.letter_valid_until = on + dt.timedelta(days=validity.days)
+        letter = {
+            "letter_days": validity.days,
+            "letter_days_source": validity.source_label,
+            "letter_valid_until": transfer.letter_valid_until,
+        }
     elif to == TransferStatus.ACCEPTED:
         transfer.accepted_on = on
     elif to == TransferStatus.COMPLETED:
@@ -184,6 +199,6 @@ def move_transfer(
         actor=actor,
         action=f"transfer.{to}",
         obj=transfer,
-        changes={"status": [old, to], "on": on, "note": note},
+        changes={"status": [old, to], "on": on, "note": note, **letter},
     )
     return transfer

@@ -1,5 +1,6 @@
-"""Writes for workers (rules.md ID, PIPL consent). Sensitive values are encrypted by the
-model fields; history and audit entries never contain them."""
+"""Writes for workers (rules.md ID). Sensitive values are encrypted by the model fields;
+history and audit entries never contain them. Consent (PIPL) is written through
+`gigbranch.members.consent`, the one consent store (ADR 0026)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
 from gigbranch.core.validators import normalize_mobile, parse_resident_id
 
-from ..models import ConsentPurpose, ConsentRecord, Worker, WorkerChange, WorkerStatus
+from ..models import Worker, WorkerChange, WorkerStatus
 
 REVEALABLE = {"id_number": "公民身份号码", "mobile": "手机号码"}
 SENSITIVE = {"id_number", "mobile"}
@@ -100,38 +101,6 @@ def mark_left(*, actor: Any, worker: Worker, on: dt.date, source: str = "manual"
     _history(worker, actor=actor, source=source, changes={"status": ["active", "left"]})
     audit.record(actor=actor, action="worker.marked_left", obj=worker, changes={"on": on})
     return worker
-
-
-@transaction.atomic
-def record_consent(
-    *, actor: Any, worker: Worker, purpose: str, granted: bool, method: str
-) -> ConsentRecord:
-    """PIPL consent; political status needs its own, separate consent (PIPL art. 29)."""
-    if purpose not in ConsentPurpose.values:
-        raise ValidationError({"purpose": "未知的同意事项。"})
-    if not method.strip():
-        raise ValidationError({"method": "请注明取得同意的方式。"})
-    record = ConsentRecord.objects.create(
-        worker=worker,
-        purpose=purpose,
-        granted=granted,
-        method=method.strip()[:40],
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    audit.record(
-        actor=actor,
-        action="worker.consent_recorded",
-        obj=worker,
-        changes={"purpose": purpose, "granted": granted, "method": method},
-    )
-    return record
-
-
-def current_consents(worker: Worker) -> dict[str, ConsentRecord]:
-    out: dict[str, ConsentRecord] = {}
-    for rec in worker.consents.order_by("recorded_at", "id"):
-        out[rec.purpose] = rec
-    return out
 
 
 def reveal(*, actor: Any, worker: Worker, field: str) -> str:

@@ -91,7 +91,7 @@ def test_township_admin_cannot_create_a_team_for_another_townships_workplace(
     before = AuditEvent.objects.count()
     # Through the page: the other township's workplace is not a valid choice.
     r = c.post(reverse("members:vanguard_team_create"), _team_post(a, workplace=b["workplace"].pk))
-    assert r.status_code == 200
+    assert r.status_code == 400
     # Through the service: refused outright, whatever the form allowed.
     with pytest.raises(PermissionDenied):
         services.create_vanguard_team(

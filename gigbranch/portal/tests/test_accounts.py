@@ -13,9 +13,10 @@ from django.urls import reverse
 
 from gigbranch.accounts.models import User
 from gigbranch.core.models import AuditEvent
+from gigbranch.members import consent
+from gigbranch.members.models import ConsentRecord
 from gigbranch.portal import services
-from gigbranch.portal.consent import HIDDEN_LABEL, current_consents, political_status_for_staff
-from gigbranch.portal.models import ConsentRecord, SmsCode
+from gigbranch.portal.models import SmsCode
 from tests.factories import (
     ActivityFactory,
     UserFactory,
@@ -56,7 +57,12 @@ def test_register_consent_and_home(client, sms, django_capture_on_commit_callbac
     assert client.get(reverse("portal:home"))["Location"].startswith(reverse("portal:consent"))
     r = client.post(reverse("portal:consent"), {"basic": "on"})
     assert r.status_code == 302 and r["Location"] == reverse("portal:link")
-    assert current_consents(user) == {"basic": True, "political_status": False}
+    assert consent.answers(user) == {"basic": True, "political_status": False}
+    # Kept by account until the account is matched to a roster worker (ADR 0026).
+    assert (
+        list(ConsentRecord.objects.values_list("account_id", "worker_id", "version"))
+        == [(user.pk, None, services.CONSENT_VERSION)] * 2
+    )
     assert client.get(reverse("portal:home")).status_code == 200
     assert SmsCode.objects.get().used_at is not None
     assert "13912345678" not in json.dumps(
@@ -143,24 +149,24 @@ def test_consent_withdrawal_hides_political_status_from_staff_views(client, coun
     client.force_login(admin)
     page = client.get(reverse("activities:detail", args=[activity.pk])).content.decode()
     assert '<td class="political">中共党员</td>' in page
-    assert political_status_for_staff(worker) == "中共党员"
+    assert consent.political_status_label(admin, worker) == "中共党员"
 
     client.force_login(user)
     client.post(reverse("portal:my_data"), {"action": "withdraw_political"})
-    assert current_consents(user)["political_status"] is False
+    assert consent.answers(user)["political_status"] is False
 
     client.force_login(admin)
     page = client.get(reverse("activities:detail", args=[activity.pk])).content.decode()
     assert "中共党员" not in page
-    assert f'<td class="political">{HIDDEN_LABEL}</td>' in page
-    assert political_status_for_staff(worker) == HIDDEN_LABEL
-    # Mirrored into the roster's consent ledger (members.ConsentRecord).
-    from gigbranch.members.models import ConsentRecord as RosterConsent
-
-    latest = RosterConsent.objects.filter(worker=worker, purpose="political_status").first()
-    assert (latest.granted, latest.method) == (False, "门户勾选")
-    # Roster records without a portal account are unaffected.
-    assert political_status_for_staff(WorkerFactory(political_status="party_member")) == "中共党员"
+    assert f'<td class="political">{consent.UNDISCLOSED_LABEL}</td>' in page
+    assert consent.political_status_label(admin, worker) == consent.UNDISCLOSED_LABEL
+    # One store: the withdrawal is the worker's latest record, written once.
+    latest = consent.latest(worker, "political_status")
+    assert (latest.granted, latest.method, latest.account_id) == (False, "门户勾选", user.pk)
+    assert ConsentRecord.objects.filter(worker=worker, purpose="political_status").count() == 2
+    # A roster worker with no consent record at all: not disclosed either.
+    other = WorkerFactory(political_status="party_member", region=county)
+    assert consent.political_status_label(admin, other) == consent.UNDISCLOSED_LABEL
 
 
 def test_my_data_export_and_correct(client):
@@ -199,12 +205,17 @@ def test_anonymous_is_sent_to_sms_login(client):
     assert r["Location"] == f"{reverse('portal:login')}?next={reverse('portal:me')}"
 
 
-def test_roster_withdrawal_recorded_by_staff_also_hides():
-    from gigbranch.members.services import record_consent as roster_consent
-
-    worker = WorkerFactory(political_status="league_member")
-    assert political_status_for_staff(worker) == "共青团员"
-    roster_consent(
-        actor=None, worker=worker, purpose="political_status", granted=False, method="书面"
+def test_roster_withdrawal_recorded_by_staff_also_hides(county):
+    worker = WorkerFactory(political_status="league_member", region=county)
+    admin = UserFactory(role="county_admin", scope_region=county)
+    consent.record_consent(
+        actor=admin, worker=worker, purpose="political_status", granted=True, method="书面"
     )
-    assert political_status_for_staff(worker) == HIDDEN_LABEL
+    assert consent.political_status_label(admin, worker) == "共青团员"
+    consent.record_consent(
+        actor=admin, worker=worker, purpose="political_status", granted=False, method="书面"
+    )
+    assert consent.political_status_label(admin, worker) == consent.UNDISCLOSED_LABEL
+    # The worker's portal account sees the same answer.
+    user = WorkerUserFactory(worker=worker)
+    assert consent.answers(user) == {"political_status": False}
