@@ -35,7 +35,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -192,26 +191,32 @@ def attach_account_records(*, actor: Any, account: Any) -> int:
 # --- Political status (政治面貌) --------------------------------------------------------
 
 
-def _latest_political_answer() -> Subquery:
-    return Subquery(
-        ConsentRecord.objects.filter(worker=OuterRef("pk"), purpose=POLITICAL)
-        .order_by("-recorded_at", "-id")
-        .values("granted")[:1],
-        output_field=BooleanField(),
+def _political_granted_worker_ids() -> QuerySet[ConsentRecord]:
+    """Workers whose latest political-status record is a grant: granted rows with no later
+    row for the same worker (ties broken by id), as a subquery of worker ids. Evaluated
+    once per query (a hashed semi-join), not once per worker row."""
+    later = ConsentRecord.objects.filter(worker=OuterRef("worker"), purpose=POLITICAL).filter(
+        Q(recorded_at__gt=OuterRef("recorded_at"))
+        | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        ConsentRecord.objects.filter(purpose=POLITICAL, granted=True, worker__isnull=False)
+        .filter(~Exists(later))
+        .values("worker_id")
     )
 
 
 def _disclosure_q(viewer: Any) -> Q:
-    """Over Worker rows aliased with `_political_consent`: disclosed to `viewer`."""
-    q = Q(_political_consent=True)
+    """Over Worker rows: the political status is disclosed to `viewer`."""
+    q = Q(pk__in=_political_granted_worker_ids())
     if has_capability(viewer, "people.view"):
-        q |= Q(Exists(PartyMember.objects.visible_to(viewer).filter(worker=OuterRef("pk"))))
+        q |= Q(pk__in=PartyMember.objects.visible_to(viewer).values("worker_id"))
     return q
 
 
 def with_political_disclosure(viewer: Any, qs: WorkerQS) -> WorkerQS:
     """Annotate each worker with `political_disclosed` (bool) for `viewer`."""
-    return qs.alias(_political_consent=_latest_political_answer()).annotate(
+    return qs.annotate(
         political_disclosed=Case(
             When(_disclosure_q(viewer), then=Value(True)),
             default=Value(False),
@@ -223,11 +228,7 @@ def with_political_disclosure(viewer: Any, qs: WorkerQS) -> WorkerQS:
 def filter_political_status(viewer: Any, qs: WorkerQS, value: str) -> WorkerQS:
     """Workers with political status `value` among those whose status `viewer` may see:
     a filter never reveals the status of a worker it is not disclosed for."""
-    return (
-        qs.alias(_political_consent=_latest_political_answer())
-        .filter(_disclosure_q(viewer))
-        .filter(political_status=value)
-    )
+    return qs.filter(_disclosure_q(viewer), political_status=value)
 
 
 def disclosed_worker_ids(viewer: Any, worker_ids: Iterable[int]) -> set[int]:

@@ -44,9 +44,9 @@ def test_api_submission_query_budget(client, world, token):
         r = post(client, token, "k1", town)
     assert r.status_code == 201
     sql = [q["sql"] for q in ctx.captured_queries]
-    # token, config token, the caller's scope region (no cross-township submissions), region;
-    # INSERT appeal, event, task, audit (+ savepoint statements)
-    assert len([s for s in sql if "SAVEPOINT" not in s]) == 8, sql
+    # token (with the caller's scope region, for the no-cross-township check), config
+    # token, region; INSERT appeal, event, task, audit (+ savepoint statements)
+    assert len([s for s in sql if "SAVEPOINT" not in s]) == 7, sql
     assert not [s for s in sql if s.startswith("UPDATE")], "no UPDATE in a submission"
     assert (
         r.json()["tracking_no"] == Appeal.objects.get(idempotency_key__endswith=":k1").tracking_no
