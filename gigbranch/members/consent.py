@@ -35,6 +35,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -191,7 +192,7 @@ def attach_account_records(*, actor: Any, account: Any) -> int:
 # --- Political status (政治面貌) --------------------------------------------------------
 
 
-def _political_granted_worker_ids() -> QuerySet[ConsentRecord]:
+def _political_granted_worker_ids() -> QuerySet[ConsentRecord, Any]:
     """Workers whose latest political-status record is a grant: granted rows with no later
     row for the same worker (ties broken by id), as a subquery of worker ids. Evaluated
     once per query (a hashed semi-join), not once per worker row."""
@@ -215,10 +216,20 @@ def _disclosure_q(viewer: Any) -> Q:
 
 
 def with_political_disclosure(viewer: Any, qs: WorkerQS) -> WorkerQS:
-    """Annotate each worker with `political_disclosed` (bool) for `viewer`."""
-    return qs.annotate(
+    """Annotate each worker with `political_disclosed` (bool) for `viewer`. Correlated
+    per returned row (cheap for a page of rows); filters use `filter_political_status`."""
+    latest_answer = Subquery(
+        ConsentRecord.objects.filter(worker=OuterRef("pk"), purpose=POLITICAL)
+        .order_by("-recorded_at", "-id")
+        .values("granted")[:1],
+        output_field=BooleanField(),
+    )
+    disclosed = Q(_political_answer=True)
+    if has_capability(viewer, "people.view"):
+        disclosed |= Q(Exists(PartyMember.objects.visible_to(viewer).filter(worker=OuterRef("pk"))))
+    return qs.alias(_political_answer=latest_answer).annotate(
         political_disclosed=Case(
-            When(_disclosure_q(viewer), then=Value(True)),
+            When(disclosed, then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         )

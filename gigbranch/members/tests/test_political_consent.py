@@ -177,3 +177,35 @@ def test_mobile_member_form_is_no_oracle_without_consent(client, setup):
     assert 'id="mobile-form"' in client.get(f"/people/workers/{worker.pk}/").content.decode()
     client.post(f"/people/workers/{worker.pk}/mobile/", data)
     assert PartyMember.objects.get(worker=worker).is_mobile
+
+
+def test_list_annotation_filter_and_labels_agree(setup):
+    """The three readers of the rule (page annotation, filter, labels) agree, also when two
+    records share a timestamp (the later row wins)."""
+    from django.utils import timezone
+
+    from gigbranch.members.models import ConsentRecord, Worker
+
+    a, _worker = setup
+    at = timezone.now()
+    histories = [(), (True,), (False,), (True, False), (False, True), (True, True, False)]
+    workers = []
+    for history in histories:
+        w = WorkerFactory(region=a["town"], political_status="masses")
+        ConsentRecord.objects.bulk_create(
+            ConsentRecord(
+                worker=w, purpose="political_status", granted=g, method="书面", recorded_at=at
+            )
+            for g in history
+        )
+        workers.append(w)
+    expected = {w.pk for w, h in zip(workers, histories, strict=True) if h and h[-1]}
+    ids = [w.pk for w in workers]
+    qs = Worker.objects.filter(pk__in=ids)
+    annotated = {
+        w.pk for w in consent.with_political_disclosure(a["admin"], qs) if w.political_disclosed
+    }
+    filtered = set(
+        consent.filter_political_status(a["admin"], qs, "masses").values_list("pk", flat=True)
+    )
+    assert annotated == filtered == consent.disclosed_worker_ids(a["admin"], ids) == expected
