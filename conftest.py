@@ -93,3 +93,13 @@ def pytest_sessionstart(session):
         mo_path = po_path.with_suffix(".mo")
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
             polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_cache():
+    """Each test starts with an empty per-process API token cache."""
+    from gigbranch.accounts import tokenauth
+
+    tokenauth._cache.clear()
+    yield
+    tokenauth._cache.clear()

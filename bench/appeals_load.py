@@ -125,7 +125,9 @@ def _conn(timeout: float) -> http.client.HTTPConnection:
 
 def pause(rng: random.Random, think: float) -> None:
     """A client's think time between two submissions: uniform over [think/3, 5·think/3]
-    (mean `think`; 1–5 s for the default 3 s, Locust's customary `between(1, 5)`)."""
+    (mean `think`; 1–5 s for the default 3 s, Locust's customary `between(1, 5)`). Each
+    client also pauses once before its first request, so that 200 clients do not all
+    submit in the same instant (a start-up burst no real population produces)."""
     if think:
         time.sleep(rng.uniform(think / 3, think * 5 / 3))
 
@@ -133,6 +135,7 @@ def pause(rng: random.Random, think: float) -> None:
 def floor_client(stop: float, stats: Stats, think: float, seed: int) -> None:
     rng = random.Random(seed)
     conn = _conn(10)
+    pause(rng, think)  # clients arrive spread out, not all in the same instant
     while time.perf_counter() < stop:
         t0 = time.perf_counter()
         try:
@@ -191,6 +194,7 @@ def appeal_client(
             if timeout:
                 c.close()
 
+    pause(rng, think)  # clients arrive spread out, not all in the same instant
     while time.perf_counter() < stop:
         key = uuid.uuid4().hex
         roll = rng.random()
@@ -436,8 +440,8 @@ def main() -> int:
         help="length of each saturation phase (floor, then appeals; clients never pause)",
     )
     ap.add_argument("--clients", type=int, default=200)
-    ap.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2) * 2))
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument(
         "--think",
         type=float,
@@ -477,20 +481,20 @@ def main() -> int:
         [
             str(Path(PY).parent / "gunicorn"),
             "config.wsgi:application",
+            "-c",
+            str(ROOT / "config" / "gunicorn.py"),  # the production settings, then overrides
             "-b",
             f"127.0.0.1:{PORT}",
             "-w",
             str(args.workers),
-            "-k",
-            "gthread",
             "--threads",
             str(args.threads),
-            "--backlog",
-            "2048",
-            "--keep-alive",
-            "30",
             "--log-level",
             "warning",
+            "--access-logfile",
+            "/dev/null",
+            "--max-requests",
+            "0",
         ],
         cwd=ROOT,
         env=env,

@@ -183,34 +183,13 @@ def issue_api_token(*, actor: Any, user: User, name: str) -> tuple[Any, str]:
     return token, raw
 
 
-def user_for_token(raw: str) -> User | None:
-    from gigbranch.core.fields import blind_index
-
-    from .models import ApiToken
-
-    token = (
-        # The scope and department come along: every scoped query and the audit label
-        # read them, and an API call should not pay a query for each.
-        ApiToken.objects.select_related(
-            "user", "user__scope_region", "user__scope_organization", "user__department"
-        )
-        .filter(token_hash=blind_index(raw, context="api_token"), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active:
-        return None
-    now = timezone.now()
-    # Record use at most once a minute: a write (and a commit) per API call is the
-    # costliest part of authentication under load.
-    if token.last_used_at is None or now - token.last_used_at >= dt.timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
-
-
 @transaction.atomic
 def revoke_api_token(*, actor: Any, token: Any) -> Any:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit.record(actor=actor, action="api_token.revoked", obj=token)
+        from .tokenauth import forget_after_commit
+
+        forget_after_commit(token_hash=token.token_hash)
     return token

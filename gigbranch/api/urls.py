@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 
-from gigbranch.accounts.services import user_for_token
+from gigbranch.accounts.tokenauth import user_for_token
 
 
 class BearerToken(HttpBearer):
