@@ -126,7 +126,6 @@ def main() -> int:
         except ImportError:
             import cProfile
             import pstats
-
             import time as _time
 
             pr = cProfile.Profile(_time.process_time)  # CPU time: waits on the server excluded

@@ -4,9 +4,11 @@ workers' own photos."""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from gigbranch.accounts.models import ApiToken
 from gigbranch.accounts.services import issue_api_token
@@ -44,9 +46,9 @@ def test_api_submission_query_budget(client, world, token):
         r = post(client, token, "k1", town)
     assert r.status_code == 201
     sql = [q["sql"] for q in ctx.captured_queries]
-    # token (with the caller's scope region, for the no-cross-township check), config
-    # token, region; INSERT appeal, event, task, audit (+ savepoint statements)
-    assert len([s for s in sql if "SAVEPOINT" not in s]) == 7, sql
+    # config token, region; INSERT appeal, event, task, audit (+ savepoint statements);
+    # the token was looked up by the first request and is cached for a few seconds
+    assert len([s for s in sql if "SAVEPOINT" not in s]) == 6, sql
     assert not [s for s in sql if s.startswith("UPDATE")], "no UPDATE in a submission"
     assert (
         r.json()["tracking_no"] == Appeal.objects.get(idempotency_key__endswith=":k1").tracking_no
@@ -60,9 +62,20 @@ def test_token_last_used_written_at_most_once_a_minute(client, world, token):
     first = ApiToken.objects.get().last_used_at
     post(client, token, "b", town)
     assert ApiToken.objects.get().last_used_at == first
-    ApiToken.objects.update(last_used_at=first - dt.timedelta(minutes=2))
-    post(client, token, "c", town)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        post(client, token, "c", town)
     assert ApiToken.objects.get().last_used_at > first
+
+
+def test_cold_token_cache_adds_one_query(client, world, token, settings):
+    settings.API_TOKEN_CACHE_SECONDS = 0
+    town = world["a"]["town"].code
+    assert post(client, token, "warm", town).status_code == 201
+    with CaptureQueriesContext(connection) as ctx:
+        assert post(client, token, "k1", town).status_code == 201
+    sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # + the token, joined with the account's scope (no separate scope-region query)
+    assert len(sql) == 7, sql
 
 
 def test_retry_returns_first_appeal_without_new_rows(client, world, token):

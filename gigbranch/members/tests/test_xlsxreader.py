@@ -86,6 +86,7 @@ def test_compiled_and_scanned_readers_agree(write_only):
     data = book(rows, write_only)
     compiled = list(Sheet(data).rows())
     assert compiled[0] == ("骑手姓名", "身份证号", "手机", "站点")
+
     def filled(rows):  # non-empty rows, trailing empty cells dropped
         out = []
         for r in rows:
