@@ -214,6 +214,30 @@ def seed(*, rng: random.Random, ctx: Any, scale: str) -> None:
     MemberEvent.objects.bulk_create(events)
     DuesAssessment.objects.bulk_create(assessments, batch_size=1000)
     DuesPayment.objects.bulk_create(payments, batch_size=2000)
+    # Roster workers who are not members: about two in three signed the written consent
+    # when they joined the station's service list, half of those also the separate
+    # consent for political status (PIPL art. 29); the rest show 未授权 until they do.
+    member_workers = {m.worker_id for m in members}
+    for worker_id in Worker.objects.order_by("id").values_list("id", flat=True):
+        if worker_id in member_workers or rng.random() >= 2 / 3:
+            continue
+        consents.append(
+            ConsentRecord(
+                worker_id=worker_id,
+                purpose=ConsentPurpose.BASIC,
+                granted=True,
+                method="书面签字",
+            )
+        )
+        if rng.random() < 0.5:
+            consents.append(
+                ConsentRecord(
+                    worker_id=worker_id,
+                    purpose=ConsentPurpose.POLITICAL_STATUS,
+                    granted=True,
+                    method="书面签字（单独同意）",
+                )
+            )
     ConsentRecord.objects.bulk_create(consents, batch_size=2000)
 
     # Transfers: one completed, one waiting for acceptance, one stalled at request.

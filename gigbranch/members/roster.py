@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -588,15 +588,18 @@ def apply_rows(
     platform: Platform,
     actor: Any,
     source: str,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[UpsertStats, list[RowError]]:
-    """Write one batch (the caller holds the transaction)."""
+    """Write one batch (the caller holds the transaction). `meanwhile` is called once,
+    while the database is still indexing the new rows streamed to it (see bulk_insert)."""
     stats = UpsertStats()
     new, changed, errors, stats.unchanged = classify(rows, existing, platform)
     stats.touched_pks.extend(e.pk for r in rows if (e := existing.get(r.id_hash)) and e.visible)
     now = timezone.now()
     if new:
         stats.created = len(new)
-        insert_new(new, platform=platform, now=now)
+        insert_new(new, platform=platform, now=now, meanwhile=meanwhile)
+        meanwhile = None
         stats.touched_pks.extend(
             Worker.objects.filter(id_number_hash__in=[r.id_hash for r in new]).values_list(
                 "pk", flat=True
@@ -639,10 +642,18 @@ def apply_rows(
         Worker.objects.bulk_update(updates, WRITE_FIELDS, batch_size=500)
         WorkerChange.objects.bulk_create(history, batch_size=1000)
         stats.updated = len(updates)
+    if meanwhile is not None:
+        meanwhile()
     return stats, errors
 
 
-def insert_new(rows: list[CleanRow], *, platform: Platform, now: dt.datetime) -> None:
+def insert_new(
+    rows: list[CleanRow],
+    *,
+    platform: Platform,
+    now: dt.datetime,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
     """Insert new workers in one bulk statement. Values are prepared exactly as the model
     fields prepare them (EncryptedTextField → SM4-GCM with the field's context,
     BlindIndexField → HMAC-SM3), but without building model instances: on a 100,000-row
@@ -700,14 +711,24 @@ def insert_new(rows: list[CleanRow], *, platform: Platform, now: dt.datetime) ->
                 row[slots[name]] = value
             yield tuple(row)
 
-    bulk_insert(meta.db_table, [f.column for f in fields], prepared())
+    bulk_insert(meta.db_table, [f.column for f in fields], prepared(), meanwhile=meanwhile)
 
 
-def bulk_insert(table: str, columns: list[str], values: Iterable[tuple[Any, ...]]) -> None:
+def bulk_insert(
+    table: str,
+    columns: list[str],
+    values: Iterable[tuple[Any, ...]],
+    *,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
     """Insert prepared rows the fastest way the database offers: COPY on PostgreSQL
     (several times faster than executemany for a wide, indexed table; the data streams
     to the server as the rows are produced), one executemany elsewhere. The caller holds
-    the transaction."""
+    the transaction.
+
+    `meanwhile` (optional) runs after the last row is sent and before waiting for the
+    server: on PostgreSQL the server is still indexing the streamed rows then, so work
+    that needs no database (validating the next batch of a roster) overlaps with it."""
     from django.db import connection
 
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -717,12 +738,16 @@ def bulk_insert(table: str, columns: list[str], values: Iterable[tuple[Any, ...]
             with cur.cursor.copy(sql) as copy:
                 for row in values:
                     copy.write_row(row)
+                if meanwhile is not None:
+                    meanwhile()
         else:
             marks = ", ".join(["%s"] * len(columns))
             cur.executemany(
                 f"INSERT INTO {table} ({quoted}) VALUES ({marks})",  # noqa: S608
                 list(values),
             )
+            if meanwhile is not None:
+                meanwhile()
 
 
 def _json(v: Any) -> Any:

@@ -244,3 +244,36 @@ def test_unchanged_rows_still_count_for_duplicates(setup):
     assert "与第2行手机号码重复" in imp.errors[0]["reason"]
     imp = run(setup, dup_first + setup["rows"])
     assert imp.error_rows == 1 and "与第2行身份证号码重复" in imp.errors[0]["reason"]
+
+
+def test_many_batches_give_the_same_result_as_one(setup, monkeypatch):
+    """Batch k+1 is validated while batch k is written: counts, duplicates across batch
+    boundaries, progress and idempotence must not depend on the batch size."""
+    from gigbranch.members import roster
+
+    monkeypatch.setattr(roster, "CHUNK", 3)
+    station = setup["station"].name
+    rows = [
+        [
+            f"骑手{i}",
+            make_id_number(2000 + i),
+            f"1390000{i:04d}",
+            f"MB{i:05d}",
+            station,
+            "外卖骑手",
+            "2024-03-01",
+            "群众",
+        ]
+        for i in range(8)
+    ]
+    rows.append(list(rows[1]))  # row 10: the same person as row 3, in a later batch
+    rows[4][1] = bad_check(rows[4][1])  # row 6: wrong check character
+    imp = run(setup, rows)
+    done = roster_services.run_import(roster_import_id=imp.pk)
+    assert (done.created_count, done.updated_count, done.unchanged_count) == (7, 0, 0)
+    assert done.processed_rows == done.total_rows == 9
+    assert {e["row"] for e in done.errors} == {6, 10}
+    assert Worker.objects.filter(platform=setup["platform"]).count() == 7
+    again = roster_services.run_import(roster_import_id=run(setup, rows).pk)
+    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 7)
+    assert {e["row"] for e in again.errors} == {6, 10}
