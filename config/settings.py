@@ -197,6 +197,8 @@ STAFF_IDLE_TIMEOUT_SECONDS = env_int("STAFF_IDLE_TIMEOUT_SECONDS", 30 * 60)
 # API bearer-token lookups are cached per process for this long (accounts/tokenauth.py):
 # a revocation or account change reaches other processes within it; 0 = no cache.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10)
+# Transfer-letter validity when no issuing organisation sets its own (MOB-3; 30–180 days).
+MEMBERS_TRANSFER_LETTER_DAYS = env_int("MEMBERS_TRANSFER_LETTER_DAYS", 90)
 WORKER_SESSION_SECONDS = env_int("WORKER_SESSION_SECONDS", 14 * 24 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

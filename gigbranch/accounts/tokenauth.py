@@ -40,6 +40,9 @@ class _Entry:
 
 _cache: dict[str, _Entry] = {}
 _lock = threading.Lock()
+# Bumped by every forget(): a lookup that raced with a revocation (read before it, stored
+# after it) is not cached.
+_generation = 0
 clock = time.monotonic  # replaced in tests
 
 
@@ -57,6 +60,7 @@ def user_for_token(raw: str) -> User | None:
     ttl = _ttl()
     entry = _cache.get(key) if ttl > 0 else None
     if entry is None or entry.expires <= clock():
+        generation = _generation
         token = (
             # The scope and department come along: every scoped query and the audit
             # label read them, and an API call should not pay a query for each.
@@ -72,9 +76,10 @@ def user_for_token(raw: str) -> User | None:
         entry = _Entry(clock() + ttl, token.pk, token.user, token.last_used_at)
         if ttl > 0:
             with _lock:
-                if len(_cache) >= MAX_ENTRIES:
-                    _cache.clear()
-                _cache[key] = entry
+                if generation == _generation:
+                    if len(_cache) >= MAX_ENTRIES:
+                        _cache.clear()
+                    _cache[key] = entry
     now = timezone.now()
     # Record use at most once a minute: a write (and a commit) per API call would be the
     # costliest part of authentication under load.
@@ -86,7 +91,9 @@ def user_for_token(raw: str) -> User | None:
 
 def forget(*, token_hash: str | None = None, user_pk: int | None = None) -> None:
     """Drop this process's cached lookups of a token or of every token of an account."""
+    global _generation
     with _lock:
+        _generation += 1
         if token_hash is not None:
             _cache.pop(token_hash, None)
         if user_pk is not None:

@@ -154,13 +154,27 @@ def open_sheet(data: bytes) -> Any:
     try:
         return Sheet(data)
     except (XlsxError, KeyError, SyntaxError, ValueError):
-        raise RosterFileError("无法读取Excel文件，请确认为.xlsx格式且未加密。") from None
+        raise RosterFileError(UNREADABLE) from None
+
+
+UNREADABLE = "无法读取Excel文件，请确认为.xlsx格式且未加密。"
+
+
+def _sheet_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows; a file that turns out unreadable half-way is a RosterFileError
+    (a Chinese message for the user), never an internal error."""
+    from .xlsxreader import XlsxError
+
+    try:
+        yield from sheet.rows()
+    except (XlsxError, KeyError, SyntaxError, ValueError, EOFError):
+        raise RosterFileError(UNREADABLE) from None
 
 
 def read_headers(data: bytes) -> tuple[list[str], int]:
     """Header row and number of data rows."""
     sheet = open_sheet(data)
-    first = next(sheet.rows(), None)
+    first = next(_sheet_rows(sheet), None)
     if not first:
         raise RosterFileError("Excel文件为空。")
     headers = [_text(h) for h in first]
@@ -169,7 +183,7 @@ def read_headers(data: bytes) -> tuple[list[str], int]:
 
 def iter_mapped_rows(data: bytes, mapping: dict[str, str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(Excel row number, {field: raw value}) for each non-empty data row."""
-    rows = open_sheet(data).rows()
+    rows = _sheet_rows(open_sheet(data))
     first = next(rows, None) or ()
     headers = [_text(h) for h in first]
     index = [(i, mapping[h]) for i, h in enumerate(headers) if mapping.get(h)]
@@ -210,6 +224,9 @@ class CleanRow:
     fingerprint: str = ""
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
 def _text(v: Any) -> str:
     if type(v) is str:  # the common case first: called ~20 times per roster row
         return v.strip()
@@ -228,7 +245,7 @@ def _date(v: Any) -> dt.date | None:
     if isinstance(v, dt.date):
         return v
     if isinstance(v, int | float) and not isinstance(v, bool) and 1 < v < 2958466:
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(v))  # Excel serial date
+        return EXCEL_EPOCH + dt.timedelta(days=int(v))  # Excel serial date
     s = _text(v)
     if len(s) == 10 and s[4] == "-":
         try:
@@ -433,10 +450,22 @@ class Validator:
         return row, []
 
 
+def _fingerprint_text(v: Any) -> str:
+    """A cell's value as the fingerprint sees it. A date cell counts as its Excel serial
+    number whichever reader produced it (calamine gives a date, the scanner the number),
+    so the same file has the same fingerprints through either reader."""
+    if isinstance(v, dt.datetime) and v.time() == dt.time():
+        v = v.date()
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return str((v - EXCEL_EPOCH).days)
+    return _text(v)
+
+
 def raw_fingerprint(platform_pk: int, raw: dict[str, Any]) -> str:
     """Keyed hash (never the row itself) of a roster row's values as given."""
     return blind_index(
-        "\x1f".join([str(platform_pk)] + [_text(raw.get(f)) for f in FIELDS]), context="roster_row"
+        "\x1f".join([str(platform_pk)] + [_fingerprint_text(raw.get(f)) for f in FIELDS]),
+        context="roster_row",
     )
 
 

@@ -622,15 +622,20 @@ def vanguard_teams(request: HttpRequest) -> HttpResponse:
         .prefetch_related(
             Prefetch(
                 "members",
-                queryset=PartyMember.objects.select_related("worker").order_by(
-                    "worker__name", "pk"
-                ),
+                # Only members the user may see are named (a team's workplace can be in
+                # scope while some of its members' organisations are not).
+                queryset=PartyMember.objects.visible_to(request.user)
+                .select_related("worker")
+                .order_by("worker__name", "pk"),
+                to_attr="visible_members",
             )
         )
         .annotate(size=Count("members"))
         .order_by("-year", "id")
     )
     page = Paginator(teams, 50).get_page(request.GET.get("page"))
+    for team in page:
+        team.hidden_count = team.size - len(team.visible_members)
     return render(
         request,
         "members/vanguard_teams.html",

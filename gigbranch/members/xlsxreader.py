@@ -3,9 +3,10 @@
 openpyxl's read-only mode spends most of its time in per-cell Python code (styles, types),
 which caps a 100,000-row roster at a few thousand rows/s. Rosters need only values, so
 this reader yields rows of plain values: through calamine (Rust) when the sheet has no
-formulas, else by scanning the sheet XML with compiled patterns. Workbook parts are parsed
-with defusedxml, and a sheet with a DTD is refused before either reader sees it (no entity
-expansion: XML bombs are refused).
+formulas, else by scanning the sheet XML with compiled patterns. The workbook part and the
+relationships are parsed with defusedxml; a sheet or shared-string part with a DTD is
+refused when the file is opened, before either reader sees it (no entity expansion: XML
+bombs are refused).
 Formula cells come back as "=…" strings so that the import can refuse them. Numbers come
 back as int/float; dates as date/datetime (calamine) or Excel serial numbers (scanner);
 roster.py converts either. Zip bombs are refused by checking the declared uncompressed
@@ -57,6 +58,15 @@ class Sheet:
         if total > MAX_UNCOMPRESSED:
             raise XlsxError("uncompressed size too large")
         self.sheet_path = self._first_sheet_path()
+        # Refuse DTDs in every part either reader parses, before any parsing (entity
+        # bombs, XXE), so that a refusal is raised here and not half-way through the rows.
+        for part in (self.sheet_path, "xl/sharedStrings.xml"):
+            try:
+                raw = self.zf.read(part)
+            except KeyError:
+                continue
+            if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+                raise XlsxError("DTD not allowed")
 
     def _first_sheet_path(self) -> str:
         try:

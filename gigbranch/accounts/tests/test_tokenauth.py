@@ -93,3 +93,23 @@ def test_zero_turns_the_cache_off(issued, clock, settings):
 def test_unknown_token_is_refused_and_not_cached(issued, clock):
     assert tokenauth.user_for_token("gb_not-a-token") is None
     assert len(tokenauth._cache) == 0
+
+
+def test_a_lookup_racing_with_a_revocation_is_not_cached(issued, clock, monkeypatch):
+    """Read before the revocation, stored after it: must not survive in the cache."""
+    _, token, raw = issued
+    real_first = type(ApiToken.objects.all()).first
+    calls = []
+
+    def first_then_revoke(qs):
+        found = real_first(qs)  # the lookup has read the token ...
+        if not calls:
+            calls.append(found)
+            services.revoke_api_token(actor=None, token=ApiToken.objects.get(pk=token.pk))
+        return found  # ... and goes on with what it read
+
+    monkeypatch.setattr(type(ApiToken.objects.all()), "first", first_then_revoke)
+    assert tokenauth.user_for_token(raw) is not None  # this request was already past the check
+    assert calls and calls[0] is not None
+    monkeypatch.setattr(type(ApiToken.objects.all()), "first", real_first)
+    assert tokenauth.user_for_token(raw) is None

@@ -262,3 +262,17 @@ def test_county_admin_cannot_set_rules_outside_own_county(county_admin):
             actor=county_admin, region=other, event_kind="volunteer_service", points=1
         )
     assert PointRule.objects.count() == 0
+
+
+def test_team_list_names_only_members_in_the_users_scope(client_for, teams_setup):
+    """A team's workplace may be in scope while some members' organisations are not:
+    those members are counted, never named (their names would disclose membership)."""
+    a, b = teams_setup["a"], teams_setup["b"]
+    team = VanguardTeam.objects.create(
+        name="跨镇先锋队", workplace=a["workplace"], leader=a["m1"], year=2026
+    )
+    team.members.set([a["m1"], a["m2"], b["m1"]])
+    page = client_for(a["admin"]).get(reverse("members:vanguard_teams")).content.decode()
+    assert a["m2"].worker.name in page
+    assert b["m1"].worker.name not in page
+    assert "3人" in page and "另有1人不在您的管理范围" in page

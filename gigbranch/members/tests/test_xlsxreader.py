@@ -122,3 +122,45 @@ def test_formula_anywhere_uses_the_scanner_and_is_reported():
     data = book([["姓名", "手机"], ["张三", "=1+1"]])
     rows = list(Sheet(data).rows())
     assert rows[1] == ("张三", "=1+1")
+
+
+def test_a_date_cell_has_the_same_fingerprint_through_either_reader():
+    """Fingerprints stored by an import through one reader must match a re-import of the
+    same file through the other (calamine gives dates, the scanner serial numbers)."""
+    data = book([["骑手姓名", "入职日期"], ["张三", dt.date(2024, 3, 1)]])
+    compiled = list(Sheet(data).rows())[1]
+    scanned = _scanned(data)[1]
+    assert compiled[1] != scanned[1]  # a date and a serial number
+    as_raw = lambda row: {"name": row[0], "started_on": row[1]}  # noqa: E731
+    assert roster.raw_fingerprint(1, as_raw(compiled)) == roster.raw_fingerprint(1, as_raw(scanned))
+
+
+def test_dtd_in_shared_strings_is_refused_when_the_file_is_opened():
+    data = book([["姓名"], ["张三"]])
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            z.writestr(item, src.read(item.filename))
+        z.writestr(
+            "xl/sharedStrings.xml",
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aa">]>'
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b"<si><t>&a;</t></si></sst>",
+        )
+    with pytest.raises(XlsxError):
+        Sheet(out.getvalue())
+    with pytest.raises(roster.RosterFileError):
+        roster.read_headers(out.getvalue())
+
+
+def test_a_sheet_unreadable_half_way_is_a_file_error_not_a_crash(monkeypatch):
+    data = book([["姓名"], ["张三"]])
+
+    def broken(self):
+        yield ("姓名",)
+        raise XlsxError("truncated")
+
+    monkeypatch.setattr(Sheet, "rows", broken)
+    with pytest.raises(roster.RosterFileError):
+        list(roster.iter_mapped_rows(data, {"姓名": "name"}))
