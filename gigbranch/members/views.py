@@ -635,7 +635,7 @@ def vanguard_teams(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(teams, 50).get_page(request.GET.get("page"))
     for team in page:
-        team.hidden_count = team.size - len(team.visible_members)
+        team.hidden_count = team.size - len(team.visible_members)  # type: ignore[attr-defined]
     return render(
         request,
         "members/vanguard_teams.html",
