@@ -404,7 +404,7 @@ def coverage(request: Any, region_id: int | None = None) -> dict[str, Any]:
         region = (
             _region(request.auth, region_id)
             if request.auth.scope_region_id
-            else get_object_or_404(Region, pk=region_id)
+            else get_object_or_404(queries.visible_regions(request.auth), pk=region_id)
         )
     else:
         top = (
@@ -415,6 +415,7 @@ def coverage(request: Any, region_id: int | None = None) -> dict[str, Any]:
             raise Http404("没有可统计的区域。")
         region = top
     report = queries.coverage_report(request.auth, region)
+    queries.coverage_rows_in_view(report, request.auth, region)
     return {
         "region_id": region.pk,
         "region_name": region.name,

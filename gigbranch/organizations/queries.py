@@ -356,3 +356,35 @@ def map_points(user: Any, region: Region) -> list[tuple[float, float, str, str]]
     with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+
+
+def visible_regions(user: Any) -> QuerySet[Region]:
+    """The regions a user may look at (and see the names of).
+
+    A region scope (属地): its subtree. An organisation scope (industry line, branch)
+    reaches its organisations and workplaces wherever they are: the regions holding any of
+    them, and those regions' ancestors (the way down to them from the top)."""
+    if user.scope_region_id:
+        return Region.objects.visible_to(user)
+    paths = set(
+        Organization.objects.visible_to(user)
+        .filter(region__isnull=False)
+        .order_by()
+        .values_list("region__path", flat=True)
+        .distinct()
+    ) | set(
+        Workplace.objects.visible_to(user)
+        .order_by()
+        .values_list("region__path", flat=True)
+        .distinct()
+    )
+    prefixes = {path[:end] for path in paths for end in range(PATH_STEP, len(path) + 1, PATH_STEP)}
+    return Region.objects.filter(path__in=prefixes)
+
+
+def coverage_rows_in_view(report: dict[str, Any], user: Any, region: Region) -> None:
+    """Drop the per-region rows of child regions outside the user's view: they are
+    neither named nor linked (the totals are scoped already)."""
+    shown = set(visible_regions(user).filter(parent=region).values_list("pk", flat=True))
+    shown.add(region.pk)
+    report["per_region"] = [r for r in report["per_region"] if r.region_id in shown]

@@ -253,7 +253,7 @@ def workplaces(request: HttpRequest) -> HttpResponse:
     region_id = request.GET.get("region", "")
     region = None
     if _is_pk(region_id):
-        region = get_object_or_404(visible_regions(request.user), pk=int(region_id))
+        region = get_object_or_404(queries.visible_regions(request.user), pk=int(region_id))
         qs = qs.filter(region__path__startswith=region.path)
     qs = qs.annotate(worker_count=Count("workers")).order_by("region__path", "name", "id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -297,30 +297,6 @@ def instructors(request: HttpRequest) -> HttpResponse:
 # --- Coverage ---------------------------------------------------------------------------
 
 
-def visible_regions(user: Any) -> QuerySet[Region]:
-    """The regions a user may look at (and see the names of).
-
-    A region scope (属地): its subtree. An organisation scope (industry line, branch)
-    reaches its organisations and workplaces wherever they are: the regions holding any of
-    them, and those regions' ancestors (the way down to them from the top)."""
-    if user.scope_region_id:
-        return Region.objects.visible_to(user)
-    paths = set(
-        Organization.objects.visible_to(user)
-        .filter(region__isnull=False)
-        .order_by()
-        .values_list("region__path", flat=True)
-        .distinct()
-    ) | set(
-        Workplace.objects.visible_to(user)
-        .order_by()
-        .values_list("region__path", flat=True)
-        .distinct()
-    )
-    prefixes = {path[:end] for path in paths for end in range(PATH_STEP, len(path) + 1, PATH_STEP)}
-    return Region.objects.filter(path__in=prefixes)
-
-
 def _coverage_region(request: HttpRequest, visible: QuerySet[Region]) -> Region:
     """`?region=<id>` among the user's visible regions (any other id: 404, as everywhere
     in the app); without it the user's own region, or the top of the visible ones."""
@@ -341,7 +317,7 @@ def _coverage_region(request: HttpRequest, visible: QuerySet[Region]) -> Region:
 @require_capability("org.view")
 def coverage_points(request: HttpRequest) -> JsonResponse:
     """The map's points, loaded by the page's script (the page itself stays light)."""
-    region = _coverage_region(request, visible_regions(request.user))
+    region = _coverage_region(request, queries.visible_regions(request.user))
     return JsonResponse(
         {"points": queries.map_points(request.user, region)},
         json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
@@ -365,12 +341,10 @@ def _crumbs(request: HttpRequest, region: Region) -> list[dict[str, Any]]:
 
 @require_capability("org.view")
 def coverage(request: HttpRequest) -> HttpResponse:
-    visible = visible_regions(request.user)
+    visible = queries.visible_regions(request.user)
     region = _coverage_region(request, visible)
     report = queries.coverage_report(request.user, region)
-    # Child regions outside the user's scope are neither named nor linked.
-    shown = set(visible.filter(parent=region).values_list("pk", flat=True)) | {region.pk}
-    report["per_region"] = [r for r in report["per_region"] if r.region_id in shown]
+    queries.coverage_rows_in_view(report, request.user, region)
     chart = {
         "regions": [r.as_dict() for r in report["per_region"]],
         "kinds": [r.as_dict() for r in report["per_kind"]],

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from gigbranch.core.models import AuditEvent
 from gigbranch.organizations.models import CoverageMode, OrgKind
-from gigbranch.organizations.views import visible_regions
+from gigbranch.organizations.queries import visible_regions
 from tests.factories import OrganizationFactory, RegionFactory, WorkplaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +104,19 @@ def test_county_admin_still_sees_every_township(client, world):
     assert client.get(COVERAGE, {"region": world["town_c"].pk}).status_code == 200
     assert client.get(COVERAGE, {"region": world["other_county"].pk}).status_code == 404
     assert not AuditEvent.objects.exists()  # reading writes nothing
+
+
+@pytest.mark.parametrize("key", ["town_c", "other_county", "other_town"])
+def test_api_coverage_out_of_scope_region_is_404_for_the_industry_line(client, world, key):
+    client.force_login(world["industry_admin"])
+    region = world[key]
+    response = client.get("/api/v1/network/coverage", {"region_id": region.pk})
+    assert response.status_code == 404 and region.name not in response.content.decode()
+
+
+def test_api_coverage_names_only_regions_in_view(client, world):
+    client.force_login(world["industry_admin"])
+    body = client.get("/api/v1/network/coverage").json()
+    assert body["region_name"] == "测试县"
+    assert [r["label"] for r in body["per_region"]] == ["甲镇", "乙镇"]
+    assert "丙镇" not in str(body)
