@@ -392,7 +392,7 @@ def findings(request: HttpRequest) -> HttpResponse:
     if severity in Severity.values:
         qs = qs.filter(severity=severity)
     if _is_pk(region_id):
-        region = get_object_or_404(Region.objects.visible_to(request.user), pk=int(region_id))
+        region = get_object_or_404(queries.visible_regions(request.user), pk=int(region_id))
         qs = qs.filter(region__path__startswith=region.path)
     if _is_pk(org_id):
         org = get_object_or_404(Organization.objects.visible_to(request.user), pk=int(org_id))
@@ -433,7 +433,7 @@ def findings(request: HttpRequest) -> HttpResponse:
             "severities": Severity.choices,
             "can_rules": has_capability(request.user, "org.rules"),
             "can_change": has_capability(request.user, "org.change"),
-            "regions": Region.objects.visible_to(request.user).order_by("path"),
+            "regions": queries.visible_regions(request.user).order_by("path"),
             "orgs": Organization.objects.visible_to(request.user)
             .exclude(kind="party_group")
             .order_by("path")[:500],

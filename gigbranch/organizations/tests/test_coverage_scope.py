@@ -120,3 +120,14 @@ def test_api_coverage_names_only_regions_in_view(client, world):
     assert body["region_name"] == "测试县"
     assert [r["label"] for r in body["per_region"]] == ["甲镇", "乙镇"]
     assert "丙镇" not in str(body)
+
+
+def test_findings_region_filter_offers_the_industry_lines_regions(client, world):
+    client.force_login(world["industry_admin"])
+    url = reverse("organizations:findings")
+    page = client.get(url)
+    assert page.status_code == 200
+    offered = {r.name for r in page.context["regions"]}
+    assert {"甲镇", "乙镇"} <= offered and "丙镇" not in offered and "邻县" not in offered
+    assert client.get(url, {"region": world["town_a"].pk}).status_code == 200
+    assert client.get(url, {"region": world["town_c"].pk}).status_code == 404
