@@ -71,7 +71,8 @@ def user_for_token(raw: str) -> User | None:
             .first()
         )
         if token is None or not token.user.is_active:
-            forget(token_hash=key)
+            with _lock:  # no generation bump: unknown tokens must not stall caching
+                _cache.pop(key, None)
             return None
         entry = _Entry(clock() + ttl, token.pk, token.user, token.last_used_at)
         if ttl > 0:
