@@ -22,3 +22,36 @@ def fresh_postgres_database(name: str, url: str | None = None) -> str | None:
         print(f"PostgreSQL not available ({exc.__class__.__name__}); SQLite only.")
         return None
     return f"{base.rsplit('/', 1)[0]}/{name}"
+
+
+def run_children(
+    script: str, database: str, pg: str | None, sizes: list[int], root: object
+) -> list[dict[str, object]] | None:
+    """Run `script --child URL --sizes ...` once on a temporary SQLite file and once on a
+    fresh PostgreSQL database `database` (when reachable); return the rows each child
+    printed after "RESULT ", or None (with the child's output) when one failed."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        urls = [f"sqlite:///{tmp}/bench.sqlite3"]
+        url = fresh_postgres_database(database, pg)
+        if url:
+            urls.append(url)
+        for url in urls:
+            out = subprocess.run(
+                [sys.executable, script, "--child", url, "--sizes", ",".join(map(str, sizes))],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "DATABASE_URL": url},
+            )
+            line = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")]
+            if out.returncode or not line:
+                print(out.stdout, out.stderr)
+                return None
+            rows += json.loads(line[0][7:])
+    return rows

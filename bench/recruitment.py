@@ -24,13 +24,11 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from _common import fresh_postgres_database
+from _common import run_children
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -203,10 +201,6 @@ def child(url: str, sizes: list[int]) -> None:
     print("RESULT " + json.dumps(results))
 
 
-def postgres_url(arg: str | None) -> str | None:
-    return fresh_postgres_database("gigbranch_bench_recruitment", arg)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=int, default=0, help="add a larger size")
@@ -218,25 +212,9 @@ def main() -> int:
         child(args.child, [int(s) for s in args.sizes.split(",")])
         return 0
     sizes = [2000] + ([args.scale] if args.scale > 2000 else [])
-    with tempfile.TemporaryDirectory() as tmp:
-        urls = [f"sqlite:///{tmp}/bench.sqlite3"]
-        pg = postgres_url(args.pg)
-        if pg:
-            urls.append(pg)
-        rows = []
-        for url in urls:
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", url, "--sizes", ",".join(map(str, sizes))],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                env={**os.environ, "DATABASE_URL": url},
-            )
-            line = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")]
-            if out.returncode or not line:
-                print(out.stdout, out.stderr)
-                return 1
-            rows += json.loads(line[0][7:])
+    rows = run_children(__file__, "gigbranch_bench_recruitment", args.pg, sizes, ROOT)
+    if rows is None:
+        return 1
     print("\nRecruitment, p50 (ms). floor = one SQL fetch of every open case's (case, step, date)")
     print(
         f"{'backend':<11}{'cases':>8}{'overview':>10}{'sweep':>9}{'floor':>9}{'ov/floor':>10}"
