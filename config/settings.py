@@ -199,6 +199,9 @@ STAFF_IDLE_TIMEOUT_SECONDS = env_int("STAFF_IDLE_TIMEOUT_SECONDS", 30 * 60)
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10)
 # Transfer-letter validity when no issuing organisation sets its own (MOB-3; 30–180 days).
 MEMBERS_TRANSFER_LETTER_DAYS = env_int("MEMBERS_TRANSFER_LETTER_DAYS", 90)
+# Validate large roster files in a second process while the batches are written
+# (members/rosterpipe.py); off, validation runs in the importing process.
+MEMBERS_IMPORT_PARALLEL = env_bool("MEMBERS_IMPORT_PARALLEL", True)
 WORKER_SESSION_SECONDS = env_int("WORKER_SESSION_SECONDS", 14 * 24 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

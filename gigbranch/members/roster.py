@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from gigbranch.core.crypto import get_cipher
 from gigbranch.core.fields import blind_index
 from gigbranch.core.masking import mask_mobile, mask_resident_id
 from gigbranch.core.validators import normalize_mobile, parse_resident_id
@@ -205,7 +206,7 @@ class RowError:
     value: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class CleanRow:
     row: int
     name: str
@@ -215,13 +216,38 @@ class CleanRow:
     birth_date: dt.date
     mobile: str
     platform_worker_id: str
-    workplace: Workplace
+    workplace_id: int
+    region_id: int
     occupation: str
     started_on: dt.date | None
     political_status: str
     hometown: str
     union_member: bool
     fingerprint: str = ""
+    # (id_number ciphertext, last-4 blind index, mobile ciphertext, mobile blind index),
+    # computed ahead by `seal` where the row is expected to be inserted.
+    sealed: tuple[str, str, str, str | None] | None = None
+
+
+@dataclass(slots=True)
+class Checked:
+    """A row after the checks that need nothing but the row itself (no file or database
+    state), as `Validator.check_row` leaves it for `Validator.settle`.
+
+    `pk` is set for a row that is, byte for byte, the last imported row of an active
+    worker of the platform (an unchanged row); such a row keeps `raw` in case the file
+    turns out to repeat it. `number`, `mobile` and `pid` are the keys the file-level
+    duplicate checks use (None / "" when the row has no valid value for them)."""
+
+    row: int
+    fingerprint: str
+    number: str | None
+    mobile: str
+    pid: str
+    pk: int | None = None
+    raw: dict[str, Any] | None = None
+    clean: CleanRow | None = None
+    errors: list[RowError] = field(default_factory=list)
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -270,7 +296,16 @@ def mask_value(f: str, value: str) -> str:
 
 @dataclass
 class Validator:
-    """Validates rows for one platform and actor; remembers what it saw in the file."""
+    """Validates rows for one platform and actor, in two stages:
+
+    - `check_row` needs nothing but the row and the state loaded at the start (the
+      platform's workplaces and last imported rows): parsing, formats, the ID check
+      character, blind indexes and, with `seal`, the ciphertexts. It can run in another
+      process (see rosterpipe.py).
+    - `settle` applies what depends on the rest of the file, in row order: duplicates of
+      an earlier row (the first occurrence stays valid) and a platform worker ID held by
+      another worker.
+    """
 
     platform: Platform
     workplaces: dict[str, Workplace]
@@ -283,9 +318,11 @@ class Validator:
     # fingerprint of the last imported row → pk, for the platform's active workers
     known_fingerprints: dict[str, int] = field(default_factory=dict)
     seen_fingerprints: set[str] = field(default_factory=set)
+    # compute the stored values (ciphertexts, blind indexes) in check_row
+    seal: bool = False
 
     @classmethod
-    def for_platform(cls, platform: Platform, actor: Any) -> Validator:
+    def for_platform(cls, platform: Platform, actor: Any, *, seal: bool = False) -> Validator:
         known = dict(
             Worker.objects.filter(platform=platform)
             .exclude(platform_worker_id="")
@@ -301,41 +338,34 @@ class Validator:
             workplaces=workplaces_for(platform, actor),
             known_pids={k: v for k, v in known.items() if v},
             known_fingerprints=fingerprints,
+            seal=seal,
         )
 
-    def quick(self, rownum: int, raw: dict[str, Any]) -> tuple[int | None, str]:
-        """(pk, fingerprint): the pk of an active worker of this platform whose last
-        imported row is exactly this row (an unchanged row: nothing to validate or write),
-        else None, and the row's fingerprint (handed on to `clean`). An unchanged row's
-        keys are still recorded so later rows are checked for duplicates against it."""
+    # --- stage 1: the row alone ---------------------------------------------------------
+
+    def check_row(self, rownum: int, raw: dict[str, Any]) -> Checked:
+        """Row-local checks. An unchanged row (its fingerprint is a worker's last imported
+        row) is not validated again: only its duplicate keys are taken."""
         fp = raw_fingerprint(self.platform.pk, raw)
         pk = self.known_fingerprints.get(fp)
-        if pk is None or fp in self.seen_fingerprints:
-            return None, fp
-        number = _text(raw.get("id_number")).upper()
-        mobile = _text(raw.get("mobile"))
-        pid = _text(raw.get("platform_worker_id"))
-        try:
-            mobile = normalize_mobile(mobile) if mobile else ""
-        except ValidationError:
-            return None, fp
-        if (
-            number in self.seen_ids
-            or (mobile and mobile in self.seen_mobiles)
-            or (pid and pid in self.seen_platform_ids)
-        ):
-            return None, fp  # a duplicate in the file: the full check reports it
-        self.seen_fingerprints.add(fp)
-        self.seen_ids[number] = rownum
-        if mobile:
-            self.seen_mobiles[mobile] = rownum
-        if pid:
-            self.seen_platform_ids[pid] = rownum
-        return pk, fp
+        if pk is not None:
+            mobile = _text(raw.get("mobile"))
+            try:
+                mobile = normalize_mobile(mobile) if mobile else ""
+            except ValidationError:
+                return self.check_local(rownum, raw, fp)
+            return Checked(
+                row=rownum,
+                fingerprint=fp,
+                number=_text(raw.get("id_number")).upper(),
+                mobile=mobile,
+                pid=_text(raw.get("platform_worker_id")),
+                pk=pk,
+                raw=raw,
+            )
+        return self.check_local(rownum, raw, fp)
 
-    def clean(
-        self, rownum: int, raw: dict[str, Any], fingerprint: str = ""
-    ) -> tuple[CleanRow | None, list[RowError]]:
+    def check_local(self, rownum: int, raw: dict[str, Any], fingerprint: str) -> Checked:
         errors: list[RowError] = []
 
         def err(f: str, reason: str, value: Any = "") -> None:
@@ -345,7 +375,7 @@ class Validator:
             if isinstance(v, str) and v.startswith("="):
                 err(f, "不接受公式，请粘贴为数值后再导入。", "")
         if errors:
-            return None, errors
+            return Checked(rownum, fingerprint, None, "", "", errors=errors)
         name = _text(raw.get("name"))
         if not name:
             err("name", "姓名不能为空。")
@@ -403,23 +433,12 @@ class Validator:
         union_raw = _text(raw.get("union_member")).lower()
         if union_raw not in YES_OR_NO:
             err("union_member", "工会会员应填“是”或“否”。", union_raw)
-        hometown = _text(raw.get("hometown"))[:40]
-        # Duplicates inside the file (the first occurrence stays valid).
-        if rid is not None:
-            first = self.seen_ids.setdefault(rid.number, rownum)
-            if first != rownum:
-                err("id_number", f"与第{first}行身份证号码重复。", rid.number)
-        if mobile:
-            first = self.seen_mobiles.setdefault(mobile, rownum)
-            if first != rownum:
-                err("mobile", f"与第{first}行手机号码重复。", mobile)
-        if pid:
-            first = self.seen_platform_ids.setdefault(pid, rownum)
-            if first != rownum:
-                err("platform_worker_id", f"与第{first}行平台工号重复。", pid)
+        checked = Checked(
+            rownum, fingerprint, rid.number if rid else None, mobile, pid, errors=errors
+        )
         if errors or rid is None or workplace is None:
-            return None, errors
-        row = CleanRow(
+            return checked
+        checked.clean = CleanRow(
             row=rownum,
             name=name,
             id_number=rid.number,
@@ -428,32 +447,110 @@ class Validator:
             birth_date=rid.birth_date,
             mobile=mobile,
             platform_worker_id=pid,
-            workplace=workplace,
+            workplace_id=workplace.pk,
+            region_id=workplace.region_id,
             occupation=occupation,
             started_on=started,
             political_status=political,
-            hometown=hometown,
+            hometown=_text(raw.get("hometown"))[:40],
             union_member=union_raw in YES,
+            fingerprint=fingerprint,
         )
-        holder = self.known_pids.get(pid) if pid else None
+        if self.seal:
+            seal(checked.clean)
+        return checked
+
+    # --- stage 2: the row in its file, in row order ---------------------------------------
+
+    def settle(self, c: Checked) -> tuple[int | None, CleanRow | None, list[RowError]]:
+        """(pk of an unchanged row, or None; the valid row, or None; the row's errors)."""
+        if c.pk is not None:
+            if c.fingerprint not in self.seen_fingerprints and not (
+                c.number in self.seen_ids
+                or (c.mobile and c.mobile in self.seen_mobiles)
+                or (c.pid and c.pid in self.seen_platform_ids)
+            ):
+                self.seen_fingerprints.add(c.fingerprint)
+                self._take(c)
+                return c.pk, None, []
+            # The file repeats it: validate it fully, so the duplicate is reported.
+            assert c.raw is not None
+            c = self.check_local(c.row, c.raw, c.fingerprint)
+        errors = list(c.errors)
+        rownum = c.row
+        for value, seen, f, label in (
+            (c.number, self.seen_ids, "id_number", "身份证号码"),
+            (c.mobile, self.seen_mobiles, "mobile", "手机号码"),
+            (c.pid, self.seen_platform_ids, "platform_worker_id", "平台工号"),
+        ):
+            if value:
+                first = seen.setdefault(value, rownum)
+                if first != rownum:
+                    errors.append(
+                        RowError(
+                            rownum,
+                            FIELDS[f][0],
+                            f"与第{first}行{label}重复。",
+                            mask_value(f, value),
+                        )
+                    )
+        row = c.clean
+        if errors or row is None:
+            return None, None, errors
+        holder = self.known_pids.get(row.platform_worker_id) if row.platform_worker_id else None
         if holder is not None and holder != row.id_hash:
-            errors.append(
-                RowError(
-                    rownum,
-                    FIELDS["platform_worker_id"][0],
-                    "该平台工号已被系统中另一名劳动者使用。",
-                    pid,
-                )
+            return (
+                None,
+                None,
+                [
+                    RowError(
+                        rownum,
+                        FIELDS["platform_worker_id"][0],
+                        "该平台工号已被系统中另一名劳动者使用。",
+                        row.platform_worker_id,
+                    )
+                ],
             )
-            return None, errors
-        row.fingerprint = fingerprint or raw_fingerprint(self.platform.pk, raw)
-        return row, []
+        return None, row, []
+
+    def _take(self, c: Checked) -> None:
+        if c.number:
+            self.seen_ids[c.number] = c.row
+        if c.mobile:
+            self.seen_mobiles[c.mobile] = c.row
+        if c.pid:
+            self.seen_platform_ids[c.pid] = c.row
+
+    def clean(
+        self, rownum: int, raw: dict[str, Any], fingerprint: str = ""
+    ) -> tuple[CleanRow | None, list[RowError]]:
+        """Both stages for one row, without the unchanged-row shortcut (the roster API)."""
+        fp = fingerprint or raw_fingerprint(self.platform.pk, raw)
+        _, row, errors = self.settle(self.check_local(rownum, raw, fp))
+        return row, errors
+
+
+def seal(row: CleanRow) -> None:
+    """Compute the row's stored values ahead of the insert (see insert_new)."""
+    cipher = get_cipher()
+    row.sealed = (
+        cipher.encrypt(row.id_number, context=_ID_CONTEXT),
+        cipher.blind_index(row.id_number[-4:], context="id_last4"),
+        cipher.encrypt(row.mobile, context=_MOBILE_CONTEXT) if row.mobile else "",
+        cipher.blind_index(row.mobile, context="mobile") if row.mobile else None,
+    )
+
+
+_ID_CONTEXT = Worker._meta.get_field("id_number")._aad()  # type: ignore[union-attr]
+_MOBILE_CONTEXT = Worker._meta.get_field("mobile")._aad()  # type: ignore[union-attr]
 
 
 def _fingerprint_text(v: Any) -> str:
     """A cell's value as the fingerprint sees it. A date cell counts as its Excel serial
     number whichever reader produced it (calamine gives a date, the scanner the number),
     so the same file has the same fingerprints through either reader."""
+    if type(v) is str:
+        return v.strip()
     if isinstance(v, dt.datetime) and v.time() == dt.time():
         v = v.date()
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
@@ -461,10 +558,14 @@ def _fingerprint_text(v: Any) -> str:
     return _text(v)
 
 
+_FIELD_NAMES = tuple(FIELDS)
+
+
 def raw_fingerprint(platform_pk: int, raw: dict[str, Any]) -> str:
     """Keyed hash (never the row itself) of a roster row's values as given."""
+    get = raw.get
     return blind_index(
-        "\x1f".join([str(platform_pk)] + [_fingerprint_text(raw.get(f)) for f in FIELDS]),
+        "\x1f".join([str(platform_pk), *(_fingerprint_text(get(f)) for f in _FIELD_NAMES)]),
         context="roster_row",
     )
 
@@ -557,13 +658,15 @@ def lookup_existing(id_hashes: list[str], actor: Any, platform: Platform) -> dic
     writable = writable_workers(actor, platform)
     for start in range(0, len(id_hashes), 5000):
         part = id_hashes[start : start + 5000]
-        rows = Worker.objects.filter(id_number_hash__in=part).values_list(
+        rows = Worker.objects.filter(id_number_hash__anyof=part).values_list(
             "id_number_hash", "pk", "platform_id", "roster_fingerprint", "status"
         )
         found = {h: Existing(pk, p, fp, st, True) for h, pk, p, fp, st in rows if h}
         if found and actor is not None:
             visible = set(
-                writable.filter(pk__in=[e.pk for e in found.values()]).values_list("pk", flat=True)
+                writable.filter(pk__anyof=[e.pk for e in found.values()]).values_list(
+                    "pk", flat=True
+                )
             )
             for e in found.values():
                 e.visible = e.pk in visible
@@ -630,7 +733,7 @@ def apply_rows(
         insert_new(new, platform=platform, now=now, meanwhile=meanwhile)
         meanwhile = None
         stats.touched_pks.extend(
-            Worker.objects.filter(id_number_hash__in=[r.id_hash for r in new]).values_list(
+            Worker.objects.filter(id_number_hash__anyof=[r.id_hash for r in new]).values_list(
                 "pk", flat=True
             )
         )
@@ -645,7 +748,7 @@ def apply_rows(
             before = {f: getattr(w, f) for f in DIFF_FIELDS}
             old_mobile_hash = w.mobile_hash
             w.name, w.platform_id, w.platform_worker_id = r.name, platform.pk, r.platform_worker_id
-            w.workplace_id, w.region_id = r.workplace.pk, r.workplace.region_id
+            w.workplace_id, w.region_id = r.workplace_id, r.region_id
             w.occupation, w.started_on, w.political_status = (
                 r.occupation,
                 r.started_on,
@@ -688,16 +791,12 @@ def insert_new(
     BlindIndexField → HMAC-SM3), but without building model instances: on a 100,000-row
     roster the ORM's per-field preparation cost more than the database write itself.
     Rows are produced lazily, so on PostgreSQL the server indexes the rows already sent
-    while the next ones are being encrypted."""
+    while the next ones are being prepared; rows sealed ahead (see `seal`, done in the
+    validating process by rosterpipe.py) are not encrypted again."""
     from django.db import connection
 
-    from gigbranch.core.crypto import get_cipher
-
-    cipher = get_cipher()
     meta = Worker._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    id_ctx = meta.get_field("id_number")._aad()  # type: ignore[union-attr]
-    mobile_ctx = meta.get_field("mobile")._aad()  # type: ignore[union-attr]
     constant = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
     stamp = meta.get_field("created_at").get_db_prep_save(now, connection)
     adapt_date = connection.ops.adapt_datefield_value
@@ -709,35 +808,58 @@ def insert_new(
         created_at=stamp,
         updated_at=stamp,
     )
-    slots = {n: i for i, n in enumerate(names)}
     template = [constant[n] for n in names]
+    order = (
+        "name",
+        "id_number",
+        "id_number_hash",
+        "id_last4_hash",
+        "mobile",
+        "mobile_hash",
+        "sex",
+        "birth_date",
+        "occupation",
+        "political_status",
+        "workplace_id",
+        "region_id",
+        "platform_worker_id",
+        "hometown",
+        "started_on",
+        "union_member",
+        "roster_fingerprint",
+    )
+    slots = [names.index(n) for n in order]
 
     def prepared() -> Iterator[tuple[Any, ...]]:
         for r in rows:
+            if r.sealed is None:
+                seal(r)
+            id_cipher, last4_hash, mobile_cipher, mobile_hash = r.sealed  # type: ignore[misc]
             row = template.copy()
-            for name, value in (
-                ("name", r.name),
-                ("id_number", cipher.encrypt(r.id_number, context=id_ctx)),
-                ("id_number_hash", r.id_hash),
-                ("id_last4_hash", cipher.blind_index(r.id_number[-4:], context="id_last4")),
-                ("mobile", cipher.encrypt(r.mobile, context=mobile_ctx) if r.mobile else ""),
+            for slot, value in zip(
+                slots,
                 (
-                    "mobile_hash",
-                    cipher.blind_index(r.mobile, context="mobile") if r.mobile else None,
+                    r.name,
+                    id_cipher,
+                    r.id_hash,
+                    last4_hash,
+                    mobile_cipher,
+                    mobile_hash,
+                    r.sex,
+                    adapt_date(r.birth_date),
+                    str(r.occupation),
+                    str(r.political_status),
+                    r.workplace_id,
+                    r.region_id,
+                    r.platform_worker_id,
+                    r.hometown,
+                    adapt_date(r.started_on),
+                    r.union_member,
+                    r.fingerprint,
                 ),
-                ("sex", r.sex),
-                ("birth_date", adapt_date(r.birth_date)),
-                ("occupation", str(r.occupation)),
-                ("political_status", str(r.political_status)),
-                ("workplace_id", r.workplace.pk),
-                ("region_id", r.workplace.region_id),
-                ("platform_worker_id", r.platform_worker_id),
-                ("hometown", r.hometown),
-                ("started_on", adapt_date(r.started_on)),
-                ("union_member", r.union_member),
-                ("roster_fingerprint", r.fingerprint),
+                strict=True,
             ):
-                row[slots[name]] = value
+                row[slot] = value
             yield tuple(row)
 
     bulk_insert(meta.db_table, [f.column for f in fields], prepared(), meanwhile=meanwhile)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
 from gigbranch.core.crypto import get_cipher
 
-from .. import roster
+from .. import roster, rosterpipe
 from ..models import ImportStatus, Platform, RosterImport, Worker, WorkerChange, WorkerStatus
 
 MAX_STORED_ERRORS = 5000
@@ -151,16 +152,11 @@ def _validate_all(
     data = _load(imp.stored_file)
     validator = roster.Validator.for_platform(imp.platform, imp.uploaded_by)
     valid, errors, total, same = [], [], 0, 0
-    for rownum, raw in roster.iter_mapped_rows(data, imp.mapping):
-        total += 1
-        pk, fingerprint = validator.quick(rownum, raw)
-        if pk is not None:
-            same += 1
-            continue
-        row, errs = validator.clean(rownum, raw, fingerprint)
-        if row is not None:
-            valid.append(row)
-        errors.extend(errs)
+    for batch in rosterpipe.validate(validator, data, imp.mapping, rows=imp.total_rows):
+        total += batch.size
+        same += len(batch.same)
+        valid.extend(batch.valid)
+        errors.extend(batch.errors)
     return valid, errors, total, same
 
 
@@ -240,32 +236,26 @@ def run_import(*, roster_import_id: int) -> RosterImport:
         return imp
     actor, platform = imp.uploaded_by, imp.platform
     RosterImport.objects.filter(pk=imp.pk).update(status=ImportStatus.RUNNING, processed_rows=0)
+    batches: Iterator[rosterpipe.Batch] = iter(())
     try:
         data = _load(imp.stored_file)
-        validator = roster.Validator.for_platform(platform, actor)
+        validator = roster.Validator.for_platform(platform, actor, seal=True)
         created = updated = unchanged = processed = 0
         errors: list[roster.RowError] = []
         seen: set[int] = set()
-        batches = roster.batched(roster.iter_mapped_rows(data, imp.mapping), roster.CHUNK)
+        # Validation runs in a second process for a large file (rosterpipe.py).
+        batches = rosterpipe.validate(validator, data, imp.mapping, rows=imp.total_rows)
 
         def validate_next() -> tuple[int, list[roster.CleanRow]] | None:
-            """Validate the next batch (no database work): (rows read, valid rows)."""
+            """The next validated batch: (rows read, valid rows)."""
             nonlocal unchanged
             batch = next(batches, None)
             if batch is None:
                 return None
-            valid = []
-            for rownum, raw in batch:
-                pk, fingerprint = validator.quick(rownum, raw)
-                if pk is not None:
-                    unchanged += 1
-                    seen.add(pk)
-                    continue
-                row, errs = validator.clean(rownum, raw, fingerprint)
-                if row is not None:
-                    valid.append(row)
-                errors.extend(errs)
-            return len(batch), valid
+            unchanged += len(batch.same)
+            seen.update(batch.same)
+            errors.extend(batch.errors)
+            return batch.size, batch.valid
 
         following: list[tuple[int, list[roster.CleanRow]] | None] = []
 
@@ -331,6 +321,10 @@ def run_import(*, roster_import_id: int) -> RosterImport:
             status=ImportStatus.FAILED, message=f"导入失败：{type(exc).__name__}"[:300]
         )
         raise
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()  # stops the checking process if the import ended early
 
 
 def mark_missing_left(*, actor: Any, platform: Platform, seen_pks: set[int]) -> int:
