@@ -17,7 +17,7 @@ from django.db.models.lookups import In
 class AnyOf(In):
     lookup_name = "anyof"
 
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any) -> Any:
         if not isinstance(self.rhs, list | tuple | set | frozenset):
             return super().as_sql(compiler, connection)  # a subquery: plain IN
         lhs, lhs_params = self.process_lhs(compiler, connection)
