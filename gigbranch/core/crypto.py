@@ -39,16 +39,25 @@ class CipherProvider(Protocol):
 class Sm4GcmProvider:
     """SM4 in GCM mode: 128-bit key, 96-bit random nonce, 128-bit tag."""
 
+    def __init__(self) -> None:
+        self._algorithms: dict[bytes, algorithms.SM4] = {}
+
+    def _sm4(self, key: bytes) -> algorithms.SM4:
+        alg = self._algorithms.get(key)
+        if alg is None:
+            alg = self._algorithms[key] = algorithms.SM4(key)
+        return alg
+
     def encrypt(self, plaintext: bytes, *, key: bytes, aad: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
-        encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+        encryptor = Cipher(self._sm4(key), modes.GCM(nonce)).encryptor()
         encryptor.authenticate_additional_data(aad)
         body = encryptor.update(plaintext) + encryptor.finalize()
         return nonce + body + encryptor.tag
 
     def decrypt(self, blob: bytes, *, key: bytes, aad: bytes) -> bytes:
         nonce, body, tag = blob[:NONCE_BYTES], blob[NONCE_BYTES:-TAG_BYTES], blob[-TAG_BYTES:]
-        decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+        decryptor = Cipher(self._sm4(key), modes.GCM(nonce, tag)).decryptor()
         decryptor.authenticate_additional_data(aad)
         try:
             return decryptor.update(body) + decryptor.finalize()

@@ -96,6 +96,7 @@ POLITICAL_LABELS = (
 YES = {"是", "y", "yes", "1", "true", "√", "已入会"}
 NO = {"否", "n", "no", "0", "false", "", "未入会"}
 YES_OR_NO = frozenset(YES | NO)
+_OTHER, _MASSES = Occupation.OTHER, PoliticalStatus.MASSES  # defaults for blank cells
 
 
 def _norm_header(h: Any) -> str:
@@ -188,11 +189,14 @@ def iter_mapped_rows(data: bytes, mapping: dict[str, str]) -> Iterator[tuple[int
     first = next(rows, None) or ()
     headers = [_text(h) for h in first]
     index = [(i, mapping[h]) for i, h in enumerate(headers) if mapping.get(h)]
+    width = max((i for i, _ in index), default=-1) + 1
     for rownum, row in enumerate(rows, start=2):
-        if not row or all(v is None or v == "" for v in row):
-            continue
-        n = len(row)
-        yield rownum, {f: (row[i] if i < n else None) for i, f in index}
+        if not any(row):  # () or only None / "" (a 0 or False cell is a value)
+            if not row or all(v is None or v == "" for v in row):
+                continue
+        if len(row) < width:
+            row = (*row, *(None,) * (width - len(row)))
+        yield rownum, {f: row[i] for i, f in index}
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -408,7 +412,7 @@ class Validator:
                 wp_name,
             )
         occ_raw = _text(raw.get("occupation"))
-        occupation = OCCUPATION_LABELS.get(occ_raw, Occupation.OTHER if not occ_raw else "")
+        occupation = OCCUPATION_LABELS.get(occ_raw, "" if occ_raw else _OTHER)
         if not occupation:
             err(
                 "occupation",
@@ -416,7 +420,7 @@ class Validator:
                 occ_raw,
             )
         pol_raw = _text(raw.get("political_status"))
-        political = POLITICAL_LABELS.get(pol_raw, PoliticalStatus.MASSES if not pol_raw else "")
+        political = POLITICAL_LABELS.get(pol_raw, "" if pol_raw else _MASSES)
         if not political:
             err(
                 "political_status",

@@ -18,6 +18,7 @@ through the same generator; the results are identical either way (tested).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
@@ -75,49 +76,135 @@ def use_child_process(rows: int) -> bool:
 def validate(
     validator: roster.Validator, data: bytes, mapping: dict[str, str], *, rows: int
 ) -> Iterator[Batch]:
-    """Validated batches, from a child process when the file (`rows` long) is large."""
+    """Validated batches, from child processes when the file (`rows` long) is large:
+    one reads and validates; when the rows are to be sealed (`validator.seal`, an
+    import), a second one seals the valid rows (ciphertexts and blind indexes, a third
+    of the work) as they come, so each of the three processes has about as much to do."""
     if not use_child_process(rows):
         yield from validated_batches(validator, data, mapping)
         return
     ctx = multiprocessing.get_context("fork")
-    receiving, sending = ctx.Pipe(duplex=False)
-    child = ctx.Process(
-        target=_child, args=(sending, validator, data, mapping), name="roster-check", daemon=True
-    )
-    child.start()
-    sending.close()
+    processes = []
+    to_parent_r, to_parent_w = ctx.Pipe(duplex=False)
+    if validator.seal:
+        to_sealer_r, to_sealer_w = ctx.Pipe(duplex=False)
+        reader = dataclasses.replace(validator, seal=False)
+        processes.append(
+            ctx.Process(
+                target=_validate_child,
+                args=(to_sealer_w, reader, data, mapping, [to_sealer_r, to_parent_r, to_parent_w]),
+                name="roster-validate",
+                daemon=True,
+            )
+        )
+        processes.append(
+            ctx.Process(
+                target=_seal_child,
+                args=(to_sealer_r, to_parent_w, [to_sealer_w, to_parent_r]),
+                name="roster-seal",
+                daemon=True,
+            )
+        )
+        own_copies = [to_sealer_r, to_sealer_w, to_parent_w]
+    else:
+        processes.append(
+            ctx.Process(
+                target=_validate_child,
+                args=(to_parent_w, validator, data, mapping, [to_parent_r]),
+                name="roster-validate",
+                daemon=True,
+            )
+        )
+        own_copies = [to_parent_w]
+    for process in processes:
+        process.start()
+    for end in own_copies:
+        end.close()  # only the children hold these now, so a child's exit is seen as EOF
     finished = False
     try:
         while True:
             try:
-                message = receiving.recv_bytes()
+                message = to_parent_r.recv_bytes()
             except EOFError:
                 raise roster.RosterFileError("校验进程意外退出，请重新导入。") from None
             if message == _DONE:
                 finished = True
                 return
-            # The pipe comes only from this process's own fork, never from a peer, so
+            # The pipe comes only from this process's own forks, never from a peer, so
             # unpickling is safe here.
             if message.startswith(_FAILED):
                 raise pickle.loads(message[len(_FAILED) :])  # noqa: S301
             yield unpack(pickle.loads(message))  # noqa: S301
     finally:
-        receiving.close()
-        if not finished:
-            child.terminate()
-        child.join()
+        to_parent_r.close()
+        for process in processes:
+            if not finished:
+                process.terminate()
+            process.join()
 
 
-def _child(sending: Any, validator: roster.Validator, data: bytes, mapping: dict[str, str]) -> None:
-    """Runs in the forked process. It must not use the parent's database connection:
+def _validate_child(
+    sending: Any,
+    validator: roster.Validator,
+    data: bytes,
+    mapping: dict[str, str],
+    unused: list[Any],
+) -> None:
+    """Runs in a forked process. It must not use the parent's database connection:
     nothing here queries, and the process leaves through os._exit (multiprocessing), so
     no connection is closed on the way out."""
+    for end in unused:
+        end.close()
+    _relay(
+        sending,
+        (
+            pickle.dumps(pack(batch), protocol=pickle.HIGHEST_PROTOCOL)
+            for batch in validated_batches(validator, data, mapping)
+        ),
+    )
+
+
+def _seal_child(receiving: Any, sending: Any, unused: list[Any]) -> None:
+    """Runs in a forked process: seals the valid rows of each batch it receives."""
+    for end in unused:
+        end.close()
+
+    def sealed() -> Iterator[bytes]:
+        while True:
+            try:
+                message = receiving.recv_bytes()
+            except EOFError:
+                raise BrokenPipeError from None  # upstream died: the parent sees EOF too
+            if message == _DONE:
+                return
+            if message.startswith(_FAILED):
+                raise _Forward(message)
+            batch = unpack(pickle.loads(message))  # noqa: S301  (our own fork's pipe)
+            for row in batch.valid:
+                roster.seal(row)
+            yield pickle.dumps(pack(batch), protocol=pickle.HIGHEST_PROTOCOL)
+
+    _relay(sending, sealed())
+
+
+class _Forward(Exception):
+    """A failure message from the process upstream, passed on as it is."""
+
+    def __init__(self, message: bytes) -> None:
+        self.message = message
+
+
+def _relay(sending: Any, messages: Iterator[bytes]) -> None:
+    """Send each message, then DONE; a failure is sent as FAILED + the pickled exception."""
     try:
-        for batch in validated_batches(validator, data, mapping):
-            sending.send_bytes(pickle.dumps(pack(batch), protocol=pickle.HIGHEST_PROTOCOL))
+        for message in messages:
+            sending.send_bytes(message)
         sending.send_bytes(_DONE)
     except BrokenPipeError:
-        pass  # the importing process stopped reading (it failed or was cancelled)
+        pass  # a neighbour stopped (the importer failed or was cancelled, or upstream died)
+    except _Forward as forward:
+        with contextlib.suppress(BrokenPipeError):
+            sending.send_bytes(forward.message)
     except BaseException as exc:  # handed to the parent, which raises it
         try:
             payload = pickle.dumps(exc)

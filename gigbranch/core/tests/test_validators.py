@@ -105,3 +105,27 @@ class TestUnifiedSocialCreditCode:  # GB 32100-2015
     def test_malformed(self, raw):
         with pytest.raises(ValidationError):
             normalize_uscc(raw)
+
+
+def test_full_width_id_digits_are_read_as_ascii():
+    """An ID typed with a Chinese input method (full-width digits, ｘ) is the same ID."""
+    parsed = parse_resident_id("１１０１０５１９４９１２３１００２ｘ")
+    assert parsed.number == "11010519491231002X" and parsed.sex == "F"
+    with pytest.raises(ValidationError):
+        parse_resident_id("11010519491231002٣")  # another script's digit is not an ID digit
+
+
+def test_mobile_numbers_in_every_accepted_shape():
+    for raw in (
+        "13812345678",
+        "138 1234 5678",
+        "138-1234-5678",
+        "+8613812345678",
+        "008613812345678",
+        "１３８１２３４５６７８",
+        "13812345678\n",
+    ):
+        assert normalize_mobile(raw) == "13812345678", raw
+    for raw in ("12812345678", "1381234567", "138123456789", "1381234567８9"):
+        with pytest.raises(ValidationError):
+            normalize_mobile(raw)
