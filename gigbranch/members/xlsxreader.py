@@ -60,6 +60,7 @@ class Sheet:
         self.sheet_path = self._first_sheet_path()
         # Refuse DTDs in every part either reader parses, before any parsing (entity
         # bombs, XXE), so that a refusal is raised here and not half-way through the rows.
+        self._sheet_xml: bytes | None = None
         for part in (self.sheet_path, "xl/sharedStrings.xml"):
             try:
                 raw = self.zf.read(part)
@@ -67,6 +68,8 @@ class Sheet:
                 continue
             if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
                 raise XlsxError("DTD not allowed")
+            if part == self.sheet_path:
+                self._sheet_xml = raw  # read once: rows() needs it next
 
     def _first_sheet_path(self) -> str:
         try:
@@ -118,10 +121,13 @@ class Sheet:
         sheet with formulas by the pattern scanner below, which reports formula cells as
         "=…" so that the import can refuse them (calamine would return their cached values).
         """
-        raw = self.zf.read(self.sheet_path)
+        raw, self._sheet_xml = self._sheet_xml or self.zf.read(self.sheet_path), None
         if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
             raise XlsxError("DTD not allowed")
-        if _F.search(raw) is None:
+        # A formula element is "<f" or "<prefix:f": plain byte searches rule it out on
+        # a formula-free sheet several times faster than the pattern.
+        if (b"<f" not in raw and b":f" not in raw) or _F.search(raw) is None:
+            del raw
             yield from self._rows_compiled()
         else:
             yield from self._rows_scanned(raw)
