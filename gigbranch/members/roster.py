@@ -191,9 +191,9 @@ def iter_mapped_rows(data: bytes, mapping: dict[str, str]) -> Iterator[tuple[int
     index = [(i, mapping[h]) for i, h in enumerate(headers) if mapping.get(h)]
     width = max((i for i, _ in index), default=-1) + 1
     for rownum, row in enumerate(rows, start=2):
-        if not any(row):  # () or only None / "" (a 0 or False cell is a value)
-            if not row or all(v is None or v == "" for v in row):
-                continue
+        # () or only None / "" (a 0 or False cell is a value; any() rules most rows out)
+        if not any(row) and (not row or all(v is None or v == "" for v in row)):
+            continue
         if len(row) < width:
             row = (*row, *(None,) * (width - len(row)))
         yield rownum, {f: row[i] for i, f in index}
@@ -326,7 +326,7 @@ class Validator:
     seal: bool = False
 
     @classmethod
-    def for_platform(cls, platform: Platform, actor: Any, *, seal: bool = False) -> Validator:
+    def for_platform(cls, platform: Platform, actor: Any) -> Validator:
         known = dict(
             Worker.objects.filter(platform=platform)
             .exclude(platform_worker_id="")
@@ -342,7 +342,6 @@ class Validator:
             workplaces=workplaces_for(platform, actor),
             known_pids={k: v for k, v in known.items() if v},
             known_fingerprints=fingerprints,
-            seal=seal,
         )
 
     # --- stage 1: the row alone ---------------------------------------------------------

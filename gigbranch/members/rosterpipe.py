@@ -18,12 +18,12 @@ through the same generator; the results are identical either way (tested).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
+import itertools
 import multiprocessing
 import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,13 +47,14 @@ class Batch:
 
 
 def validated_batches(
-    validator: roster.Validator, data: bytes, mapping: dict[str, str]
+    validator: roster.Validator, rows: Iterable[tuple[int, dict[str, Any]]]
 ) -> Iterator[Batch]:
-    """The file, `roster.CHUNK` rows at a time, through both validation stages."""
+    """Mapped rows (`roster.iter_mapped_rows`), `roster.CHUNK` at a time, through both
+    validation stages."""
     check_row, settle = validator.check_row, validator.settle
-    for rows in roster.batched(roster.iter_mapped_rows(data, mapping), roster.CHUNK):
-        batch = Batch(len(rows))
-        for rownum, raw in rows:
+    for part in roster.batched(rows, roster.CHUNK):
+        batch = Batch(len(part))
+        for rownum, raw in part:
             pk, row, errors = settle(check_row(rownum, raw))
             if pk is not None:
                 batch.same.append(pk)
@@ -74,54 +75,71 @@ def use_child_process(rows: int) -> bool:
 
 
 def validate(
-    validator: roster.Validator, data: bytes, mapping: dict[str, str], *, rows: int
+    make_validator: Callable[[], roster.Validator],
+    data: bytes,
+    mapping: dict[str, str],
+    *,
+    rows: int,
+    seal: bool = False,
 ) -> Iterator[Batch]:
-    """Validated batches, from child processes when the file (`rows` long) is large:
-    one reads and validates; when the rows are to be sealed (`validator.seal`, an
-    import), a second one seals the valid rows (ciphertexts and blind indexes, a third
-    of the work) as they come, so each of the three processes has about as much to do."""
+    """Validated batches of the file (`rows` long), with the valid rows sealed if `seal`
+    (an import, not a dry run).
+
+    For a large file, child processes do the work: one reads and validates, and when
+    rows are to be sealed a second one seals the valid rows (ciphertexts and blind
+    indexes, a third of the work) as they come, so each of the three processes has about
+    as much to do. The reader is forked first and parses the sheet while this process
+    loads the validator's state from the database (`make_validator`), then receives it."""
     if not use_child_process(rows):
-        yield from validated_batches(validator, data, mapping)
+        validator = make_validator()
+        validator.seal = seal
+        yield from validated_batches(validator, roster.iter_mapped_rows(data, mapping))
         return
     ctx = multiprocessing.get_context("fork")
-    processes = []
+    state_r, state_w = ctx.Pipe(duplex=False)
     to_parent_r, to_parent_w = ctx.Pipe(duplex=False)
-    if validator.seal:
+    if seal:
         to_sealer_r, to_sealer_w = ctx.Pipe(duplex=False)
-        reader = dataclasses.replace(validator, seal=False)
-        processes.append(
-            ctx.Process(
-                target=_validate_child,
-                args=(to_sealer_w, reader, data, mapping, [to_sealer_r, to_parent_r, to_parent_w]),
-                name="roster-validate",
-                daemon=True,
-            )
+        ends = [state_r, state_w, to_parent_r, to_parent_w, to_sealer_r, to_sealer_w]
+        reader_out, sealer = to_sealer_w, (to_sealer_r, to_parent_w)
+    else:
+        ends = [state_r, state_w, to_parent_r, to_parent_w]
+        reader_out, sealer = to_parent_w, None
+    processes = [
+        ctx.Process(
+            target=_validate_child,
+            args=(
+                state_r,
+                reader_out,
+                data,
+                mapping,
+                [e for e in ends if e not in (state_r, reader_out)],
+            ),
+            name="roster-validate",
+            daemon=True,
         )
+    ]
+    if sealer is not None:
         processes.append(
             ctx.Process(
                 target=_seal_child,
-                args=(to_sealer_r, to_parent_w, [to_sealer_w, to_parent_r]),
+                args=(*sealer, [e for e in ends if e not in sealer]),
                 name="roster-seal",
                 daemon=True,
             )
         )
-        own_copies = [to_sealer_r, to_sealer_w, to_parent_w]
-    else:
-        processes.append(
-            ctx.Process(
-                target=_validate_child,
-                args=(to_parent_w, validator, data, mapping, [to_parent_r]),
-                name="roster-validate",
-                daemon=True,
-            )
-        )
-        own_copies = [to_parent_w]
     for process in processes:
         process.start()
-    for end in own_copies:
-        end.close()  # only the children hold these now, so a child's exit is seen as EOF
+    for end in ends:
+        if end is not to_parent_r and end is not state_w:
+            end.close()  # only the children hold these now: a child's exit is seen as EOF
     finished = False
     try:
+        validator = make_validator()
+        validator.seal = False  # sealing, if any, is the sealer's
+        with contextlib.suppress(BrokenPipeError):  # the reader failed: its message follows
+            state_w.send_bytes(pickle.dumps(validator, protocol=pickle.HIGHEST_PROTOCOL))
+        state_w.close()
         while True:
             try:
                 message = to_parent_r.recv_bytes()
@@ -136,6 +154,7 @@ def validate(
                 raise pickle.loads(message[len(_FAILED) :])  # noqa: S301
             yield unpack(pickle.loads(message))  # noqa: S301
     finally:
+        state_w.close()
         to_parent_r.close()
         for process in processes:
             if not finished:
@@ -144,24 +163,27 @@ def validate(
 
 
 def _validate_child(
-    sending: Any,
-    validator: roster.Validator,
-    data: bytes,
-    mapping: dict[str, str],
-    unused: list[Any],
+    state: Any, sending: Any, data: bytes, mapping: dict[str, str], unused: list[Any]
 ) -> None:
     """Runs in a forked process. It must not use the parent's database connection:
     nothing here queries, and the process leaves through os._exit (multiprocessing), so
     no connection is closed on the way out."""
     for end in unused:
         end.close()
-    _relay(
-        sending,
-        (
-            pickle.dumps(pack(batch), protocol=pickle.HIGHEST_PROTOCOL)
-            for batch in validated_batches(validator, data, mapping)
-        ),
-    )
+
+    def messages() -> Iterator[bytes]:
+        rows = roster.iter_mapped_rows(data, mapping)
+        first = next(rows, None)  # parses the sheet while the parent loads the validator
+        try:
+            validator = pickle.loads(state.recv_bytes())  # noqa: S301  (our parent's pipe)
+        except EOFError:
+            raise BrokenPipeError from None  # the parent stopped before sending it
+        state.close()
+        stream = rows if first is None else itertools.chain([first], rows)
+        for batch in validated_batches(validator, stream):
+            yield pickle.dumps(pack(batch), protocol=pickle.HIGHEST_PROTOCOL)
+
+    _relay(sending, messages())
 
 
 def _seal_child(receiving: Any, sending: Any, unused: list[Any]) -> None:

@@ -150,9 +150,13 @@ def _validate_all(
     imp: RosterImport,
 ) -> tuple[list[roster.CleanRow], list[roster.RowError], int, int]:
     data = _load(imp.stored_file)
-    validator = roster.Validator.for_platform(imp.platform, imp.uploaded_by)
     valid, errors, total, same = [], [], 0, 0
-    for batch in rosterpipe.validate(validator, data, imp.mapping, rows=imp.total_rows):
+    for batch in rosterpipe.validate(
+        lambda: roster.Validator.for_platform(imp.platform, imp.uploaded_by),
+        data,
+        imp.mapping,
+        rows=imp.total_rows,
+    ):
         total += batch.size
         same += len(batch.same)
         valid.extend(batch.valid)
@@ -239,12 +243,17 @@ def run_import(*, roster_import_id: int) -> RosterImport:
     batches: Iterator[rosterpipe.Batch] = iter(())
     try:
         data = _load(imp.stored_file)
-        validator = roster.Validator.for_platform(platform, actor, seal=True)
         created = updated = unchanged = processed = 0
         errors: list[roster.RowError] = []
         seen: set[int] = set()
         # Validation runs in a second process for a large file (rosterpipe.py).
-        batches = rosterpipe.validate(validator, data, imp.mapping, rows=imp.total_rows)
+        batches = rosterpipe.validate(
+            lambda: roster.Validator.for_platform(platform, actor),
+            data,
+            imp.mapping,
+            rows=imp.total_rows,
+            seal=True,
+        )
 
         def validate_next() -> tuple[int, list[roster.CleanRow]] | None:
             """The next validated batch: (rows read, valid rows)."""

@@ -48,12 +48,19 @@ def roster_rows(setup):
     return rows
 
 
-def batches(setup, data, *, parallel, settings):
+def batches(setup, data, *, parallel, settings, seal=False):
     settings.MEMBERS_IMPORT_PARALLEL = parallel
-    validator = roster.Validator.for_platform(setup["platform"], setup["admin"])
     mapping = roster.guess_mapping(list(roster_services.roster.read_headers(data)[0]))
     assert rosterpipe.use_child_process(24) is parallel
-    return list(rosterpipe.validate(validator, data, mapping, rows=24))
+    return list(
+        rosterpipe.validate(
+            lambda: roster.Validator.for_platform(setup["platform"], setup["admin"]),
+            data,
+            mapping,
+            rows=24,
+            seal=seal,
+        )
+    )
 
 
 def test_child_process_and_in_process_validation_agree(setup, small_batches, settings):
@@ -64,6 +71,23 @@ def test_child_process_and_in_process_validation_agree(setup, small_batches, set
     assert len(here) == 6 and sum(b.size for b in here) == 22
     assert sorted({e.row for b in here for e in b.errors}) == [5, 9, 13, 22, 24]
     assert sum(len(b.valid) for b in here) == 17
+
+
+def test_rows_sealed_in_the_sealing_process_are_the_rows_validated(setup, small_batches, settings):
+    data = xlsx(roster_rows(setup))
+    plain = batches(setup, data, parallel=True, settings=settings)
+    sealed = batches(setup, data, parallel=True, settings=settings, seal=True)
+    cipher = get_cipher()
+    rows = [r for b in sealed for r in b.valid]
+    assert len(rows) == 17
+    for r in rows:
+        id_cipher, last4, mobile_cipher, mobile_hash = r.sealed
+        assert cipher.decrypt(id_cipher, context=roster._ID_CONTEXT) == r.id_number
+        assert cipher.decrypt(mobile_cipher, context=roster._MOBILE_CONTEXT) == r.mobile
+        assert last4 == cipher.blind_index(r.id_number[-4:], context="id_last4")
+        assert mobile_hash == cipher.blind_index(r.mobile, context="mobile")
+        r.sealed = None  # ciphertexts differ by nonce; the rest must be identical
+    assert sealed == plain
 
 
 def test_an_import_validated_in_a_child_process_stores_what_in_process_would(
@@ -97,8 +121,10 @@ def test_an_import_validated_in_a_child_process_stores_what_in_process_would(
     assert [e["row"] for e in third.errors] == [e["row"] for e in again.errors]
 
 
+@pytest.mark.parametrize("seal", [False, True])
+@pytest.mark.parametrize("at_row", [0, 10])
 def test_a_failure_in_the_child_is_a_file_error_and_the_connection_survives(
-    setup, small_batches, settings, monkeypatch
+    setup, small_batches, settings, monkeypatch, at_row, seal
 ):
     settings.MEMBERS_IMPORT_PARALLEL = True
     data = xlsx(roster_rows(setup))
@@ -106,12 +132,12 @@ def test_a_failure_in_the_child_is_a_file_error_and_the_connection_survives(
 
     def broken(self):
         for k, row in enumerate(real(self)):
-            if k == 10:
+            if k == at_row:
                 raise XlsxError("truncated")
             yield row
 
     monkeypatch.setattr(Sheet, "rows", broken)  # inherited by the forked child
     with pytest.raises(roster.RosterFileError):
-        batches(setup, data, parallel=True, settings=settings)
-    assert Worker.objects.count() >= 0  # the importer's connection still works
+        batches(setup, data, parallel=True, settings=settings, seal=seal)
+    # The importer's connection still answers after the children are gone.
     assert Worker.objects.filter(platform=setup["platform"]).count() == 0
