@@ -535,12 +535,18 @@ class Validator:
 
 def seal(row: CleanRow) -> None:
     """Compute the row's stored values ahead of the insert (see insert_new)."""
+    row.sealed = sealed_values(row.id_number, row.mobile)
+
+
+def sealed_values(id_number: str, mobile: str) -> tuple[str, str, str, str | None]:
+    """(ID ciphertext, last-4 blind index, mobile ciphertext or "", mobile blind index
+    or None), exactly as the model fields would store them."""
     cipher = get_cipher()
-    row.sealed = (
-        cipher.encrypt(row.id_number, context=_ID_CONTEXT),
-        cipher.blind_index(row.id_number[-4:], context="id_last4"),
-        cipher.encrypt(row.mobile, context=_MOBILE_CONTEXT) if row.mobile else "",
-        cipher.blind_index(row.mobile, context="mobile") if row.mobile else None,
+    return (
+        cipher.encrypt(id_number, context=_ID_CONTEXT),
+        cipher.blind_index(id_number[-4:], context="id_last4"),
+        cipher.encrypt(mobile, context=_MOBILE_CONTEXT) if mobile else "",
+        cipher.blind_index(mobile, context="mobile") if mobile else None,
     )
 
 
