@@ -23,6 +23,8 @@ import itertools
 import multiprocessing
 import os
 import pickle
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,32 +136,72 @@ def validate(
         if end is not to_parent_r and end is not state_w:
             end.close()  # only the children hold these now: a child's exit is seen as EOF
     finished = False
+    stop = threading.Event()
+    received: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=PREFETCH)
+    receiver = threading.Thread(
+        target=_receive, args=(to_parent_r, received, stop), name="roster-receive", daemon=True
+    )
     try:
         validator = make_validator()
         validator.seal = False  # sealing, if any, is the sealer's
         with contextlib.suppress(BrokenPipeError):  # the reader failed: its message follows
             state_w.send_bytes(pickle.dumps(validator, protocol=pickle.HIGHEST_PROTOCOL))
         state_w.close()
+        receiver.start()
         while True:
-            try:
-                message = to_parent_r.recv_bytes()
-            except EOFError:
-                raise roster.RosterFileError("校验进程意外退出，请重新导入。") from None
-            if message == _DONE:
+            item = received.get()
+            if item is None:
                 finished = True
                 return
-            # The pipe comes only from this process's own forks, never from a peer, so
-            # unpickling is safe here.
-            if message.startswith(_FAILED):
-                raise pickle.loads(message[len(_FAILED) :])  # noqa: S301
-            yield unpack(pickle.loads(message))  # noqa: S301
+            if isinstance(item, BaseException):
+                raise item
+            yield item
     finally:
+        stop.set()
         state_w.close()
-        to_parent_r.close()
         for process in processes:
             if not finished:
                 process.terminate()
             process.join()
+        if receiver.is_alive():
+            receiver.join()
+        to_parent_r.close()
+
+
+PREFETCH = 8  # batches received ahead of the writer (about 1 MB each)
+
+
+def _receive(pipe: Any, received: queue.Queue[Any], stop: threading.Event) -> None:
+    """A thread of the importing process: takes batches off the pipe as soon as they are
+    ready, so the validating processes never wait while the importer waits for the
+    database (a commit, a lookup); unpickling also happens during those waits, when the
+    importer holds no lock the thread needs."""
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                received.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    while not stop.is_set():
+        try:
+            message = pipe.recv_bytes()
+        except (EOFError, OSError):
+            put(roster.RosterFileError("校验进程意外退出，请重新导入。"))
+            return
+        if message == _DONE:
+            put(None)
+            return
+        # The pipe comes only from this process's own forks, never from a peer, so
+        # unpickling is safe here.
+        if message.startswith(_FAILED):
+            put(pickle.loads(message[len(_FAILED) :]))  # noqa: S301
+            return
+        if not put(unpack(pickle.loads(message))):  # noqa: S301
+            return
 
 
 def _validate_child(
