@@ -9,7 +9,9 @@ What the cache may delay, and by how much:
 - in the process that makes the change, nothing: revoking a token and saving an account
   (deactivation, role or scope change) drop that process's entries at once;
 - in other processes, at most API_TOKEN_CACHE_SECONDS. 0 turns the cache off.
-Each request gets its own copy of the account, never a shared instance.
+Each request gets its own copy of the account, never a shared instance (`_private_copy`:
+the account and the related objects loaded with it, each copied; a deep copy cost more
+than the rest of the lookup).
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ import copy
 import datetime as dt
 import threading
 import time
+import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from .models import User
@@ -87,7 +92,24 @@ def user_for_token(raw: str) -> User | None:
     if entry.last_used_at is None or now - entry.last_used_at >= dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=entry.token_pk).update(last_used_at=now)
         entry.last_used_at = now
-    return copy.deepcopy(entry.user)
+    return _private_copy(entry.user)
+
+
+# Values that cannot be changed in place: shared between copies as they are.
+_IMMUTABLE = (str, int, float, bool, type(None), bytes, Decimal, dt.date, dt.time, uuid.UUID)
+
+
+def _private_copy(instance: Any) -> Any:
+    """What copy.deepcopy(instance) gives for a model instance with related objects in its
+    cache: a new instance, new related instances, and copies of any mutable value."""
+    clone = copy.copy(instance)  # Model.__reduce__: own __dict__, own _state + fields_cache
+    for name, value in clone.__dict__.items():
+        if name != "_state" and not isinstance(value, _IMMUTABLE):
+            clone.__dict__[name] = copy.deepcopy(value)
+    cache = clone._state.fields_cache
+    for name, related in cache.items():
+        cache[name] = _private_copy(related) if isinstance(related, Model) else related
+    return clone
 
 
 def forget(*, token_hash: str | None = None, user_pk: int | None = None) -> None:

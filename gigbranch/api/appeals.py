@@ -13,7 +13,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from gigbranch.accounts.roles import has_capability
 from gigbranch.appeals import config, services
 from gigbranch.appeals.models import Appeal, Channel
-from gigbranch.organizations.models import Region, Workplace
+from gigbranch.core.scoping import NOTHING, scope_filter
+from gigbranch.organizations.models import Region, RegionQuerySet, Workplace
 
 router = Router(tags=["诉求"])
 
@@ -77,6 +78,32 @@ def _regions_for(user: Any, worker: Any) -> Any:
     return Region.objects.all()
 
 
+def _region_for(user: Any, worker: Any, snap: config.Snapshot, code: str) -> Region | None:
+    """`_regions_for(user, worker).filter(code=code).first()` without a query per request:
+    the region comes from the config snapshot (config.region_by_code), and the account's
+    scope is the same `scope_filter` condition, checked on the region's path."""
+    region = config.region_by_code(snap, code)
+    if region is None:
+        return None
+    if user.role == "worker":
+        allowed = worker is not None and bool(worker.region_id) and region.pk == worker.region_id
+        return region if allowed else None
+    if not user.scope_region_id:
+        return region
+    condition = scope_filter(user, RegionQuerySet.scope_spec)  # = Region.objects.visible_to
+    if condition == NOTHING:
+        return None
+    if (
+        not condition.negated
+        and len(condition.children) == 1
+        and isinstance(condition.children[0], tuple)
+        and condition.children[0][0] == "path__startswith"
+    ):
+        return region if region.path.startswith(condition.children[0][1]) else None
+    # Any other form of scope: let the database decide, as before.
+    return _regions_for(user, worker).filter(pk=region.pk).first()
+
+
 def _workplaces_for(user: Any, worker: Any) -> Any:
     """Workplaces this account may name: a worker's own workplace or ones in their region
     (as the portal form offers); staff through `Workplace.objects.visible_to`."""
@@ -111,7 +138,7 @@ def submit(request: Any, payload: AppealIn) -> Any:
     worker = user.worker if user.role == "worker" else None
     region = None
     if payload.region_code:
-        region = _regions_for(user, worker).filter(code=payload.region_code).first()
+        region = _region_for(user, worker, snap, payload.region_code)
         if region is None:
             return Status(
                 422,

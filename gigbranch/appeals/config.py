@@ -1,30 +1,34 @@
 """Per-process cache of intake configuration, checked against ConfigVersion on every use.
 
-A submission needs the categories, the routing rules (with their departments' names) and
-the work calendar (package + CalendarDay overrides). Loading them per request cost four
-queries; this module keeps one snapshot per process and pays one small query (the
-ConfigVersion token) instead. Regions are not cached: a rule names its region by id, and a
-region's path lists its ancestors' ids, so routing needs only the submitted region itself.
-Correctness first:
+A submission needs the categories, the routing rules (with their departments' names), the
+work calendar (package + CalendarDay overrides) and the submitted region. Loading them per
+request cost five queries; this module keeps one snapshot per process and pays one small
+query (the ConfigVersion token) instead. Regions are looked up by code on first use and kept
+in the snapshot (`region_by_code`); a rule names its region by id, and a region's path lists
+its ancestors' ids, so routing needs only the submitted region itself. Correctness first:
 
-- every save/delete of Category, RoutingRule, Department or CalendarDay changes the
+- every save/delete of Category, RoutingRule, Department, CalendarDay or Region changes the
   token (signals below) in the writer's transaction and drops this process's snapshot;
 - the token is read before the snapshot is loaded, and compared for equality, so a snapshot
-  is never newer-labelled than its data; random tokens make rolled-back bumps harmless;
+  is never newer-labelled than its data (a region read later is newer than the token, and
+  the next request sees the newer token); random tokens make rolled-back bumps harmless;
 - no ConfigVersion row (e.g. after a test flush) means: no caching at all;
-- writes that bypass signals (bulk_create, queryset.update) are bounded by MAX_AGE.
+- writes that bypass signals (bulk_create, queryset.update) are bounded by MAX_AGE; code
+  that moves regions with queryset.update (path prefixes) must call `invalidate()`.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connections, router
 from django.db.models.signals import post_delete, post_save
 
 from gigbranch.core.workcalendar import WorkCalendar, package_is_working_day, parse_periods
@@ -49,6 +53,8 @@ class Snapshot:
     departments: dict[int, Any]
     calendar: WorkCalendar
     periods: tuple[str, ...]
+    # Region code → Region, filled on first use (region_by_code); never handed out as is.
+    regions: dict[str, Any] = field(default_factory=dict)
 
 
 # The chinesecalendar package's data never changes inside a process.
@@ -59,9 +65,27 @@ _snapshot: Snapshot | None = None
 
 
 def _current_token() -> str | None:
+    """The ConfigVersion token, or None without the row. Read with a plain cursor: it is
+    paid on every submission, and building the same ORM query each time cost several times
+    the query itself."""
     from .models import ConfigVersion
 
-    return ConfigVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    connection = connections[router.db_for_read(ConfigVersion)]
+    sql = _TOKEN_SQL.get(connection.vendor)
+    if sql is None:
+        q = connection.ops.quote_name
+        meta = ConfigVersion._meta
+        sql = _TOKEN_SQL[connection.vendor] = (  # identifiers from model metadata, quoted
+            f"SELECT {q(meta.get_field('token').column)} FROM {q(meta.db_table)} "  # noqa: S608
+            f"WHERE {q(meta.pk.column)} = %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [1])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+_TOKEN_SQL: dict[str, str] = {}
 
 
 def _load(token: str) -> Snapshot:
@@ -113,6 +137,26 @@ def snapshot() -> Snapshot:
     return snap
 
 
+MAX_REGIONS = 10_000  # a county has a few dozen; the bound only caps memory
+
+
+def region_by_code(snap: Snapshot, code: str) -> Any:
+    """The Region with this code (unscoped: callers check the account's scope), or None.
+
+    Read from the database on first use in a snapshot and kept there; unknown codes are not
+    kept. Each call returns its own copy, so a request never shares an instance."""
+    region = snap.regions.get(code)
+    if region is None:
+        from gigbranch.organizations.models import Region
+
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            return None
+        if len(snap.regions) < MAX_REGIONS:
+            snap.regions[code] = region
+    return copy.copy(region)
+
+
 def route(snap: Snapshot, *, category_code: str, region: Any) -> int | None:
     """rules.route() on the cached rules: a rule's region matches when it is the submitted
     region or one of its ancestors, whose ids make up the submitted region's path."""
@@ -152,6 +196,7 @@ def connect_signals() -> None:
         "appeals.RoutingRule",
         "organizations.Department",
         "core.CalendarDay",
+        "organizations.Region",
     ):
         model = apps.get_model(label)
         post_save.connect(invalidate, sender=model, dispatch_uid=f"appeals-config-{label}-save")

@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import weakref
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
 from gigbranch.accounts.roles import has_capability
@@ -25,7 +27,7 @@ from gigbranch.core import audit
 from gigbranch.core.validators import normalize_mobile
 from gigbranch.core.workcalendar import WorkCalendar
 
-from . import config, rules
+from . import config, rows, rules
 from .models import (
     Appeal,
     AppealEvent,
@@ -124,6 +126,32 @@ def _actor_label(actor: Any) -> str:
     return actor.full_name or actor.username
 
 
+def _new_event(
+    *,
+    appeal: Appeal,
+    action: str,
+    actor: Any,
+    from_status: str,
+    to_status: str,
+    note: str = "",
+    public_text: str = "",
+    now: dt.datetime,
+    data: dict[str, Any] | None = None,
+) -> AppealEvent:
+    return AppealEvent(
+        appeal=appeal,
+        created_at=now,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=_actor_label(actor),
+        note=note,
+        public_text=public_text,
+        data=data or {},
+    )
+
+
 def _add_event(
     *,
     appeal: Appeal,
@@ -136,20 +164,55 @@ def _add_event(
     now: dt.datetime,
     data: dict[str, Any] | None = None,
 ) -> AppealEvent:
-    event = AppealEvent.objects.create(
+    event = _new_event(
         appeal=appeal,
-        created_at=now,
         action=action,
+        actor=actor,
         from_status=from_status,
         to_status=to_status,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_label=_actor_label(actor),
         note=note,
         public_text=public_text,
-        data=data or {},
+        now=now,
+        data=data,
     )
+    event.save(force_insert=True)
     enqueue_notifications(event.pk)
     return event
+
+
+_validated: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _notification_outbox_row(using: str) -> tuple[Any, Any] | None:
+    """(backend, unsaved task row) that `deliver_notifications.enqueue(event_id)` would
+    insert with the database task backend, its event id a placeholder (rows.Ref), so the
+    row can go into the submission's statement; None with any other backend, whose tasks
+    are enqueued after commit (`enqueue_notifications`)."""
+    from . import tasks
+
+    task = tasks.deliver_notifications
+    backend: Any = task.get_backend()
+    if not type(backend).__module__.startswith("django_tasks_db"):
+        return None
+    from django_tasks_db.compat import normalize_json
+    from django_tasks_db.models import DBTaskResult
+
+    if router.db_for_write(DBTaskResult) != using:
+        return None
+    if _validated.get(backend) is not task:  # what enqueue() checks; a task does not change
+        backend.validate_task(task)
+        _validated[backend] = task
+    # As DatabaseBackend._task_to_db_task (test_intake_fast_path checks the two agree).
+    row: Any = DBTaskResult(
+        id=backend._get_id(),
+        args_kwargs=normalize_json({"args": [0], "kwargs": {}}),
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=cast(Any, task.run_after),  # None → the model's pre_save receiver
+        backend_name=backend.alias,
+    )
+    return backend, row
 
 
 def _validate_photo(upload: UploadedFile) -> tuple[str, str]:
@@ -200,7 +263,9 @@ def submit_appeal(
 
     The key is not looked up first: the INSERT is tried, and the unique constraint on
     `idempotency_key` decides (a retry costs one failed INSERT; a first submission no extra
-    query). Invalid input with a known key also returns the first appeal.
+    query). Invalid input with a known key also returns the first appeal. The appeal, its
+    first event, the notification task row and the audit event are written together
+    (`rows.insert`: one statement on PostgreSQL), so a refused INSERT leaves none of them.
     """
     errors: dict[str, str] = {}
     description = (description or "").strip()
@@ -250,64 +315,72 @@ def submit_appeal(
     department = snap.departments.get(department_id) if department_id else None
     accept_due_at = rules.accept_due(cal, now, priority)
     reply_due_at = rules.reply_due(cal, now, priority)
+    using = router.db_for_write(Appeal)
     error: IntegrityError | None = None
     for _attempt in range(5):
+        appeal = Appeal(
+            tracking_no=new_tracking_no(now),
+            category=category,
+            priority=priority,
+            description=description,
+            status=Status.SUBMITTED,
+            channel=channel,
+            worker=worker,
+            submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
+            anonymous=anonymous,
+            contact_name=contact_name[:40],
+            contact_mobile=contact_mobile,
+            region=region,
+            workplace=workplace,
+            address=address[:200],
+            latitude=latitude,
+            longitude=longitude,
+            department_id=department_id,
+            idempotency_key=idempotency_key or None,
+            open311_client=open311_client,
+            received_at=now,
+            accept_due_at=accept_due_at,
+            clock_started_at=now,
+            reply_due_at=reply_due_at,
+        )
+        if department is not None:
+            appeal.department = department
+        handler = appeal.handler_label if department_id else f"{region.name}（属地兜底）"
+        # The appeal, its first event, the notification task (outbox) and the audit event
+        # go in one statement on PostgreSQL (rows.insert): all of them or none.
+        event = _new_event(
+            appeal=appeal,
+            action="submit",
+            actor=actor,
+            from_status="",
+            to_status=Status.SUBMITTED,
+            now=now,
+            note=f"来源：{appeal.get_channel_display()}；派单至{handler}",
+            public_text=f"诉求已提交，受理编号{appeal.tracking_no}，已转交{handler}办理。",
+        )
+        new = [rows.Row(appeal), rows.Row(event, {"appeal_id": rows.Ref(0)})]
+        outbox = _notification_outbox_row(using)
+        if outbox is not None:
+            new.append(rows.Row(outbox[1], {"args_kwargs": rows.Ref(1, ("args", 0))}))
+        audit_event = audit.build(
+            actor=actor,
+            action="appeal.submitted",
+            obj=appeal,
+            changes={
+                "channel": channel,
+                "category": category.code,
+                "department": department_id,
+                "region": region.pk,
+            },
+        )
+        new.append(rows.Row(audit_event, {"object_id": rows.Ref(0)}))
         try:
-            with transaction.atomic():
-                appeal = Appeal(
-                    tracking_no=new_tracking_no(now),
-                    category=category,
-                    priority=priority,
-                    description=description,
-                    status=Status.SUBMITTED,
-                    channel=channel,
-                    worker=worker,
-                    submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
-                    anonymous=anonymous,
-                    contact_name=contact_name[:40],
-                    contact_mobile=contact_mobile,
-                    region=region,
-                    workplace=workplace,
-                    address=address[:200],
-                    latitude=latitude,
-                    longitude=longitude,
-                    department_id=department_id,
-                    idempotency_key=idempotency_key or None,
-                    open311_client=open311_client,
-                    received_at=now,
-                    accept_due_at=accept_due_at,
-                    clock_started_at=now,
-                    reply_due_at=reply_due_at,
-                )
-                if department is not None:
-                    appeal.department = department
-                appeal.save(force_insert=True)
+            with transaction.atomic(using=using) if photos else nullcontext():
+                rows.insert(new, using=using)
                 for upload, (content_type, _ext) in zip(photos, kinds, strict=True):
                     AppealPhoto.objects.create(
                         appeal=appeal, file=upload, content_type=content_type, size=upload.size or 0
                     )
-                handler = appeal.handler_label if department_id else f"{region.name}（属地兜底）"
-                _add_event(
-                    appeal=appeal,
-                    action="submit",
-                    actor=actor,
-                    from_status="",
-                    to_status=Status.SUBMITTED,
-                    now=now,
-                    note=f"来源：{appeal.get_channel_display()}；派单至{handler}",
-                    public_text=f"诉求已提交，受理编号{appeal.tracking_no}，已转交{handler}办理。",
-                )
-                audit.record(
-                    actor=actor,
-                    action="appeal.submitted",
-                    obj=appeal,
-                    changes={
-                        "channel": channel,
-                        "category": category.code,
-                        "department": department_id,
-                        "region": region.pk,
-                    },
-                )
         except IntegrityError as exc:
             error = exc
             # Either the same key committed first (a retry or a concurrent duplicate):
@@ -316,6 +389,13 @@ def submit_appeal(
             if existing is not None:
                 return Submission(existing, False)
             continue
+        if outbox is not None:
+            from django_tasks_db.compat import task_enqueued
+
+            backend, task_row = outbox
+            task_enqueued.send(type(backend), task_result=task_row.task_result)
+        else:
+            enqueue_notifications(event.pk)
         return Submission(appeal, True)
     assert error is not None
     raise error

@@ -41,7 +41,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def record(
+def build(
     *,
     actor: Any,
     action: str,
@@ -50,12 +50,14 @@ def record(
     object_id: str = "",
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """The event `record()` writes, not saved yet: for a service that inserts it together
+    with the rows it describes (appeals.rows). Saving it is the caller's duty."""
     ctx = _request_context.get()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user,
         actor_username=getattr(user, "username", "") if user else "",
         actor_role=getattr(user, "role", "") if user else "",
@@ -66,6 +68,27 @@ def record(
         changes=_jsonable(changes or {}),
         ip_address=ctx.ip_address if ctx else None,
     )
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = build(
+        actor=actor,
+        action=action,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        changes=changes,
+    )
+    event.save(force_insert=True)
+    return event
 
 
 def diff(instance: models.Model, new_values: dict[str, Any]) -> dict[str, list[Any]]:
