@@ -68,11 +68,16 @@ def validated_batches(
 
 
 def use_child_process(rows: int) -> bool:
+    """Fork only from a process running a single thread (the task worker, a management
+    command): a fork copies no other thread, so a lock another thread held at that moment
+    (in OpenSSL, say) would stay held in the child. A threaded web worker (gunicorn
+    gthread) validates a dry run in-process instead."""
     return bool(
         getattr(settings, "MEMBERS_IMPORT_PARALLEL", True)
         and rows > 2 * roster.CHUNK
         and (os.cpu_count() or 1) > 1
         and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
     )
 
 

@@ -141,3 +141,22 @@ def test_a_failure_in_the_child_is_a_file_error_and_the_connection_survives(
         batches(setup, data, parallel=True, settings=settings, seal=seal)
     # The importer's connection still answers after the children are gone.
     assert Worker.objects.filter(platform=setup["platform"]).count() == 0
+
+
+def test_a_threaded_process_validates_in_process(settings):
+    """A fork copies only the calling thread: a web worker with threads never forks."""
+    import threading
+
+    settings.MEMBERS_IMPORT_PARALLEL = True
+    assert rosterpipe.use_child_process(100_000)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not rosterpipe.use_child_process(100_000)
+    finally:
+        release.set()
+        other.join()
+    assert not rosterpipe.use_child_process(2 * roster.CHUNK)  # a small file
+    settings.MEMBERS_IMPORT_PARALLEL = False
+    assert not rosterpipe.use_child_process(100_000)
