@@ -200,12 +200,17 @@ def _receive(pipe: Any, received: queue.Queue[Any], stop: threading.Event) -> No
         if message == _DONE:
             put(None)
             return
-        # The pipe comes only from this process's own forks, never from a peer, so
-        # unpickling is safe here.
-        if message.startswith(_FAILED):
-            put(pickle.loads(message[len(_FAILED) :]))  # noqa: S301
+        try:
+            # The pipe comes only from this process's own forks, never from a peer, so
+            # unpickling is safe here.
+            if message.startswith(_FAILED):
+                put(pickle.loads(message[len(_FAILED) :]))  # noqa: S301
+                return
+            item = unpack(pickle.loads(message))  # noqa: S301
+        except Exception as exc:  # the importer must hear of it, not wait forever
+            put(exc)
             return
-        if not put(unpack(pickle.loads(message))):  # noqa: S301
+        if not put(item):
             return
 
 

@@ -682,6 +682,9 @@ def _team_page(
             "form": form,
             "team": team,
             "chosen": _chosen_members(request.user, member_ids),
+            "hidden_count": (
+                services.hidden_team_members(team, request.user).count() if team else 0
+            ),
             "leader_id": leader_id,
             "limit": queries.MEMBER_PICK_LIMIT,
         },

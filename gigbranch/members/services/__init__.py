@@ -18,6 +18,7 @@ from .dues import (
 from .honours import (
     create_model_post,
     create_vanguard_team,
+    hidden_team_members,
     team_members_from_ids,
     update_vanguard_team,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "decide_status",
     "due_by_month",
     "ensure_member",
+    "hidden_team_members",
     "letter_validity",
     "letter_validity_days",
     "mark_left",

@@ -111,6 +111,11 @@ def team_members_from_ids(
     return found[leader_id], [found[pk] for pk in ids if pk != leader_id]
 
 
+def hidden_team_members(team: VanguardTeam, actor: Any) -> Any:
+    """The team's members outside the actor's scope."""
+    return team.members.exclude(pk__in=PartyMember.objects.visible_to(actor).values("pk"))
+
+
 def _team_changes(team: VanguardTeam) -> dict[str, Any]:
     return {
         "name": team.name,
@@ -158,8 +163,10 @@ def update_vanguard_team(
     workplace: Workplace,
     year: int,
 ) -> VanguardTeam:
-    """Edit a team. The actor must see the team itself as well as the new workplace and
-    members; the audit event keeps the values before and after."""
+    """Edit a team. The actor must see the team itself as well as the new workplace,
+    leader and members; members outside the actor's scope (a team may span jurisdictions)
+    cannot be shown in the actor's form and are kept as they are. The audit event keeps
+    the values before and after."""
     team = VanguardTeam.objects.select_for_update().get(pk=team.pk)
     if actor is not None and not VanguardTeam.objects.visible_to(actor).filter(pk=team.pk).exists():
         raise PermissionDenied("该先锋队不在您的管理范围内。")
@@ -167,9 +174,10 @@ def update_vanguard_team(
         actor=actor, name=name, leader=leader, members=members, workplace=workplace, year=year
     )
     before = _team_changes(team)
+    kept = set(hidden_team_members(team, actor)) if actor is not None else set()
     team.name, team.leader, team.workplace, team.year = name.strip(), leader, workplace, year
     team.save()
-    team.members.set({leader, *members})
+    team.members.set({leader, *members, *kept})
     after = _team_changes(team)
     audit.record(
         actor=actor,

@@ -260,3 +260,37 @@ def test_service_resolves_ids_only_within_scope(picker):
                 actor=a["admin"], leader_id=leader_id, member_ids=member_ids
             )
         assert str(exc.value) == OUT_OF_SCOPE
+
+
+def test_editing_keeps_members_outside_the_editors_scope(client_for, picker):
+    """A team spanning two townships, edited by township A's admin: A's choices apply, and
+    the member from township B (not in A's form) is kept, not silently dropped."""
+    a = picker["a"]
+    leader, mine, theirs = picker["a_wang"][0], picker["a_wang"][1], picker["b_li"]
+    team = services.create_vanguard_team(
+        actor=None,
+        name="跨镇先锋队",
+        leader=leader,
+        members=[mine, theirs],
+        workplace=a["workplace"],
+        year=2026,
+    )
+    c = client_for(a["admin"])
+    page = c.get(reverse("members:vanguard_team_edit", args=[team.pk])).content.decode()
+    assert theirs.worker.name not in page
+    assert "另有1名队员不在您的管理范围，保存时保持不变。" in page
+    other = picker["a_li"]
+    r = c.post(
+        reverse("members:vanguard_team_edit", args=[team.pk]),
+        {
+            "name": "跨镇先锋队",
+            "workplace": a["workplace"].pk,
+            "year": 2026,
+            "leader": leader.pk,
+            "members": [leader.pk, other.pk],  # drops `mine`, adds `other`
+        },
+    )
+    assert r.status_code == 302
+    assert set(team.members.all()) == {leader, other, theirs}
+    event = AuditEvent.objects.filter(action="honour.vanguard_team_updated").latest("pk")
+    assert event.changes["members"][1] == sorted([leader.pk, other.pk, theirs.pk])
