@@ -90,3 +90,34 @@ def test_pick_two_members_by_search_and_save(request, two_townships, device):
     team = VanguardTeam.objects.get()
     assert team.leader == qian and set(team.members.all()) == {zhao1, qian}
     assert csp_errors == []
+
+
+def test_edit_a_team_spanning_two_townships_keeps_the_other_members(desktop, two_townships):
+    """Township A's admin edits a team with a member from township B: the form names only
+    A's members, says one more is kept, and saving keeps that member."""
+    from gigbranch.members import services
+
+    page = desktop
+    a, b = two_townships["a"], two_townships["b"]
+    lead, mine, theirs = _member(a, "孙队长"), _member(a, "周队员"), _member(b, "吴乙镇")
+    team = services.create_vanguard_team(
+        actor=None,
+        name="跨镇先锋队",
+        leader=lead,
+        members=[mine, theirs],
+        workplace=a["workplace"],
+        year=2026,
+    )
+    login(page, a["admin"].username, PASSWORD)
+    page.goto(reverse("members:vanguard_team_edit", args=[team.pk]))
+    notice = page.locator("#vanguard-hidden-members")
+    assert "另有1名队员不在您的管理范围，保存时保持不变。" in notice.inner_text()
+    assert "吴乙镇" not in page.content()
+    chips = page.locator("#vanguard-chips")
+    chips.locator(f'[data-chip="{mine.pk}"] [data-chip-remove]').click()
+    assert chips.locator("[data-chip]").count() == 1
+    screenshot(page, "vanguard-03-edit-across-townships-desktop")
+    page.click("#vanguard-team-form button[type=submit]")
+    page.wait_for_url(f"**{reverse('members:vanguard_teams')}")
+    assert "（另有1人不在您的管理范围）" in page.locator("tr", has_text="跨镇先锋队").inner_text()
+    assert set(team.members.all()) == {lead, theirs}
