@@ -268,6 +268,8 @@ class Platform(TimeStampedModel):
 
 class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", "已上传"
+    CHECK_QUEUED = "check_queued", "校验排队中"
+    CHECKING = "checking", "校验中"
     CHECKED = "checked", "已校验（试导入）"
     QUEUED = "queued", "排队中"
     RUNNING = "running", "导入中"
@@ -300,7 +302,7 @@ class RosterImport(TimeStampedModel):
     mapping = models.JSONField("列对应关系", default=dict)
     mark_missing_left = models.BooleanField("名单外人员标记为离职", default=False)
     status = models.CharField(
-        "状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+        "状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
     total_rows = models.PositiveIntegerField("总行数", default=0)
     processed_rows = models.PositiveIntegerField("已处理行数", default=0)

@@ -10,3 +10,8 @@ from .services import roster
 @task()
 def run_roster_import(roster_import_id: int) -> int:
     return roster.run_import(roster_import_id=roster_import_id).created_count
+
+
+@task()
+def check_roster_import(roster_import_id: int, actor_id: int) -> int:
+    return roster.run_check(roster_import_id=roster_import_id, actor_id=actor_id).error_rows

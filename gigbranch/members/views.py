@@ -529,11 +529,19 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                 mapping=form.mapping(),
                 mark_missing_left=form.cleaned_data["mark_missing_left"],
             )
-            roster_services.dry_run(actor=request.user, roster_import=services_imp)
+            roster_services.start_check(actor=request.user, roster_import=services_imp)
             return redirect("members:import_detail", pk=imp.pk)
         except ValidationError as exc:
             _errors(request, exc)
     return render(request, "members/import_mapping.html", {"imp": imp, "form": form})
+
+
+IN_PROGRESS = (
+    ImportStatus.CHECK_QUEUED,
+    ImportStatus.CHECKING,
+    ImportStatus.QUEUED,
+    ImportStatus.RUNNING,
+)
 
 
 @require_capability("people.change")
@@ -551,7 +559,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "imp": imp,
             "errors": imp.errors[:200],
-            "running": imp.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+            "running": imp.status in IN_PROGRESS,
         },
     )
 
@@ -560,7 +568,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import_for(request, pk)
     resp = render(request, "members/_import_progress.html", {"imp": imp})
-    if imp.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+    if imp.status not in IN_PROGRESS:
         resp["HX-Refresh"] = "true"
     return resp
 

@@ -154,3 +154,48 @@ def test_township_admin_roster_to_mobile_member_and_dues(desktop, two_townships)
         a["branch"],
     )
     screenshot(desktop, "members-06-mobile-member-dues")
+
+
+def test_a_large_roster_is_checked_in_the_background_with_progress(
+    desktop, two_townships, settings
+):
+    """Above the in-request limit the dry run is a background job: the page shows its
+    progress and turns into the result when the task worker has checked the file."""
+    from gigbranch.members.models import RosterImport
+    from gigbranch.members.services import roster as roster_services
+
+    settings.MEMBERS_IMPORT_SYNC_MAX_ROWS = 3
+    a = two_townships["a"]
+    platform = Platform.objects.create(name="饿了么")
+    station = WorkplaceFactory(name="饿了么甲镇站", region=a["town"], organization=a["branch"])
+    platform.workplaces.add(station)
+    rows = [
+        [f"骑手{i}", make_id_number(4600 + i), f"1370000{i:04d}", f"EL{i:03d}", station.name]
+        for i in range(6)
+    ]
+    login(desktop, a["admin"].username, PASSWORD)
+    desktop.goto("/people/imports/")
+    desktop.select_option("#id_platform", label="饿了么")
+    desktop.set_input_files(
+        "#id_file",
+        files=[
+            {
+                "name": "饿了么花名册.xlsx",
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": xlsx(
+                    rows, headers=["骑手姓名", "身份证号", "手机", "骑手ID", "所属站点"]
+                ),
+            }
+        ],
+    )
+    desktop.click("button[type=submit].btn-danger")
+    desktop.wait_for_selector("#mapping-form")
+    desktop.click("#mapping-form button[type=submit]")
+    desktop.wait_for_selector("progress.gb-progress")
+    assert "校验排队中：已处理 0 / 6 行" in desktop.content()
+    screenshot(desktop, "members-10-check-queued")
+    imp = RosterImport.objects.get(platform=platform)
+    roster_services.run_check(roster_import_id=imp.pk, actor_id=a["admin"].pk)  # the worker
+    desktop.wait_for_selector("#run-import", timeout=10_000)  # the page refreshes itself
+    assert desktop.locator("#valid-rows").inner_text() == "6"
+    screenshot(desktop, "members-11-checked")

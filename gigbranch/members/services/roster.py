@@ -147,7 +147,7 @@ def set_mapping(
 
 
 def _validate_all(
-    imp: RosterImport,
+    imp: RosterImport, *, progress: bool = False
 ) -> tuple[list[roster.CleanRow], list[roster.RowError], int, int]:
     data = _load(imp.stored_file)
     valid, errors, total, same = [], [], 0, 0
@@ -161,6 +161,8 @@ def _validate_all(
         same += len(batch.same)
         valid.extend(batch.valid)
         errors.extend(batch.errors)
+        if progress:
+            RosterImport.objects.filter(pk=imp.pk).update(processed_rows=total)
     return valid, errors, total, same
 
 
@@ -171,17 +173,60 @@ def _error_dicts(errors: list[roster.RowError]) -> list[dict[str, Any]]:
     ]
 
 
-def dry_run(*, actor: Any, roster_import: RosterImport) -> RosterImport:
-    """Validate every row and classify the valid ones; nothing is written but the result."""
+def start_check(*, actor: Any, roster_import: RosterImport) -> RosterImport:
+    """The dry run: now for small files, in the background with progress for large ones
+    (as the import itself; a 100,000-row file takes longer than a request should)."""
     imp = roster_import
     roster.check_mapping(imp.mapping)
-    valid, errors, total, same = _validate_all(imp)
+    if imp.total_rows <= sync_max_rows():
+        return dry_run(actor=actor, roster_import=imp)
+    from ..tasks import check_roster_import
+
+    with transaction.atomic():
+        imp.status, imp.processed_rows, imp.message = ImportStatus.CHECK_QUEUED, 0, ""
+        imp.save(update_fields=["status", "processed_rows", "message", "updated_at"])
+        audit.record(actor=actor, action="roster.check_queued", obj=imp)
+        transaction.on_commit(lambda: check_roster_import.enqueue(imp.pk, actor.pk))
+    return imp
+
+
+def run_check(*, roster_import_id: int, actor_id: int) -> RosterImport:
+    """The background dry run (start_check). A file found unreadable is reported on the
+    import (status failed, the reason in Chinese), not raised."""
+    from gigbranch.accounts.models import User
+
+    imp = RosterImport.objects.select_related("platform", "uploaded_by").get(pk=roster_import_id)
+    if imp.status != ImportStatus.CHECK_QUEUED:
+        return imp  # already checked, or the mapping changed meanwhile
+    actor = User.objects.get(pk=actor_id)
+    RosterImport.objects.filter(pk=imp.pk).update(status=ImportStatus.CHECKING, processed_rows=0)
+    try:
+        return dry_run(actor=actor, roster_import=imp, progress=True)
+    except ValidationError as exc:
+        RosterImport.objects.filter(pk=imp.pk).update(
+            status=ImportStatus.FAILED, message=f"校验失败：{exc.messages[0]}"[:300]
+        )
+    except Exception as exc:
+        RosterImport.objects.filter(pk=imp.pk).update(
+            status=ImportStatus.FAILED, message=f"校验失败：{type(exc).__name__}"[:300]
+        )
+        raise
+    imp.refresh_from_db()
+    return imp
+
+
+def dry_run(*, actor: Any, roster_import: RosterImport, progress: bool = False) -> RosterImport:
+    """Validate every row and classify the valid ones; nothing is written but the result.
+    With `progress`, the rows validated so far are saved after each batch."""
+    imp = roster_import
+    roster.check_mapping(imp.mapping)
+    valid, errors, total, same = _validate_all(imp, progress=progress)
     existing = roster.lookup_existing([r.id_hash for r in valid], imp.uploaded_by, imp.platform)
     new, changed, scope_errors, unchanged = roster.classify(valid, existing, imp.platform)
     unchanged += same
     errors = sorted(errors + scope_errors, key=lambda e: e.row)
     with transaction.atomic():
-        imp.total_rows = total
+        imp.total_rows = imp.processed_rows = total
         imp.error_rows = len({e.row for e in errors})
         imp.valid_rows = len(new) + len(changed) + unchanged
         imp.created_count, imp.updated_count, imp.unchanged_count = (

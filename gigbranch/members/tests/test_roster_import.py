@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from gigbranch.core.validators import resident_id_check_char
@@ -277,3 +278,70 @@ def test_many_batches_give_the_same_result_as_one(setup, monkeypatch):
     again = roster_services.run_import(roster_import_id=run(setup, rows).pk)
     assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 7)
     assert {e["row"] for e in again.errors} == {6, 10}
+
+
+def _mapped(setup, rows):
+    admin = setup["admin"]
+    imp = roster_services.start_import(
+        actor=admin, platform=setup["platform"], filename="美团花名册.xlsx", data=xlsx(rows)
+    )
+    return roster_services.set_mapping(
+        actor=admin, roster_import=imp, mapping=imp.mapping, mark_missing_left=False
+    )
+
+
+def test_large_file_is_checked_in_the_background(
+    setup, settings, django_capture_on_commit_callbacks
+):
+    settings.MEMBERS_IMPORT_SYNC_MAX_ROWS = 3
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    rows = [r[:] for r in setup["rows"]]
+    rows[2][1] = bad_check(rows[2][1])
+    imp = _mapped(setup, rows)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = roster_services.start_check(actor=setup["admin"], roster_import=imp)
+    assert queued.status == ImportStatus.CHECK_QUEUED
+    imp.refresh_from_db()
+    assert (imp.status, imp.processed_rows, imp.valid_rows, imp.error_rows) == (
+        ImportStatus.CHECKED,
+        5,
+        4,
+        1,
+    )
+    assert imp.errors[0]["row"] == 4
+    assert not Worker.objects.filter(platform=setup["platform"]).exists()  # dry run: no write
+    # Then the import itself, also in the background.
+    with django_capture_on_commit_callbacks(execute=True):
+        roster_services.start_run(actor=setup["admin"], roster_import=imp)
+    imp.refresh_from_db()
+    assert (imp.status, imp.created_count) == (ImportStatus.DONE, 4)
+
+
+def test_background_check_of_an_unreadable_file_is_reported_in_chinese(setup, monkeypatch):
+    from gigbranch.members.xlsxreader import Sheet, XlsxError
+
+    imp = _mapped(setup, setup["rows"])
+    RosterImport.objects.filter(pk=imp.pk).update(status=ImportStatus.CHECK_QUEUED)
+
+    def broken(self):
+        raise XlsxError("truncated")
+        yield ()  # a generator, as Sheet.rows
+
+    monkeypatch.setattr(Sheet, "rows", broken)
+    done = roster_services.run_check(roster_import_id=imp.pk, actor_id=setup["admin"].pk)
+    assert done.status == ImportStatus.FAILED
+    assert done.message.startswith("校验失败：无法读取Excel文件")
+    assert not Worker.objects.filter(platform=setup["platform"]).exists()
+
+
+def test_check_page_polls_progress_until_checked(setup, client_for):
+    imp = _mapped(setup, setup["rows"])
+    RosterImport.objects.filter(pk=imp.pk).update(status=ImportStatus.CHECKING, processed_rows=2)
+    c = client_for(setup["admin"])
+    page = c.get(reverse("members:import_detail", args=[imp.pk])).content.decode()
+    assert "校验中：已处理 2 / 5 行" in page
+    assert reverse("members:import_progress", args=[imp.pk]) in page
+    r = c.get(reverse("members:import_progress", args=[imp.pk]))
+    assert "HX-Refresh" not in r
+    RosterImport.objects.filter(pk=imp.pk).update(status=ImportStatus.CHECKED)
+    assert c.get(reverse("members:import_progress", args=[imp.pk]))["HX-Refresh"] == "true"
