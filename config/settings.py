@@ -199,6 +199,9 @@ STAFF_IDLE_TIMEOUT_SECONDS = env_int("STAFF_IDLE_TIMEOUT_SECONDS", 30 * 60)
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10)
 # Transfer-letter validity when no issuing organisation sets its own (MOB-3; 30–180 days).
 MEMBERS_TRANSFER_LETTER_DAYS = env_int("MEMBERS_TRANSFER_LETTER_DAYS", 90)
+# Roster files up to this many rows are checked and imported in the request; larger ones
+# by the task worker, with progress.
+MEMBERS_IMPORT_SYNC_MAX_ROWS = env_int("MEMBERS_IMPORT_SYNC_MAX_ROWS", 2000)
 # Validate large roster files in a second process while the batches are written
 # (members/rosterpipe.py); off, validation runs in the importing process.
 MEMBERS_IMPORT_PARALLEL = env_bool("MEMBERS_IMPORT_PARALLEL", True)
