@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
@@ -153,14 +153,14 @@ def get_organization(request: Any, org_id: int) -> Organization:
 
 
 @organizations_router.post("", response={201: OrganizationOut})
-def create_organization(request: Any, payload: OrganizationIn) -> tuple[int, Organization]:
+def create_organization(request: Any, payload: OrganizationIn) -> Status[Organization]:
     _require_change(request.auth)
     fields = payload.dict()
     parent = _org(request.auth, fields.pop("parent_id"))
     fields["region"] = _region(request.auth, fields.pop("region_id"))
     fields["setup_method"] = fields["setup_method"] or ""
     org = org_services.create_organization(actor=request.auth, parent=parent, **fields)
-    return 201, Organization.objects.select_related("region").get(pk=org.pk)
+    return Status(201, Organization.objects.select_related("region").get(pk=org.pk))
 
 
 @organizations_router.patch("/{org_id}", response=OrganizationOut)
@@ -326,11 +326,11 @@ def get_workplace(request: Any, workplace_id: int) -> Workplace:
 
 
 @workplaces_router.post("", response={201: WorkplaceOut})
-def create_workplace(request: Any, payload: WorkplaceIn) -> tuple[int, Workplace]:
+def create_workplace(request: Any, payload: WorkplaceIn) -> Status[Workplace]:
     _require_change(request.auth)
     fields = _workplace_fields(request.auth, payload.dict())
     wp = org_services.create_workplace(actor=request.auth, **fields)
-    return 201, Workplace.objects.select_related("region").get(pk=wp.pk)
+    return Status(201, Workplace.objects.select_related("region").get(pk=wp.pk))
 
 
 @workplaces_router.patch("/{workplace_id}", response=WorkplaceOut)

@@ -152,29 +152,9 @@ def _new_event(
     )
 
 
-def _add_event(
-    *,
-    appeal: Appeal,
-    action: str,
-    actor: Any,
-    from_status: str,
-    to_status: str,
-    note: str = "",
-    public_text: str = "",
-    now: dt.datetime,
-    data: dict[str, Any] | None = None,
-) -> AppealEvent:
-    event = _new_event(
-        appeal=appeal,
-        action=action,
-        actor=actor,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        public_text=public_text,
-        now=now,
-        data=data,
-    )
+def _add_event(**fields: Any) -> AppealEvent:
+    """`_new_event(**fields)`, saved, with its notifications enqueued."""
+    event = _new_event(**fields)
     event.save(force_insert=True)
     enqueue_notifications(event.pk)
     return event

@@ -17,6 +17,24 @@ from tests.factories import PASSWORD, WorkplaceFactory, make_id_number
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def upload_roster(page, platform: str, filename: str, data: bytes) -> None:
+    """Upload a roster for `platform` on the import page and wait for the mapping step."""
+    page.goto("/people/imports/")
+    page.select_option("#id_platform", label=platform)
+    page.set_input_files(
+        "#id_file",
+        files=[
+            {
+                "name": filename,
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": data,
+            }
+        ],
+    )
+    page.click("button[type=submit].btn-danger")
+    page.wait_for_selector("#mapping-form")
+
+
 def test_township_admin_roster_to_mobile_member_and_dues(desktop, two_townships):
     a = two_townships["a"]
     platform = Platform.objects.create(name="美团外卖")
@@ -55,20 +73,7 @@ def test_township_admin_roster_to_mobile_member_and_dues(desktop, two_townships)
     login(desktop, a["admin"].username, PASSWORD)
 
     # Upload and map columns (guessed from the headers).
-    desktop.goto("/people/imports/")
-    desktop.select_option("#id_platform", label="美团外卖")
-    desktop.set_input_files(
-        "#id_file",
-        files=[
-            {
-                "name": "美团外卖甲镇花名册.xlsx",
-                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "buffer": xlsx(rows),
-            }
-        ],
-    )
-    desktop.click("button[type=submit].btn-danger")
-    desktop.wait_for_selector("#mapping-form")
+    upload_roster(desktop, "美团外卖", "美团外卖甲镇花名册.xlsx", xlsx(rows))
     assert desktop.locator("#id_col_1").input_value() == "id_number"
     screenshot(desktop, "members-01-mapping")
     desktop.click("#mapping-form button[type=submit]")
@@ -174,22 +179,8 @@ def test_a_large_roster_is_checked_in_the_background_with_progress(
         for i in range(6)
     ]
     login(desktop, a["admin"].username, PASSWORD)
-    desktop.goto("/people/imports/")
-    desktop.select_option("#id_platform", label="饿了么")
-    desktop.set_input_files(
-        "#id_file",
-        files=[
-            {
-                "name": "饿了么花名册.xlsx",
-                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "buffer": xlsx(
-                    rows, headers=["骑手姓名", "身份证号", "手机", "骑手ID", "所属站点"]
-                ),
-            }
-        ],
-    )
-    desktop.click("button[type=submit].btn-danger")
-    desktop.wait_for_selector("#mapping-form")
+    headers = ["骑手姓名", "身份证号", "手机", "骑手ID", "所属站点"]
+    upload_roster(desktop, "饿了么", "饿了么花名册.xlsx", xlsx(rows, headers=headers))
     desktop.click("#mapping-form button[type=submit]")
     desktop.wait_for_selector("progress.gb-progress")
     assert "校验排队中：已处理 0 / 6 行" in desktop.content()
