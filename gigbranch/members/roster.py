@@ -357,14 +357,9 @@ class Validator:
                 mobile = normalize_mobile(mobile) if mobile else ""
             except ValidationError:
                 return self.check_local(rownum, raw, fp)
+            number = _text(raw.get("id_number")).upper()
             return Checked(
-                row=rownum,
-                fingerprint=fp,
-                number=_text(raw.get("id_number")).upper(),
-                mobile=mobile,
-                pid=_text(raw.get("platform_worker_id")),
-                pk=pk,
-                raw=raw,
+                rownum, fp, number, mobile, _text(raw.get("platform_worker_id")), pk, raw
             )
         return self.check_local(rownum, raw, fp)
 

@@ -142,7 +142,7 @@ class Sheet:
         start = sheet.start
         pad = (None,) * start[1] if start is not None and sheet.height else ()
         for row in sheet.iter_rows():
-            yield pad + tuple(None if v == "" else v for v in row)
+            yield pad + tuple([None if v == "" else v for v in row])
 
     def _rows_scanned(self, raw: bytes) -> Iterator[tuple[Any, ...]]:
         """The sheet XML scanned with compiled patterns over the bytes (sheetData has a
