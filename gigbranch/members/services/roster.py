@@ -291,7 +291,7 @@ def run_import(*, roster_import_id: int) -> RosterImport:
         created = updated = unchanged = processed = 0
         errors: list[roster.RowError] = []
         seen: set[int] = set()
-        # Validation runs in a second process for a large file (rosterpipe.py).
+        # A large file is validated and sealed in other processes (rosterpipe.py).
         batches = rosterpipe.validate(
             lambda: roster.Validator.for_platform(platform, actor),
             data,
