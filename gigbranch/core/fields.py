@@ -89,20 +89,26 @@ def drop_pattern_indexes(app_label: str) -> Any:
             columns = {f.column for f in model._meta.local_fields if isinstance(f, BlindIndexField)}
             if not columns:
                 continue
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT i.relname FROM pg_index x"
-                    " JOIN pg_class i ON i.oid = x.indexrelid"
-                    " JOIN pg_class t ON t.oid = x.indrelid"
-                    " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]"
-                    " JOIN pg_opclass o ON o.oid = x.indclass[0]"
-                    " WHERE t.relname = %s AND x.indnatts = 1 AND a.attname = ANY(%s)"
-                    " AND o.opcname = 'varchar_pattern_ops' AND NOT x.indisunique",
-                    [table, sorted(columns)],
-                )
-                for (name,) in cursor.fetchall():
-                    schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
+            for name in pattern_indexes(connection, table, sorted(columns)):
+                schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
 
     from django.db import migrations
 
     return migrations.RunPython(forwards, migrations.RunPython.noop)
+
+
+def pattern_indexes(connection: Any, table: str, columns: list[str]) -> list[str]:
+    """Names of the single-column, non-unique `varchar_pattern_ops` indexes on `columns`
+    of `table` (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.relname FROM pg_index x"
+            " JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_class t ON t.oid = x.indrelid"
+            " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]"
+            " JOIN pg_opclass o ON o.oid = x.indclass[0]"
+            " WHERE t.relname = %s AND x.indnatts = 1 AND a.attname = ANY(%s)"
+            " AND o.opcname = 'varchar_pattern_ops' AND NOT x.indisunique",
+            [table, columns],
+        )
+        return [name for (name,) in cursor.fetchall()]

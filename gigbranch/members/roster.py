@@ -229,7 +229,7 @@ class CleanRow:
     union_member: bool
     fingerprint: str = ""
     # (id_number ciphertext, last-4 blind index, mobile ciphertext, mobile blind index),
-    # computed ahead by `seal` where the row is expected to be inserted.
+    # computed ahead by the sealing process (rosterpipe) or else when the row is inserted.
     sealed: tuple[str, str, str, str | None] | None = None
 
 
@@ -304,7 +304,7 @@ class Validator:
 
     - `check_row` needs nothing but the row and the state loaded at the start (the
       platform's workplaces and last imported rows): parsing, formats, the ID check
-      character, blind indexes and, with `seal`, the ciphertexts. It can run in another
+      character and the ID blind index. It can run in another
       process (see rosterpipe.py).
     - `settle` applies what depends on the rest of the file, in row order: duplicates of
       an earlier row (the first occurrence stays valid) and a platform worker ID held by
@@ -322,8 +322,6 @@ class Validator:
     # fingerprint of the last imported row → pk, for the platform's active workers
     known_fingerprints: dict[str, int] = field(default_factory=dict)
     seen_fingerprints: set[str] = field(default_factory=set)
-    # compute the stored values (ciphertexts, blind indexes) in check_row
-    seal: bool = False
 
     @classmethod
     def for_platform(cls, platform: Platform, actor: Any) -> Validator:
@@ -454,8 +452,6 @@ class Validator:
             union_member=union_raw in YES,
             fingerprint=fingerprint,
         )
-        if self.seal:
-            seal(checked.clean)
         return checked
 
     # --- stage 2: the row in its file, in row order ---------------------------------------
@@ -526,11 +522,6 @@ class Validator:
         fp = fingerprint or raw_fingerprint(self.platform.pk, raw)
         _, row, errors = self.settle(self.check_local(rownum, raw, fp))
         return row, errors
-
-
-def seal(row: CleanRow) -> None:
-    """Compute the row's stored values ahead of the insert (see insert_new)."""
-    row.sealed = sealed_values(row.id_number, row.mobile)
 
 
 def sealed_values(id_number: str, mobile: str) -> tuple[str, str, str, str | None]:
@@ -836,9 +827,9 @@ def insert_new(
 
     def prepared() -> Iterator[tuple[Any, ...]]:
         for r in rows:
-            if r.sealed is None:
-                seal(r)
-            id_cipher, last4_hash, mobile_cipher, mobile_hash = r.sealed  # type: ignore[misc]
+            id_cipher, last4_hash, mobile_cipher, mobile_hash = r.sealed or sealed_values(
+                r.id_number, r.mobile
+            )
             row = template.copy()
             for slot, value in zip(
                 slots,

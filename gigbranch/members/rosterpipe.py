@@ -89,8 +89,9 @@ def validate(
     rows: int,
     seal: bool = False,
 ) -> Iterator[Batch]:
-    """Validated batches of the file (`rows` long), with the valid rows sealed if `seal`
-    (an import, not a dry run).
+    """Validated batches of the file (`rows` long). `seal` (an import, not a dry run) asks
+    for the valid rows' stored values ahead of the write; rows not sealed here are sealed
+    when they are written (roster.insert_new).
 
     For a large file, child processes do the work: one reads and validates, and when
     rows are to be sealed a second one seals the valid rows (ciphertexts and blind
@@ -98,9 +99,7 @@ def validate(
     as much to do. The reader is forked first and parses the sheet while this process
     loads the validator's state from the database (`make_validator`), then receives it."""
     if not use_child_process(rows):
-        validator = make_validator()
-        validator.seal = seal
-        yield from validated_batches(validator, roster.iter_mapped_rows(data, mapping))
+        yield from validated_batches(make_validator(), roster.iter_mapped_rows(data, mapping))
         return
     ctx = multiprocessing.get_context("fork")
     state_r, state_w = ctx.Pipe(duplex=False)
@@ -148,7 +147,6 @@ def validate(
     )
     try:
         validator = make_validator()
-        validator.seal = False  # sealing, if any, is the sealer's
         with contextlib.suppress(BrokenPipeError):  # the reader failed: its message follows
             state_w.send_bytes(pickle.dumps(validator, protocol=pickle.HIGHEST_PROTOCOL))
         state_w.close()

@@ -7,20 +7,13 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from gigbranch.core import fields
 from gigbranch.core.fields import BlindIndexField, drop_pattern_indexes
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL schema"),
 ]
-
-PATTERN_INDEXES = """
-    SELECT i.relname FROM pg_index x
-    JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]
-    JOIN pg_opclass o ON o.oid = x.indclass[0]
-    WHERE t.relname = %s AND a.attname = %s AND o.opcname = 'varchar_pattern_ops'
-"""
 
 
 def blind_columns():
@@ -33,9 +26,7 @@ def blind_columns():
 
 
 def pattern_indexes(table, column):
-    with connection.cursor() as cur:
-        cur.execute(PATTERN_INDEXES, [table, column])
-        return [r[0] for r in cur.fetchall()]
+    return fields.pattern_indexes(connection, table, [column])
 
 
 def test_migrated_schema_has_no_pattern_index_on_blind_indexes():
