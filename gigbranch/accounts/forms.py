@@ -17,15 +17,7 @@ class LoginForm(forms.Form):
     )
 
 
-class UserCreateForm(forms.Form):
-    username = forms.RegexField(
-        label="账号",
-        max_length=150,
-        regex=r"^[A-Za-z0-9_.@-]+$",
-        error_messages={"invalid": "账号只能包含字母、数字和 _ . @ -"},
-    )
-    full_name = forms.CharField(label="姓名", max_length=40)
-    mobile = forms.CharField(label="手机号码", max_length=20, required=False)
+class _ScopeFields(forms.Form):
     role = forms.ChoiceField(label="角色", choices=[c for c in Role.choices if c[0] != Role.WORKER])
     scope_region = forms.ModelChoiceField(
         label="管理区域", queryset=Region.objects.all(), required=False
@@ -36,9 +28,65 @@ class UserCreateForm(forms.Form):
     department = forms.ModelChoiceField(
         label="所属部门", queryset=Department.objects.all(), required=False
     )
-    password = forms.CharField(
-        label="初始密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    reason = forms.CharField(label="申请理由（审批人可见）", max_length=200)
+
+
+class UserCreateForm(_ScopeFields):
+    """A proposal: the account exists only after the security administrator approves it."""
+
+    username = forms.RegexField(
+        label="账号",
+        max_length=150,
+        regex=r"^[A-Za-z0-9_.@-]+$",
+        error_messages={"invalid": "账号只能包含字母、数字和 _ . @ -"},
     )
+    full_name = forms.CharField(label="姓名", max_length=40)
+    mobile = forms.CharField(
+        label="本人手机号码（接收初始密码；接口账号可不填）", max_length=20, required=False
+    )
+
+    field_order = [
+        "username",
+        "full_name",
+        "mobile",
+        "role",
+        "scope_region",
+        "scope_organization",
+        "department",
+        "reason",
+    ]
+
+
+class UserChangeForm(_ScopeFields):
+    """A proposal to change an account's role or data scope."""
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label="审批意见", max_length=200, required=False)
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label="原密码（或初始密码）",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    new_password_again = forms.CharField(
+        label="再次输入新密码",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if (
+            data.get("new_password")
+            and data.get("new_password_again")
+            and data["new_password"] != data["new_password_again"]
+        ):
+            self.add_error("new_password_again", "两次输入的新密码不一致。")
+        return data
 
 
 class ApiTokenForm(forms.Form):

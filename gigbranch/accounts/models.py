@@ -4,12 +4,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from gigbranch.core.fields import BlindIndexField, EncryptedTextField
 from gigbranch.core.masking import mask_mobile
 
 from .roles import SCOPE_OF_ROLE, STAFF_ROLES, Role, ScopeKind, capabilities_of
+from .separation import ChangeKind
 
 
 class GigbranchUserManager(UserManager["User"]):
@@ -62,6 +63,11 @@ class User(AbstractUser):
     failed_login_count = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    must_change_password = models.BooleanField(
+        "须修改密码",
+        default=False,
+        help_text="初始密码或重置后的密码：下次登录须先修改才能进入系统。",
+    )
 
     objects = GigbranchUserManager()  # type: ignore[misc]
 
@@ -126,3 +132,93 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class AccountChange(models.Model):
+    """A proposed account change waiting for a second person (accounts/separation.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "已驳回"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    kind = models.CharField("申请类型", max_length=12, choices=ChangeKind.choices)
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    user = models.ForeignKey(
+        User,
+        verbose_name="账号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_changes",
+        help_text="新建申请在批准后才有账号。",
+    )
+    username = models.CharField("账号名", max_length=150)
+    full_name = models.CharField("姓名", max_length=40, blank=True)
+    mobile = EncryptedTextField("手机号码", blank=True, default="")
+    role = models.CharField("角色", max_length=24, choices=Role.choices, blank=True)
+    scope_region = models.ForeignKey(
+        "organizations.Region",
+        verbose_name="管理区域",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scope_organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="管理党组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField("申请理由", max_length=200)
+    proposed_by = models.ForeignKey(
+        User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "账号变更申请"
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decided_by=F("proposed_by")), name="account_change_two_people"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username}"
+
+    @property
+    def scope_label(self) -> str:
+        for scope in (self.scope_region, self.scope_organization, self.department):
+            if scope is not None:
+                return scope.name
+        return ""
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)

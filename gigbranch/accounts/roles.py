@@ -49,7 +49,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.INSPECTOR: frozenset(BUSINESS_VIEW),
     Role.WORKER: frozenset({"portal.use"}),
     Role.SYSTEM_ADMIN: frozenset({"admin.console", "accounts.manage", "calendar.manage"}),
-    Role.SECURITY_ADMIN: frozenset({"admin.console", "security.manage"}),
+    # The security administrator approves what the system administrator proposes
+    # (accounts/separation.py) and resets passwords; it reads the account list, not data.
+    Role.SECURITY_ADMIN: frozenset({"admin.console", "security.manage", "accounts.approve"}),
     Role.AUDIT_ADMIN: frozenset({"admin.console", "audit.view"}),
     # A platform company's or another system's API account: it submits appeals and pushes
     # the rosters of the platforms that list it (members.Platform.api_users); it reads

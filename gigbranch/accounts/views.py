@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,10 +17,35 @@ from django.views.decorators.http import require_POST
 
 from gigbranch.core.permissions import require_capability
 
-from . import services
-from .forms import LoginForm, UserCreateForm
-from .models import User
-from .roles import Role
+from . import changes, services
+from .forms import DecisionForm, LoginForm, PasswordChangeForm, UserChangeForm, UserCreateForm
+from .models import AccountChange, User
+from .roles import Role, has_capability
+
+PENDING_PASSWORD_CHANGE = "_pending_password_change"
+
+
+def _form_errors(form: Any, exc: ValidationError, default_field: str | None = None) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(default_field, exc.messages)
+
+
+def _require_any(*capabilities: str) -> Callable[..., Any]:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not any(has_capability(request.user, c) for c in capabilities):
+                raise PermissionDenied("您的角色无权访问此页面。")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -27,6 +57,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             identifier=form.cleaned_data["identifier"],
             password=form.cleaned_data["password"],
         )
+        if result.user is not None and result.user.must_change_password:
+            # An initial or reset password opens nothing but the change form: the account
+            # is signed in only once its holder has chosen a password nobody else knows.
+            request.session.cycle_key()
+            request.session[PENDING_PASSWORD_CHANGE] = result.user.pk
+            return redirect("accounts:password_change")
         if result.user is not None:
             login(request, result.user)
             target = request.POST.get("next") or request.GET.get("next") or "/"
@@ -48,7 +84,38 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
-@require_capability("accounts.manage")
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; also the forced change after an initial or reset one."""
+    pending_pk = request.session.get(PENDING_PASSWORD_CHANGE)
+    if request.user.is_authenticated:
+        user = request.user
+    elif pending_pk:
+        user = get_object_or_404(User, pk=pending_pk, is_active=True)
+    else:
+        return redirect_to_login(request.get_full_path())
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = changes.change_own_password(
+                user=user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc, "new_password")
+        else:
+            request.session.pop(PENDING_PASSWORD_CHANGE, None)
+            login(request, user, backend="gigbranch.accounts.backends.UsernameOrMobileBackend")
+            messages.success(request, "密码已修改。")
+            return redirect("home")
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "forced": not request.user.is_authenticated, "account": user},
+    )
+
+
+@_require_any("accounts.manage", "accounts.approve")
 def user_list(request: HttpRequest) -> HttpResponse:
     users = User.objects.select_related("scope_region", "scope_organization", "department")
     role = request.GET.get("role", "")
@@ -58,10 +125,23 @@ def user_list(request: HttpRequest) -> HttpResponse:
     if q:
         users = users.filter(username__icontains=q) | users.filter(full_name__icontains=q)
     page = Paginator(users.order_by("role", "username"), 50).get_page(request.GET.get("page"))
+    pending = set(
+        AccountChange.objects.filter(
+            status=AccountChange.Status.PENDING, user__in=[u.pk for u in page]
+        ).values_list("user_id", flat=True)
+    )
     return render(
         request,
         "accounts/user_list.html",
-        {"page": page, "roles": Role.choices, "role": role, "q": q},
+        {
+            "page": page,
+            "roles": Role.choices,
+            "role": role,
+            "q": q,
+            "pending": pending,
+            "can_propose": has_capability(request.user, "accounts.manage"),
+            "can_reset": has_capability(request.user, "accounts.approve"),
+        },
     )
 
 
@@ -70,17 +150,42 @@ def user_create(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.create_user(actor=request.user, **form.cleaned_data)
+            change = changes.propose_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error("password", exc.messages)
+            _form_errors(form, exc)
         else:
-            messages.success(request, f"已创建账号 {user.username}。")
-            return redirect("accounts:users")
-    return render(request, "accounts/user_form.html", {"form": form})
+            messages.success(
+                request,
+                f"已提交新建账号 {change.username} 的申请，安全管理员批准后账号生效，"
+                "初始密码由安全管理员交给本人。",
+            )
+            return redirect("accounts:changes")
+    return render(request, "accounts/user_form.html", {"form": form, "title": "新建账号"})
+
+
+@require_capability("accounts.manage")
+def user_change(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User.objects.exclude(role=Role.WORKER), pk=pk)
+    initial = {
+        "role": user.role,
+        "scope_region": user.scope_region_id,
+        "scope_organization": user.scope_organization_id,
+        "department": user.department_id,
+    }
+    form = UserChangeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes.propose_change(actor=request.user, user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"已提交账号 {user.username} 的变更申请，待安全管理员审批。")
+            return redirect("accounts:changes")
+    return render(
+        request,
+        "accounts/user_form.html",
+        {"form": form, "title": f"变更角色或数据范围：{user.username}", "account": user},
+    )
 
 
 @require_capability("accounts.manage")
@@ -88,10 +193,101 @@ def user_create(request: HttpRequest) -> HttpResponse:
 def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=pk)
     try:
-        services.set_active(actor=request.user, user=user, active=not user.is_active)
+        result = changes.set_account_active(
+            actor=request.user, user=user, active=not user.is_active
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
+    else:
+        if isinstance(result, AccountChange):
+            messages.info(request, f"已提交“{result.get_kind_display()}”申请，待安全管理员审批。")
+        else:
+            messages.success(
+                request, f"已{'启用' if result.is_active else '停用'}账号 {user.username}。"
+            )
     return redirect("accounts:users")
+
+
+@_require_any("accounts.manage", "accounts.approve")
+def change_list(request: HttpRequest) -> HttpResponse:
+    queryset = AccountChange.objects.select_related(
+        "user", "proposed_by", "decided_by", "scope_region", "scope_organization", "department"
+    )
+    status = request.GET.get("status", AccountChange.Status.PENDING)
+    if status in AccountChange.Status.values:
+        queryset = queryset.filter(status=status)
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/changes.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": AccountChange.Status.choices,
+            "can_approve": has_capability(request.user, "accounts.approve"),
+            "can_propose": has_capability(request.user, "accounts.manage"),
+            "form": DecisionForm(),
+        },
+    )
+
+
+@require_capability("accounts.approve")
+@require_POST
+def change_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    change = get_object_or_404(AccountChange, pk=pk)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        if decision == "approve":
+            result = changes.approve(actor=request.user, change=change, note=note)
+        else:
+            changes.reject(actor=request.user, change=change, note=note)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("accounts:changes")
+    if decision != "approve":
+        messages.success(request, f"已驳回 {change.username} 的申请。")
+        return redirect("accounts:changes")
+    if result.initial_password:
+        assert result.change.user is not None
+        sms = changes.send_one_time_password(
+            actor=request.user, user=result.change.user, password=result.initial_password
+        )
+        return render(
+            request,
+            "accounts/password_sent.html",
+            {"account": result.change.user, "sms": sms},
+        )
+    messages.success(request, f"已批准 {change.username} 的申请。")
+    return redirect("accounts:changes")
+
+
+@require_capability("accounts.manage")
+@require_POST
+def change_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(AccountChange, pk=pk)
+    try:
+        changes.withdraw(actor=request.user, change=change)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "申请已撤回。")
+    return redirect("accounts:changes")
+
+
+@require_capability("accounts.approve")
+@require_POST
+def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    try:
+        password = changes.reset_password(actor=request.user, user=user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("accounts:users")
+    sms = changes.send_one_time_password(actor=request.user, user=user, password=password)
+    return render(
+        request, "accounts/password_sent.html", {"account": user, "sms": sms, "reset": True}
+    )
 
 
 @require_capability("security.manage")

@@ -45,10 +45,13 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("学习资料", "stations:articles", "study.manage", "服务阵地"),
     NavItem("活动报名", "activities:list", "activities.view", "服务阵地"),
     NavItem("账号管理", "accounts:users", "accounts.manage", "系统管理"),
+    NavItem("账号审批", "accounts:changes", "accounts.manage", "系统管理"),
     NavItem("开发环境短信", "appeals:sms_outbox", "sms.outbox", "系统管理"),
     NavItem("接口令牌", "accounts:api_tokens", "accounts.manage", "系统管理"),
     NavItem("工作日历", "core:calendar", "calendar.manage", "系统管理"),
     NavItem("登录安全", "accounts:security", "security.manage", "安全管理"),
+    NavItem("账号审批", "accounts:changes", "accounts.approve", "安全管理"),
+    NavItem("账号与密码重置", "accounts:users", "accounts.approve", "安全管理"),
     NavItem("审计日志", "core:audit", "audit.view", "安全审计"),
 ]
 

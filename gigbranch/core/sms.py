@@ -31,10 +31,13 @@ logger = logging.getLogger("gigbranch.sms")
 DEVELOPMENT_BACKEND = "gigbranch.core.sms.DevelopmentLogSmsBackend"
 
 _CODE_RUN = re.compile(r"(?<!\d)\d{4,8}(?!\d)")
+_PASSWORD = re.compile(r"(密码[:：]\s*)\S+")
 
 
 def mask_codes(text: str) -> str:
-    """Replace every standalone run of 4–8 digits (a verification code) with asterisks."""
+    """Mask verification codes (standalone runs of 4–8 digits) and one-time passwords
+    (the word after “密码：”) with asterisks."""
+    text = _PASSWORD.sub(lambda m: m.group(1) + "********", text)
     return _CODE_RUN.sub(lambda m: "*" * len(m.group()), text)
 
 

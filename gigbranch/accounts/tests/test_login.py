@@ -142,7 +142,8 @@ def test_create_user_requires_the_role_scope(county):
     assert not User.objects.filter(username__in=["t1", "t2"]).exists()
 
 
-def test_system_admin_creates_account_through_page(client_for, county):
+def test_system_admin_proposes_an_account_through_page(client_for, county):
+    """The page makes a proposal; the account exists only after approval (test_separation)."""
     sysadmin = UserFactory(role="system_admin")
     client = client_for(sysadmin)
     response = client.post(
@@ -152,15 +153,18 @@ def test_system_admin_creates_account_through_page(client_for, county):
             "full_name": "新用户",
             "role": "township_admin",
             "scope_region": county.pk,
-            "password": "Strong-pass-2026",
-            "mobile": "",
+            "mobile": "13812345670",
+            "reason": "新任乡镇干部",
         },
     )
     assert response.status_code == 302
-    user = User.objects.get(username="newtown")
-    assert user.scope_region == county
+    assert not User.objects.filter(username="newtown").exists()
+    from gigbranch.accounts.models import AccountChange
+
+    change = AccountChange.objects.get(username="newtown")
+    assert change.scope_region == county
     assert AuditEvent.objects.filter(
-        action="user.created", object_id=str(user.pk), actor=sysadmin
+        action="account_change.proposed", object_id=str(change.pk), actor=sysadmin
     ).exists()
 
 
