@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
@@ -111,7 +112,12 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/password_change.html",
-        {"form": form, "forced": not request.user.is_authenticated, "account": user},
+        {
+            "form": form,
+            "forced": not request.user.is_authenticated,
+            "account": user,
+            "password_min_length": settings.PASSWORD_MIN_LENGTH,
+        },
     )
 
 
