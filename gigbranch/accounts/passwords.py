@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import password_validation as _django_validation
 from django.core.exceptions import ValidationError
 
 
@@ -31,3 +32,14 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return f"至少包含小写字母、大写字母、数字、符号中的{self.min_classes}类。"
+
+
+class MinimumLengthValidator(_django_validation.MinimumLengthValidator):
+    """Django's length rule with a Chinese message: the message of Django 5.2 has no
+    Simplified Chinese translation yet, so it appeared in English."""
+
+    def get_error_message(self) -> str:
+        return f"密码太短，至少需要{self.min_length}个字符。"
+
+    def get_help_text(self) -> str:
+        return f"密码至少需要{self.min_length}个字符。"

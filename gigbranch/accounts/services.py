@@ -22,6 +22,15 @@ from .models import User
 from .roles import SCOPE_OF_ROLE, Role, ScopeKind
 
 
+def login_failed_message() -> str:
+    """One answer for every failed login (unknown account, wrong password, locked): a
+    different text for a locked account would tell a guesser that the account exists."""
+    return (
+        f"账号或密码不正确。连续{settings.LOGIN_MAX_FAILURES}次失败的账号将锁定"
+        f"{settings.LOGIN_LOCKOUT_MINUTES}分钟，如已锁定请稍后再试或联系安全管理员解锁。"
+    )
+
+
 @dataclass
 class LoginResult:
     user: User | None
@@ -37,10 +46,8 @@ def attempt_login(*, request: HttpRequest, identifier: str, password: str) -> Lo
             account = User.objects.select_for_update().get(pk=account.pk)
             if account.locked_until and account.locked_until > now:
                 audit.record(actor=None, action="login.refused_locked", obj=account)
-                until = timezone.localtime(account.locked_until).strftime("%H:%M")
-                return LoginResult(
-                    None, f"账号因多次登录失败已被锁定，请于{until}后再试，或联系安全管理员解锁。"
-                )
+                User().set_password(password)  # same cost as a real check (timing)
+                return LoginResult(None, login_failed_message())
         user = authenticate(request, username=identifier, password=password)
         if user is None:
             if account is not None:
@@ -54,12 +61,6 @@ def attempt_login(*, request: HttpRequest, identifier: str, password: str) -> Lo
                     changes["locked_until"] = account.locked_until
                 account.save(update_fields=["failed_login_count", "locked_until"])
                 audit.record(actor=None, action="login.failed", obj=account, changes=changes)
-                if "locked_until" in changes:
-                    return LoginResult(
-                        None,
-                        f"连续{settings.LOGIN_MAX_FAILURES}次登录失败，账号已锁定"
-                        f"{settings.LOGIN_LOCKOUT_MINUTES}分钟。",
-                    )
             else:
                 audit.record(
                     actor=None,
@@ -67,7 +68,7 @@ def attempt_login(*, request: HttpRequest, identifier: str, password: str) -> Lo
                     object_type="accounts.user",
                     changes={"identifier": identifier[:3] + "***"},
                 )
-            return LoginResult(None, "账号或密码不正确。")
+            return LoginResult(None, login_failed_message())
         assert isinstance(user, User)
         if user.failed_login_count or user.locked_until:
             user.failed_login_count = 0

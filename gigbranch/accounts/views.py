@@ -298,7 +298,6 @@ def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_capability("security.manage")
 def security(request: HttpRequest) -> HttpResponse:
-    from django.conf import settings
 
     from gigbranch.core.models import AuditEvent
 

@@ -16,6 +16,15 @@ from tests.factories import PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+def _error(response) -> str:
+    import re
+
+    found = re.search(
+        r'class="alert alert-danger"[^>]*>(.*?)</div>', response.content.decode(), re.S
+    )
+    return found.group(1).strip() if found else ""
+
+
 def post_login(client, identifier, password):
     return client.post("/accounts/login/", {"identifier": identifier, "password": password})
 
@@ -51,12 +60,16 @@ def test_lockout_after_five_failures_for_fifteen_minutes(client, county_admin):
         county_admin.refresh_from_db()
         assert county_admin.failed_login_count == 4 and county_admin.locked_until is None
         response = post_login(client, "county_admin", "bad")
-        assert "已锁定" in response.content.decode()
+        # The fifth failure reads exactly like a failure for an account that does not
+        # exist: the answer must not tell a guesser which accounts exist.
+        unknown = post_login(client, "no_such_account", "bad")
+        assert _error(response) == _error(unknown) != ""
         county_admin.refresh_from_db()
         assert county_admin.locked_until == start + dt.timedelta(minutes=15)
         # Even the right password is refused while locked, and nothing is logged in.
         response = post_login(client, "county_admin", PASSWORD)
         assert response.status_code == 401 and "_auth_user_id" not in client.session
+        assert _error(response) == _error(unknown)
     with time_machine.travel(start + dt.timedelta(minutes=14, seconds=59), tick=False):
         assert post_login(client, "county_admin", PASSWORD).status_code == 401
     with time_machine.travel(start + dt.timedelta(minutes=15, seconds=1), tick=False):
@@ -230,3 +243,18 @@ def test_system_admin_cannot_mint_a_token_for_a_business_account(client_for, cou
             actor=UserFactory(role="system_admin"), user=county_admin, name="x"
         )
     assert not ApiToken.objects.exists()
+
+
+def test_every_password_rule_answers_in_chinese(settings):
+    with pytest.raises(ValidationError) as caught:
+        validate_password("Ab1!", User(username="someone"))
+    messages = caught.value.messages
+    assert messages and all(not any("a" <= c.lower() <= "z" for c in m) for m in messages), messages
+    assert f"至少需要{settings.PASSWORD_MIN_LENGTH}个字符" in messages[0]
+
+
+def test_login_failure_answer_does_not_tell_which_accounts_exist(client, county_admin):
+    wrong = post_login(client, "county_admin", "bad")
+    unknown = post_login(client, "nobody_here", "bad")
+    assert wrong.status_code == unknown.status_code == 401
+    assert _error(wrong) == _error(unknown) != ""
