@@ -7,7 +7,12 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from . import (
-            checks,  # noqa: F401  (registers the system checks)
+            checks,
             lookups,  # noqa: F401  (registers field__anyof)
         )
+
+        if getattr(settings, "PRODUCTION", False):
+            checks.refuse_unsafe_production_settings()

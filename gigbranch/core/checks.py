@@ -23,3 +23,74 @@ def check_sms_backend(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             )
         ]
     return []
+
+
+# Key lengths the field cipher needs (core/crypto.py): SM4 and AES-128 take 16-byte keys;
+# the blind-index HMAC-SHA256 key should be at least as long as its output.
+MIN_ENCRYPTION_KEY_BYTES = 16
+MIN_HASH_KEY_BYTES = 32
+
+
+def _hex_bytes(value: str) -> bytes | None:
+    try:
+        return bytes.fromhex(value.strip())
+    except ValueError:
+        return None
+
+
+@register("security")
+def check_keys(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """core.E002/E003: field encryption and blind-index keys are hex and long enough.
+
+    A short key would otherwise be accepted at start-up and fail (or weaken every blind
+    index) only at first use."""
+    errors: list[Error] = []
+    for pair in settings.FIELD_ENCRYPTION_KEYS:
+        kid, _, hexkey = pair.partition(":")
+        key = _hex_bytes(hexkey)
+        if not kid.strip() or key is None or len(key) < MIN_ENCRYPTION_KEY_BYTES:
+            errors.append(
+                Error(
+                    f"字段加密密钥“{kid.strip() or '（无编号）'}”无效：须为“编号:十六进制密钥”，"
+                    f"密钥至少 {MIN_ENCRYPTION_KEY_BYTES} 字节（{MIN_ENCRYPTION_KEY_BYTES * 2} 个十六进制字符）。",
+                    obj="settings.FIELD_ENCRYPTION_KEYS",
+                    id="core.E002",
+                )
+            )
+    hash_key = _hex_bytes(settings.FIELD_HASH_KEY)
+    if hash_key is None or len(hash_key) < MIN_HASH_KEY_BYTES:
+        errors.append(
+            Error(
+                f"盲索引密钥 FIELD_HASH_KEY 须为十六进制，至少 {MIN_HASH_KEY_BYTES} 字节"
+                f"（{MIN_HASH_KEY_BYTES * 2} 个十六进制字符）。",
+                obj="settings.FIELD_HASH_KEY",
+                id="core.E003",
+            )
+        )
+    return errors
+
+
+@register("security")
+def check_sms_gateway(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """core.E004: in production the SMS gateway (it receives login codes) is reached over
+    HTTPS only."""
+    url = (settings.SMS_GATEWAY_URL or "").strip()
+    if getattr(settings, "PRODUCTION", False) and url and not url.lower().startswith("https://"):
+        return [
+            Error(
+                "生产环境的短信网关地址必须使用 https://（短信含登录验证码和一次性密码）。",
+                obj="settings.SMS_GATEWAY_URL",
+                id="core.E004",
+            )
+        ]
+    return []
+
+
+def refuse_unsafe_production_settings() -> None:
+    """Run the security checks at start-up in production (gunicorn does not run
+    `manage.py check`): a misconfigured key or gateway stops the process at once."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    errors = check_sms_backend() + check_keys() + check_sms_gateway()
+    if errors:
+        raise ImproperlyConfigured("; ".join(f"{e.id}: {e.msg}" for e in errors))

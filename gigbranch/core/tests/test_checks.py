@@ -1,0 +1,53 @@
+"""Start-up refusal of unsafe key and gateway settings (core.E002–E004)."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from gigbranch.core import checks
+
+
+def _ids(errors):
+    return sorted(e.id for e in errors)
+
+
+def test_the_configured_development_keys_pass():
+    assert checks.check_keys() == []
+
+
+@pytest.mark.parametrize(
+    "keys,hash_key,expected",
+    [
+        (["k1:" + "ab" * 16], "cd" * 32, []),
+        (["k1:" + "ab" * 15], "cd" * 32, ["core.E002"]),  # 15-byte encryption key
+        (["k1:not-hex"], "cd" * 32, ["core.E002"]),
+        ([":" + "ab" * 16], "cd" * 32, ["core.E002"]),  # no key id
+        (["k1:" + "ab" * 16], "cd", ["core.E003"]),  # one-byte hash key
+        (["k1:" + "ab" * 16], "zz" * 32, ["core.E003"]),
+    ],
+)
+def test_short_or_malformed_keys_are_refused(settings, keys, hash_key, expected):
+    settings.FIELD_ENCRYPTION_KEYS = keys
+    settings.FIELD_HASH_KEY = hash_key
+    assert _ids(checks.check_keys()) == expected
+
+
+def test_plain_http_sms_gateway_is_refused_in_production(settings):
+    settings.PRODUCTION = True
+    settings.SMS_GATEWAY_URL = "http://sms.example.gov.cn/send"
+    assert _ids(checks.check_sms_gateway()) == ["core.E004"]
+    settings.SMS_GATEWAY_URL = "https://sms.example.gov.cn/send"
+    assert checks.check_sms_gateway() == []
+    settings.PRODUCTION = False
+    settings.SMS_GATEWAY_URL = "http://127.0.0.1:9000/send"
+    assert checks.check_sms_gateway() == []
+
+
+def test_production_start_up_stops_on_any_error(settings):
+    settings.PRODUCTION = True
+    settings.SMS_BACKEND = "gigbranch.core.sms.HttpGatewaySmsBackend"
+    settings.SMS_GATEWAY_URL = "https://sms.example.gov.cn/send"
+    settings.FIELD_HASH_KEY = "01"
+    with pytest.raises(ImproperlyConfigured, match=r"core\.E003"):
+        checks.refuse_unsafe_production_settings()
+    settings.FIELD_HASH_KEY = "cd" * 32
+    checks.refuse_unsafe_production_settings()  # nothing left to refuse
