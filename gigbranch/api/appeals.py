@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from gigbranch.accounts.roles import has_capability
+from gigbranch.api.pagination import PersonalDataPagination
 from gigbranch.appeals import config, services
 from gigbranch.appeals.models import Appeal, Channel
 from gigbranch.core.scoping import NOTHING, scope_filter
@@ -181,7 +182,7 @@ def submit(request: Any, payload: AppealIn) -> Any:
 
 
 @router.get("", response=list[AppealOut], summary="诉求列表（本人数据范围内）")
-@paginate(LimitOffsetPagination)
+@paginate(PersonalDataPagination)
 def list_appeals(request: Any, status: str = "") -> Any:
     qs = Appeal.objects.visible_to(request.auth).select_related("category", "department", "region")
     if status:

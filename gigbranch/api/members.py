@@ -13,10 +13,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from gigbranch.accounts.roles import has_capability
+from gigbranch.api.pagination import PersonalDataPagination
 from gigbranch.members import consent, queries, services
 from gigbranch.members.models import Platform, Worker
 from gigbranch.members.services import roster as roster_services
@@ -129,7 +130,7 @@ def push_roster(request: Any, payload: RosterPushIn) -> dict[str, Any]:
 
 
 @router.get("/workers", response=list[WorkerOut])
-@paginate(LimitOffsetPagination)
+@paginate(PersonalDataPagination)
 def list_workers(request: Any, q: str = "", status: str = "", workplace: str = "") -> Any:
     qs = queries.search_workers(request.auth, q=q, status=status, workplace=workplace)
     return consent.with_political_disclosure(request.auth, qs)

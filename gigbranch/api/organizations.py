@@ -13,10 +13,11 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from gigbranch.accounts.roles import has_capability
+from gigbranch.api.pagination import LimitOffsetPagination
 from gigbranch.core.models import Finding
 from gigbranch.organizations import queries
 from gigbranch.organizations import services as org_services

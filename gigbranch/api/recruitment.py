@@ -8,10 +8,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from gigbranch.accounts.roles import has_capability
+from gigbranch.api.pagination import PersonalDataPagination
 from gigbranch.members.models import Worker
 from gigbranch.organizations.models import Organization, Region
 from gigbranch.recruitment import docs, policy, queries, services
@@ -229,7 +230,7 @@ def list_steps(request: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/cases", response=list[CaseOut])
-@paginate(LimitOffsetPagination)
+@paginate(PersonalDataPagination)
 def list_cases(
     request: Any, stage: int | None = None, next_step: int | None = None, status: str | None = None
 ) -> Any:

@@ -5,9 +5,10 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
+from gigbranch.api.pagination import LimitOffsetPagination
 from gigbranch.stations import queries
 from gigbranch.stations.models import Amenity, Station
 
