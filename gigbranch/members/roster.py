@@ -149,13 +149,17 @@ class RosterFileError(ValidationError):
 
 
 def open_sheet(data: bytes) -> Any:
-    from .xlsxreader import Sheet, XlsxError
+    from gigbranch.core.workbook import READ_ERRORS, WorkbookRefused, check_upload
 
-    if not data.startswith(b"PK"):
-        raise RosterFileError("文件不是Excel（.xlsx）格式。")
+    from .xlsxreader import Sheet
+
+    try:
+        check_upload(data)
+    except WorkbookRefused as exc:
+        raise RosterFileError(str(exc)) from None
     try:
         return Sheet(data)
-    except (XlsxError, KeyError, SyntaxError, ValueError):
+    except READ_ERRORS:
         raise RosterFileError(UNREADABLE) from None
 
 
@@ -165,11 +169,11 @@ UNREADABLE = "无法读取Excel文件，请确认为.xlsx格式且未加密。"
 def _sheet_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
     """The sheet's rows; a file that turns out unreadable half-way is a RosterFileError
     (a Chinese message for the user), never an internal error."""
-    from .xlsxreader import XlsxError
+    from gigbranch.core.workbook import READ_ERRORS
 
     try:
         yield from sheet.rows()
-    except (XlsxError, KeyError, SyntaxError, ValueError, EOFError):
+    except READ_ERRORS:
         raise RosterFileError(UNREADABLE) from None
 
 

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -242,17 +240,12 @@ def export_organizations(qs: Any, *, reveal: bool = False) -> bytes:
 
 
 def _open_sheet(data: bytes) -> list[tuple[int, list[Any]]]:
-    if len(data) > settings.UPLOAD_MAX_BYTES:
-        raise ImportRefused(
-            f"文件大小为{len(data) / 1024 / 1024:.1f}MB，超过上限{settings.UPLOAD_MAX_BYTES / 1024 / 1024:.0f}MB，已拒绝。"
-        )
+    from gigbranch.core.workbook import WorkbookRefused, check_upload
+
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            total = sum(info.file_size for info in zf.infolist())
-            if total > MAX_UNCOMPRESSED or total > MAX_RATIO * max(len(data), 1):
-                raise ImportRefused("文件解压后体积异常（疑似压缩炸弹），已拒绝。")
-    except zipfile.BadZipFile:
-        raise ImportRefused("文件不是有效的Excel（.xlsx）文件，请使用下载的模板。") from None
+        check_upload(data, max_uncompressed=MAX_UNCOMPRESSED)
+    except WorkbookRefused as exc:
+        raise ImportRefused(str(exc)) from None
     from openpyxl import load_workbook
 
     try:

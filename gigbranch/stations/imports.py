@@ -12,7 +12,6 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -70,13 +69,14 @@ def parse_workbook(data: bytes, *, actor: Any) -> ImportReport:
     """Read and validate every row; nothing is written."""
     from openpyxl import load_workbook
 
+    from gigbranch.core.workbook import WorkbookRefused, check_upload
     from gigbranch.organizations.models import Region
 
     report = ImportReport()
-    if len(data) > settings.UPLOAD_MAX_BYTES:
-        report.errors.append(
-            RowError(0, "", f"文件超过{settings.UPLOAD_MAX_BYTES // 1024 // 1024}MB上限")
-        )
+    try:
+        check_upload(data)
+    except WorkbookRefused as exc:
+        report.errors.append(RowError(0, "", str(exc)))
         return report
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)

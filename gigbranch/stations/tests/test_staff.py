@@ -224,7 +224,7 @@ def test_import_reports_row_column_reason_and_refuses_formulas(setup):
 
 def test_import_refuses_garbage_and_missing_columns(setup):
     report = imports.apply_import(actor=setup["admin_a"], data=b"not excel", dry_run=True)
-    assert report.errors[0].reason.startswith("无法读取文件")
+    assert "不是有效的Excel" in report.errors[0].reason
     report = imports.apply_import(actor=setup["admin_a"], data=_xlsx([["名称"]]), dry_run=True)
     assert report.errors[0].reason == "缺少必填列"
 
