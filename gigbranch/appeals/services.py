@@ -284,7 +284,9 @@ def submit_appeal(
     except ValidationError:
         existing = _by_key(idempotency_key)
         if existing is not None:
-            return Submission(existing, False)
+            # A known key with a body that fails validation cannot be a retry of the
+            # valid first submission: the key was reused for something else.
+            raise _key_reused(existing) from None
         raise
 
     now = now or timezone.now()
@@ -367,6 +369,8 @@ def submit_appeal(
             # return that appeal; or the random tracking number collided: try another.
             existing = _by_key(idempotency_key)
             if existing is not None:
+                if not _same_request(existing, appeal):
+                    raise _key_reused(existing) from None
                 return Submission(existing, False)
             continue
         if outbox is not None:
@@ -379,6 +383,48 @@ def submit_appeal(
         return Submission(appeal, True)
     assert error is not None
     raise error
+
+
+# What a retry must repeat for the key to return the first appeal (APL-5). The IETF
+# Idempotency-Key draft: the same key with a different payload is an error (422), not a
+# silent return of the first resource.
+_RETRY_FIELDS = (
+    "category_id",
+    "description",
+    "channel",
+    "region_id",
+    "worker_id",
+    "workplace_id",
+    "anonymous",
+    "contact_name",
+    "contact_mobile",
+    "address",
+    "latitude",
+    "longitude",
+    "priority",
+)
+
+
+def _same_request(existing: Appeal, attempt: Appeal) -> bool:
+    def value(appeal: Appeal, field: str) -> Any:
+        raw = getattr(appeal, field)
+        if field in ("latitude", "longitude") and raw is not None:
+            return Decimal(raw).quantize(Decimal("0.000001"))
+        return raw
+
+    return all(value(existing, f) == value(attempt, f) for f in _RETRY_FIELDS)
+
+
+def _key_reused(existing: Appeal) -> ValidationError:
+    return ValidationError(
+        {
+            "Idempotency-Key": (
+                f"该 Idempotency-Key 已用于内容不同的另一份诉求（受理编号{existing.tracking_no}）。"
+                "重试请发送与第一次完全相同的内容；提交新的诉求请使用新的 Idempotency-Key。"
+            )
+        },
+        code="idempotency_key_reused",
+    )
 
 
 def _by_key(idempotency_key: str | None) -> Appeal | None:

@@ -150,3 +150,28 @@ def test_sms_outbox_only_for_sysadmin(client, world):
     client.force_login(world["county_admin"])
     assert client.get("/appeals/sms-outbox/").status_code == 403
     assert SmsMessage.objects.count() == 1
+
+
+def test_api_key_reused_with_a_different_body_is_a_422(client, world, token):
+    town = world["a"]["town"].code
+    first = api_post(client, token, key="k-reuse", region_code=town)
+    assert first.status_code == 201
+    other = api_post(
+        client, token, key="k-reuse", region_code=town, description="另一件事：站点克扣押金"
+    )
+    assert other.status_code == 422
+    message = other.json()["errors"]["Idempotency-Key"][0]
+    assert first.json()["tracking_no"] in message and "新的 Idempotency-Key" in message
+    assert Appeal.objects.count() == 1
+    # A true retry (same body) still returns the first appeal.
+    again = api_post(client, token, key="k-reuse", region_code=town)
+    assert again.status_code == 200 and again.json()["tracking_no"] == first.json()["tracking_no"]
+
+
+def test_api_retry_with_coordinates_beyond_six_places_is_still_a_retry(client, world, token):
+    town = world["a"]["town"].code
+    body = {"latitude": "30.1234564", "longitude": "120.7654321"}
+    first = api_post(client, token, key="k-geo", region_code=town, **body)
+    assert first.status_code == 201
+    again = api_post(client, token, key="k-geo", region_code=town, **body)
+    assert again.status_code == 200

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -96,7 +97,7 @@ def test_retry_returns_first_appeal_without_new_rows(client, world, token):
     assert (AppealEvent.objects.count(), AuditEvent.objects.count()) == (events, audits)
 
 
-def test_invalid_retry_with_known_key_returns_first_appeal(world):
+def test_invalid_body_with_known_key_is_a_reused_key(world):
     first = services.submit_appeal(
         actor=None,
         category=world["wages"],
@@ -105,15 +106,17 @@ def test_invalid_retry_with_known_key_returns_first_appeal(world):
         region=world["a"]["town"],
         idempotency_key="api:1:x",
     )
-    again = services.submit_appeal(
-        actor=None,
-        category=world["wages"],
-        description="短",
-        channel=Channel.API,
-        region=world["a"]["town"],
-        idempotency_key="api:1:x",
-    )
-    assert again.created is False and again.appeal.pk == first.appeal.pk
+    with pytest.raises(ValidationError) as caught:
+        services.submit_appeal(
+            actor=None,
+            category=world["wages"],
+            description="短",
+            channel=Channel.API,
+            region=world["a"]["town"],
+            idempotency_key="api:1:x",
+        )
+    assert first.appeal.tracking_no in caught.value.message_dict["Idempotency-Key"][0]
+    assert Appeal.objects.count() == 1
 
 
 def submit(world, **kw):

@@ -177,9 +177,15 @@ def test_retry_with_the_same_key_writes_nothing(client, world):
     h = bearer(world["county_admin"])
     first = api_post(client, h, key="same", region_code=world["a"]["town"].code)
     before = written()
-    again = api_post(client, h, key="same", region_code=world["b"]["town"].code)
+    again = api_post(client, h, key="same", region_code=world["a"]["town"].code)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["tracking_no"] == first.json()["tracking_no"]
+    assert written() == before
+    # The same key with another body (here another township) is a reused key: a 422 that
+    # names the first appeal, and still nothing written.
+    reused = api_post(client, h, key="same", region_code=world["b"]["town"].code)
+    assert reused.status_code == 422
+    assert first.json()["tracking_no"] in reused.json()["errors"]["Idempotency-Key"][0]
     assert written() == before
 
 
