@@ -7,7 +7,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -32,6 +33,20 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+class CheckedJSONParser(Parser):
+    """JSON bodies with a control character in any string are refused with a 422 that
+    names each field (gigbranch/core/text.py), before any endpoint sees them."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        from gigbranch.core.text import MESSAGE, control_character_paths
+
+        data = super().parse_body(request)
+        paths = control_character_paths(data)
+        if paths:
+            raise ValidationError({path: MESSAGE for path in paths})
+        return data
+
+
 class ChineseJSONRenderer(JSONRenderer):
     """Chinese text as UTF-8, not \\u escapes: readable by the platforms' engineers."""
 
@@ -40,6 +55,7 @@ class ChineseJSONRenderer(JSONRenderer):
 
 api = NinjaAPI(
     renderer=ChineseJSONRenderer(),
+    parser=CheckedJSONParser(),
     title="gigbranch API",
     version="1",
     description="新就业群体党建工作平台接口。认证：Authorization: Bearer <令牌>，或浏览器会话（需CSRF）。",
@@ -57,6 +73,17 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> Any:
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> Any:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": "数据校验失败。", "errors": errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> Any:
+    # django-ninja turns any exception of the body parser into a 400 "Cannot parse
+    # request body"; a body refused by CheckedJSONParser is a 422 naming its fields.
+    if isinstance(exc.__cause__, ValidationError):
+        return on_validation_error(request, exc.__cause__)
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return api.create_response(request, {"detail": "请求体不是有效的JSON。"}, status=400)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)

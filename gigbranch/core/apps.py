@@ -7,7 +7,20 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
+        from django import forms
         from django.conf import settings
+
+        from .text import no_control_characters
+
+        # Every text field of every form refuses control characters (core/text.py): one
+        # line here instead of a validator on each of ~35 forms, and new forms inherit it.
+        # Subclasses with their own default validators (email, URL, slug) already
+        # refuse them through their own patterns.
+        if no_control_characters not in forms.CharField.default_validators:
+            forms.CharField.default_validators = [
+                *forms.CharField.default_validators,
+                no_control_characters,
+            ]
 
         from . import (
             checks,

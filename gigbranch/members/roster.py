@@ -23,6 +23,7 @@ from django.utils import timezone
 from gigbranch.core.crypto import get_cipher
 from gigbranch.core.fields import blind_index
 from gigbranch.core.masking import mask_mobile, mask_resident_id
+from gigbranch.core.text import has_control_characters
 from gigbranch.core.validators import normalize_mobile, parse_resident_id
 from gigbranch.organizations.models import Workplace
 
@@ -259,6 +260,7 @@ class Checked:
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+CONTROL_MESSAGE = "含有不可见的控制字符（如垂直制表符），请在Excel中删除后重新导入。"
 
 
 def _text(v: Any) -> str:
@@ -374,6 +376,9 @@ class Validator:
         for f, v in raw.items():
             if isinstance(v, str) and v.startswith("="):
                 err(f, "不接受公式，请粘贴为数值后再导入。", "")
+            elif isinstance(v, str) and has_control_characters(v):
+                # The value is not echoed: the character would break the error report.
+                err(f, CONTROL_MESSAGE, "")
         if errors:
             return Checked(rownum, fingerprint, None, "", "", errors=errors)
         name = _text(raw.get("name"))

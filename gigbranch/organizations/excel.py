@@ -22,6 +22,7 @@ from django.db import transaction
 
 from gigbranch.core import audit
 from gigbranch.core.masking import mask_mobile
+from gigbranch.core.text import has_control_characters
 from gigbranch.core.validators import normalize_uscc
 
 from . import services
@@ -51,26 +52,27 @@ class Column:
     key: str
     required: bool = False
     example: str = ""
+    max_length: int = 0  # text longer than this is refused with the limit, never cut
 
 
 WORKPLACE_COLUMNS = [
-    Column("名称", "name", True, "美团外卖云溪城关1号配送站"),
+    Column("名称", "name", True, "美团外卖云溪城关1号配送站", max_length=120),
     Column("统一社会信用代码", "credit_code", False, ""),
     Column("类型", "kind", True, "外卖配送站点"),
-    Column("所属平台品牌", "brand", False, "美团外卖"),
+    Column("所属平台品牌", "brand", False, "美团外卖", max_length=40),
     Column("属地", "region", True, "城关街道"),
-    Column("地址", "address", False, "云溪县人民路88号"),
+    Column("地址", "address", False, "云溪县人民路88号", max_length=200),
     Column("纬度", "latitude", False, "29.871"),
     Column("经度", "longitude", False, "120.352"),
-    Column("联系人", "contact_name", False, "王站长"),
-    Column("联系电话", "contact_phone", False, "13900000000"),
+    Column("联系人", "contact_name", False, "王站长", max_length=30),
+    Column("联系电话", "contact_phone", False, "13900000000", max_length=20),
     Column("从业人数", "reported_worker_count", False, "45"),
     Column("覆盖方式", "coverage_mode", False, "未覆盖"),
     Column("覆盖党组织", "organization", False, ""),
     Column("党建工作指导员", "instructor", False, ""),
 ]
 ORGANIZATION_COLUMNS = [
-    Column("名称", "name", True, "中共云溪县某快递网点支部委员会"),
+    Column("名称", "name", True, "中共云溪县某快递网点支部委员会", max_length=100),
     Column("类型", "kind", True, "党支部"),
     Column("组建方式", "setup_method", False, "单独组建"),
     Column("上级党组织", "parent", True, "中共云溪县新就业群体行业委员会"),
@@ -78,11 +80,11 @@ ORGANIZATION_COLUMNS = [
     Column("成立日期", "founded_on", False, "2024-07-01"),
     Column("本届任期开始", "term_start", False, "2024-07-01"),
     Column("任期（年）", "term_years", False, "3"),
-    Column("书记", "secretary_name", False, "张三"),
+    Column("书记", "secretary_name", False, "张三", max_length=30),
     Column("书记联系电话", "secretary_phone", False, ""),
-    Column("联系人", "contact_name", False, ""),
+    Column("联系人", "contact_name", False, "", max_length=30),
     Column("联系电话", "contact_phone", False, ""),
-    Column("地址", "address", False, ""),
+    Column("地址", "address", False, "", max_length=200),
 ]
 TEMPLATES = {
     "workplaces": ("企业站点导入模板", WORKPLACE_COLUMNS),
@@ -325,6 +327,19 @@ def _cells(
             raw = raw.strip()
             if raw.startswith("'"):
                 raw = raw[1:]
+            if has_control_characters(raw):
+                result.errors.append((col.header, "含有不可见的控制字符，请删除后重新导入"))
+                out[col.key] = None
+                continue
+            if col.max_length and len(raw) > col.max_length:
+                result.errors.append(
+                    (
+                        col.header,
+                        f"超过{col.max_length}个字（现为{len(raw)}个字），请缩短后重新导入",
+                    )
+                )
+                out[col.key] = None
+                continue
         if raw in ("", None):
             if col.required:
                 result.errors.append((col.header, "必填项为空"))
@@ -445,7 +460,7 @@ def parse_workplaces(data: bytes, *, actor: Any) -> ParseResult:
             continue
         res = RowResult(row=number)
         raw = _cells(values, header, columns, res)
-        out: dict[str, Any] = {"name": str(raw["name"])[:120] if raw["name"] is not None else None}
+        out: dict[str, Any] = {"name": str(raw["name"]) if raw["name"] is not None else None}
         code = raw["credit_code"]
         if code is not None:
             try:
@@ -456,13 +471,13 @@ def parse_workplaces(data: bytes, *, actor: Any) -> ParseResult:
         else:
             out["credit_code"] = None
         out["kind"] = _choice(raw["kind"], WorkplaceKind.choices, heads["kind"], res)
-        out["brand"] = str(raw["brand"] or "")[:40]
+        out["brand"] = str(raw["brand"] or "")
         out["region"] = look.one(look.regions, raw["region"], heads["region"], "属地", res)
-        out["address"] = str(raw["address"] or "")[:200]
+        out["address"] = str(raw["address"] or "")
         out["latitude"] = _decimal(raw["latitude"], heads["latitude"], res, -90, 90)
         out["longitude"] = _decimal(raw["longitude"], heads["longitude"], res, -180, 180)
-        out["contact_name"] = str(raw["contact_name"] or "")[:30]
-        out["contact_phone"] = str(raw["contact_phone"] or "")[:20]
+        out["contact_name"] = str(raw["contact_name"] or "")
+        out["contact_phone"] = str(raw["contact_phone"] or "")
         _drop_masked(out, "contact_phone")
         out["reported_worker_count"] = (
             _int(raw["reported_worker_count"], heads["reported_worker_count"], res) or 0
@@ -557,7 +572,7 @@ def parse_organizations(data: bytes, *, actor: Any) -> ParseResult:
             continue
         res = RowResult(row=number)
         raw = _cells(values, header, columns, res)
-        out: dict[str, Any] = {"name": str(raw["name"])[:100] if raw["name"] is not None else None}
+        out: dict[str, Any] = {"name": str(raw["name"]) if raw["name"] is not None else None}
         out["kind"] = _choice(raw["kind"], OrgKind.choices, heads["kind"], res)
         out["setup_method"] = (
             _choice(raw["setup_method"], SetupMethod.choices, heads["setup_method"], res) or ""

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
+from gigbranch.core.text import has_control_characters
 
 from . import rules, services
 from .models import Amenity, Station, StationKind
@@ -137,18 +138,26 @@ def _parse_row(
     def err(column: str, reason: str) -> None:
         report.errors.append(RowError(number, column, reason))
 
+    def text(column: str, limit: int) -> str:
+        value = _cell(v.get(column))
+        if has_control_characters(value):
+            err(column, "含有不可见的控制字符，请删除后重新导入")
+        elif len(value) > limit:
+            err(column, f"超过{limit}个字（现为{len(value)}个字），请缩短后重新导入")
+        return value
+
     out: dict[str, Any] = {}
     for col in REQUIRED:
         if _cell(v.get(col)) == "":
             err(col, "不能为空")
     if len(report.errors) > before:
         return None
-    out["name"] = _cell(v["名称"])[:100]
+    out["name"] = text("名称", 100)
     kind = KIND_BY_LABEL.get(_cell(v["类型"]))
     if kind is None:
         err("类型", f"未知类型“{_cell(v['类型'])}”，可选：{'、'.join(KIND_BY_LABEL)}")
     out["kind"] = kind
-    out["address"] = _cell(v["地址"])[:200]
+    out["address"] = text("地址", 200)
     region = regions.get(_cell(v["属地"]))
     if region is None:
         err("属地", f"“{_cell(v['属地'])}”不是您管理范围内的区域")
@@ -181,10 +190,10 @@ def _parse_row(
         else:
             amenities.append(code)
     out["amenities"] = sorted(set(amenities))
-    out["external_code"] = _cell(v.get("站点编码"))[:40]
-    out["operator"] = _cell(v.get("运营单位"))[:100]
-    out["contact_name"] = _cell(v.get("联系人"))[:30]
-    out["contact_phone"] = _cell(v.get("联系电话"))[:20]
+    out["external_code"] = text("站点编码", 40)
+    out["operator"] = text("运营单位", 100)
+    out["contact_name"] = text("联系人", 30)
+    out["contact_phone"] = text("联系电话", 20)
     return None if len(report.errors) > before else out
 
 

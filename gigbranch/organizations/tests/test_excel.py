@@ -307,3 +307,11 @@ def test_export_escapes_formula_like_text(network):
     wb = load_workbook(io.BytesIO(excel.export_workplaces(Workplace.objects.all())))
     assert wb.active["A2"].value == "'=HYPERLINK(1)"
     assert wb.active["A2"].data_type == "s"
+
+
+def test_long_text_is_refused_with_its_limit_not_cut(network):
+    admin = network["county_admin"]
+    result = excel.parse("workplaces", xlsx([row("长" * 500)]), actor=admin)
+    reasons = [error for r in result.bad_rows for error in r.errors]
+    assert ("名称", "超过120个字（现为500个字），请缩短后重新导入") in reasons
+    assert result.counts()["create"] == 0
