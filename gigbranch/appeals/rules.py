@@ -112,11 +112,6 @@ UNRATED_AFTER = dt.timedelta(days=7)
 WARN_FRACTION = 0.2  # warn when less than 20 % of the allowed time is left
 
 
-def clock_start(cal: WorkCalendar, moment: dt.datetime) -> dt.datetime:
-    """The first working moment at or after `moment` (APL-3), on the local wall clock."""
-    return cal.next_working_moment(moment)
-
-
 def accept_due(cal: WorkCalendar, received: dt.datetime, priority: str) -> dt.datetime:
     """APL-1: 2 working hours; emergencies 30 minutes, any hour."""
     if priority == Priority.EMERGENCY:

@@ -7,10 +7,12 @@ after today" check and every "valid until" uses the local date (settings.TIME_ZO
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from gigbranch.core.models import AuditEvent, Finding
 from gigbranch.core.services import recompute_findings
@@ -173,3 +175,27 @@ def test_certificate_valid_until_today_is_still_valid(branch_setup):
     assert member.certificate_valid is True
     member.certificate_valid_until = dt.date(2026, 2, 28)
     assert member.certificate_valid is False
+
+
+@time_machine.travel(EARLY_MORNING_1_MARCH, tick=False)
+def test_transfer_letter_issued_in_the_early_morning_counts_from_the_local_date(
+    client_for, branch_setup, settings
+):
+    # MOB-3: the transfers page offers today's local date and the letter runs from it.
+    settings.MEMBERS_TRANSFER_LETTER_DAYS = 90
+    a, b = branch_setup["a"], branch_setup["b"]
+    t = services.request_transfer(
+        actor=a["admin"],
+        member=branch_setup["member"],
+        direction="internal",
+        to_org=b["branch"],
+        reason="更换站点",
+        requested_on=dt.date(2026, 3, 1),
+    )
+    c = client_for(a["admin"])
+    page = c.get(reverse("members:transfers")).content.decode()
+    assert re.search(r'name="on"\s+value="2026-03-01"', page)
+    c.post(reverse("members:transfer_move", args=[t.pk]), {"to": "approved", "on": "2026-03-01"})
+    t.refresh_from_db()
+    assert t.status == "approved"
+    assert t.letter_valid_until == dt.date(2026, 3, 1) + dt.timedelta(days=90)
