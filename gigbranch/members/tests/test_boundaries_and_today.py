@@ -117,7 +117,7 @@ def test_dues5_late_over_six_months_flag(branch_setup, paid_on, late):
             channel="cash",
             paid_on=paid_on,
         )
-    event = AuditEvent.objects.get(action="dues.paid", object_id=str(payment.pk))
+    event = AuditEvent.objects.get(action="dues.paid", object_id=str(member.pk))
     assert event.changes["late_over_6"] is late
     assert payment.amount == 40  # late or not, the money is recorded
 
