@@ -112,39 +112,28 @@ UNRATED_AFTER = dt.timedelta(days=7)
 WARN_FRACTION = 0.2  # warn when less than 20 % of the allowed time is left
 
 
-def clock_start(cal: WorkCalendar, moment: dt.datetime) -> dt.datetime:
-    """The first working moment at or after `moment` (APL-3)."""
-    tz = moment.tzinfo
-    day = moment.date()
-    if cal.is_working_day(day):
-        for p_start, p_end in cal.periods:
-            begin = dt.datetime.combine(day, p_start, tzinfo=tz)
-            if moment < dt.datetime.combine(day, p_end, tzinfo=tz):
-                return max(moment, begin)
-    day = cal.next_working_day(day)
-    return dt.datetime.combine(day, cal.periods[0][0], tzinfo=tz)
-
-
 def accept_due(cal: WorkCalendar, received: dt.datetime, priority: str) -> dt.datetime:
     """APL-1: 2 working hours; emergencies 30 minutes, any hour."""
     if priority == Priority.EMERGENCY:
-        return received + EMERGENCY_ACCEPT
+        return cal.local(received) + EMERGENCY_ACCEPT
     return cal.add_working_hours(received, ACCEPT_WORKING_HOURS)
 
 
 def reply_due(cal: WorkCalendar, start: dt.datetime, priority: str) -> dt.datetime:
-    """APL-2: the reply deadline counted from `start` (receipt, re-routing or reopening)."""
+    """APL-2: the reply deadline counted from `start` (receipt, re-routing or reopening).
+
+    Working days count from the next working moment (WorkCalendar.add_working_days)."""
     if priority == Priority.EMERGENCY:
-        return start + EMERGENCY_REPLY
-    days = REPLY_WORKING_DAYS[priority]
-    return cal.add_working_days(clock_start(cal, start), days)
+        return cal.local(start) + EMERGENCY_REPLY
+    return cal.add_working_days(start, REPLY_WORKING_DAYS[priority])
 
 
 def extended_due(cal: WorkCalendar, due: dt.datetime, priority: str) -> dt.datetime:
-    """APL-2: one extension adds the same period again, counted from the current due time."""
+    """APL-2: one extension adds the same period again, counted from the current due time
+    (which comes back from the database in UTC: the calendar works on local time)."""
     if priority == Priority.EMERGENCY:
-        return due + EMERGENCY_REPLY
-    return cal.add_working_days(clock_start(cal, due), REPLY_WORKING_DAYS[priority])
+        return cal.local(due) + EMERGENCY_REPLY
+    return cal.add_working_days(due, REPLY_WORKING_DAYS[priority])
 
 
 def sla_phase(now: dt.datetime, start: dt.datetime, due: dt.datetime) -> str:

@@ -13,6 +13,7 @@ import unicodedata
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -59,7 +60,11 @@ def parse_resident_id(value: str, *, today: dt.date | None = None) -> ResidentId
         raise ValidationError(
             "身份证号码中的出生日期不是有效日期。", code="id_birth_date"
         ) from None
-    if birth > (today or dt.date.today()) or birth.year < 1900:
+    if birth.year < 1900:
+        raise ValidationError(
+            "身份证号码中的出生年份早于1900年，请核对。", code="id_birth_too_early"
+        )
+    if birth > (today or timezone.localdate()):
         raise ValidationError("身份证号码中的出生日期不能晚于今天。", code="id_birth_future")
     sex = "M" if number[16] in "13579" else "F"
     return ResidentId(number, number[:6], birth, sex)

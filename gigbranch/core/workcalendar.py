@@ -4,6 +4,13 @@ The pure part (`WorkCalendar`) takes a day classifier and working periods and do
 arithmetic; `default_calendar()` builds one from the `chinesecalendar` package plus the
 administrator's overrides in the database. A year that neither knows is "missing": the
 calendar falls back to Monday–Friday for it and the console warns.
+
+Time zone (ADR 0027): working hours and working days are wall-clock times and dates in the
+configured zone (settings.TIME_ZONE, Asia/Shanghai). Every entry point converts an aware
+datetime to that zone before doing any arithmetic, whatever zone it arrives in (the
+server's clock `timezone.now()` and the database hand out UTC), and returns an aware
+datetime in that zone. A naive datetime is taken as wall-clock time in the configured zone
+and a naive one is returned.
 """
 
 from __future__ import annotations
@@ -49,6 +56,15 @@ class WorkCalendar:
         (dt.time(9, 0), dt.time(12, 0)),
         (dt.time(13, 30), dt.time(18, 0)),
     )
+    # The zone whose wall clock the periods are in; None = settings.TIME_ZONE.
+    zone: dt.tzinfo | None = None
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        """`moment` on the calendar's wall clock: aware → converted to the calendar's zone;
+        naive → taken as already being wall-clock time there (returned unchanged)."""
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            return moment
+        return moment.astimezone(self.zone or timezone.get_default_timezone())
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.overrides:
@@ -66,15 +82,49 @@ class WorkCalendar:
             day += dt.timedelta(days=1)
         raise ValueError("no working day within 400 days")
 
+    def next_working_moment(self, moment: dt.datetime) -> dt.datetime:
+        """The first working moment at or after `moment`, on the local wall clock.
+
+        A working period runs from its start up to, not including, its end: 18:00 on a
+        working day is after hours, and so is the lunch break (12:00–13:30). A moment in
+        working time is returned as it is (converted to the local zone); one outside it
+        moves to the start of the next working period: the afternoon period after the lunch
+        break, otherwise the first period of the next working day (skipping weekends and
+        holidays, counting make-up working days).
+        """
+        moment = self.local(moment)
+        tz = moment.tzinfo
+        day = moment.date()
+        if self.is_working_day(day):
+            for p_start, p_end in self.periods:
+                if moment < dt.datetime.combine(day, p_end, tzinfo=tz):
+                    return max(moment, dt.datetime.combine(day, p_start, tzinfo=tz))
+        day = self.next_working_day(day)
+        return dt.datetime.combine(day, self.periods[0][0], tzinfo=tz)
+
     def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
-        """The same time of day, `days` working days later (end of day if after hours)."""
-        day = start.date()
+        """`days` working days after `start`, at the same local time of day.
+
+        The count starts from the next working moment (`next_working_moment`): a start
+        outside working hours (after 18:00, before 09:00, in the lunch break, on a weekend
+        or holiday) counts from the start of the next working period. For example, with
+        one working day: Monday 10:00 → Tuesday 10:00; Monday 18:30, Monday 23:00 and
+        Tuesday 07:00 → Wednesday 09:00; Saturday → Tuesday 09:00 (Monday 09:00 + 1 day);
+        Monday 12:30 → Tuesday 13:30. `days` = 0 gives the next working moment itself.
+        """
+        current = self.next_working_moment(start)
+        day = current.date()
         for _ in range(days):
             day = self.next_working_day(day)
-        return start.replace(year=day.year, month=day.month, day=day.day)
+        return current.replace(year=day.year, month=day.month, day=day.day)
 
     def add_working_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
-        """Add working time to an aware or naive datetime, in its own time zone."""
+        """`hours` of working time after `start`, counted on the local wall clock.
+
+        A start outside working hours counts from the next working period; a result that
+        falls exactly on the end of a period stays there (12:00, 18:00).
+        """
+        start = self.local(start)
         remaining = dt.timedelta(hours=hours)
         if remaining <= dt.timedelta(0):
             return start

@@ -220,12 +220,10 @@ class PartyMember(TimeStampedModel):
 
     @property
     def certificate_valid(self) -> bool:
-        import datetime as dt
-
         return bool(
             self.certificate_number
             and self.certificate_valid_until
-            and self.certificate_valid_until >= dt.date.today()
+            and self.certificate_valid_until >= timezone.localdate()
         )
 
 

@@ -23,6 +23,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 EARTH_RADIUS_KM = 6371.0088
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
@@ -63,8 +65,16 @@ class Schedule:
         return any(start <= day <= end for start, end in self.closures)
 
 
+def local_wall_clock(at: dt.datetime) -> dt.datetime:
+    """`at` as naive wall-clock time in the configured zone (ADR 0027): an aware datetime,
+    in whatever zone, is converted first; a naive one is taken as local time already."""
+    if at.tzinfo is not None and at.utcoffset() is not None:
+        at = timezone.localtime(at)
+    return at.replace(tzinfo=None)
+
+
 def is_open(schedule: Schedule, at: dt.datetime) -> bool:
-    """Is the station open at local (naive) time `at`?"""
+    """Is the station open at `at` (local wall-clock time; aware datetimes are converted)?"""
     return open_until(schedule, at) is not None
 
 
@@ -74,7 +84,7 @@ def open_until(schedule: Schedule, at: dt.datetime) -> dt.datetime | None:
     For a 24-hour station the end is the start of the next closed day (or None-free
     horizon of 8 days, reported as that horizon).
     """
-    at = at.replace(tzinfo=None)
+    at = local_wall_clock(at)
     today = at.date()
     if schedule.always_open:
         if schedule.day_closed(today):
@@ -100,7 +110,7 @@ def open_until(schedule: Schedule, at: dt.datetime) -> dt.datetime | None:
 
 def next_opening(schedule: Schedule, at: dt.datetime, *, days: int = 8) -> dt.datetime | None:
     """When a closed station next opens (within `days`), for "今天 18:00 开门"."""
-    at = at.replace(tzinfo=None)
+    at = local_wall_clock(at)
     if schedule.always_open:
         day = at.date()
         for _ in range(days):
@@ -124,7 +134,7 @@ def next_opening(schedule: Schedule, at: dt.datetime, *, days: int = 8) -> dt.da
 
 def status_text(schedule: Schedule, at: dt.datetime) -> str:
     """Short Chinese status for lists: 营业中（至 22:00）/ 已休息（明天 08:00 开门）."""
-    at = at.replace(tzinfo=None)
+    at = local_wall_clock(at)
     until = open_until(schedule, at)
     if until is not None:
         if schedule.always_open and until.date() >= at.date() + dt.timedelta(days=7):

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from gigbranch.members.models import MemberKind, PartyMember
-from gigbranch.organizations.models import CoverageMode, OrgKind
+from gigbranch.organizations.models import CoverageMode, OrgKind, OrgRuleSet
 from tests.browser.conftest import login, screenshot
 from tests.factories import (
     PASSWORD,
@@ -306,7 +306,13 @@ def test_county_admin_creates_workplace_and_edits_rules(desktop, county_world):
     page.goto("/org/findings/")
     page.click("#ruleset-link")
     page.fill("#id_joint_branch_max_units", "4")
+    assert not OrgRuleSet.objects.exists()
     page.click("#ruleset-form button[type=submit]")
-    page.wait_for_selector("text=组织设置规则参数")
+    # Only a successful save redirects with this message; a form re-rendered with errors
+    # shows the same title and the typed value too.
+    page.wait_for_selector("text=已保存云溪县的组织设置规则参数。")
+    assert "本区域已单独设置参数" in page.inner_text("main")
     assert page.input_value("#id_joint_branch_max_units") == "4"
+    saved = OrgRuleSet.objects.get(region__name="云溪县")
+    assert saved.joint_branch_max_units == 4
     screenshot(page, "organizations-ruleset")

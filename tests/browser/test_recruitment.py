@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from docx import Document
 
 from gigbranch.members.models import MemberKind, PartyMember
@@ -133,7 +134,7 @@ def test_branch_secretary_application_to_probationary_member(desktop, branch_set
     assert cells[cells.index("表决结果") + 1] == "通过"
 
     page.goto("/recruitment/")
-    assert f"{dt.date.today().year}年新发展党员" in page.locator("#rec-target").inner_text()
+    assert f"{timezone.localdate().year}年新发展党员" in page.locator("#rec-target").inner_text()
     page.wait_for_selector("#rec-funnel svg")
     screenshot(page, "recruitment-overview")
 

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gigbranch.appeals import rules
@@ -120,6 +120,75 @@ def test_extension_adds_the_period_once_more():
     assert due == at(2026, 10, 9, 17, 0)
     # 10 (make-up Saturday), 12, 13, 14, 15 Oct.
     assert rules.extended_due(CAL, due, Priority.GENERAL) == at(2026, 10, 15, 17, 0)
+
+
+# --- deadlines from UTC-aware times (the server clock and the database hand out UTC) --------
+
+
+def utc(*args):
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def test_accept_due_from_utc_is_counted_on_beijing_hours():
+    # 08:00 UTC = 16:00 Beijing, Thursday 24 Sep: due 18:00 Beijing (not 19:00).
+    due = rules.accept_due(CAL, utc(2026, 9, 24, 8, 0), Priority.GENERAL)
+    assert due == at(2026, 9, 24, 18, 0)
+    assert due.utcoffset() == dt.timedelta(hours=8)
+
+
+def test_accept_due_from_utc_around_midnight():
+    # Monday 28 Sep 23:30 UTC = Tuesday 29 Sep 07:30 Beijing: office opens at 09:00.
+    assert rules.accept_due(CAL, utc(2026, 9, 28, 23, 30), Priority.GENERAL) == at(
+        2026, 9, 29, 11, 0
+    )
+    # Wed 30 Sep 23:30 UTC = Thu 1 Oct 07:30 Beijing: National Day, so Thu 8 Oct.
+    assert rules.accept_due(CAL, utc(2026, 9, 30, 23, 30), Priority.GENERAL) == at(
+        2026, 10, 8, 11, 0
+    )
+
+
+def test_reply_due_from_utc_keeps_the_beijing_time_of_day():
+    # 08:00 UTC = 16:00 Beijing Thursday 24 Sep; urgent = 1 working day → Mon 28 Sep 16:00.
+    assert rules.reply_due(CAL, utc(2026, 9, 24, 8, 0), Priority.URGENT) == at(2026, 9, 28, 16, 0)
+    # Fri 13 Feb 2026 11:00 UTC = 19:00 Beijing, after hours: the clock starts on the make-up
+    # Saturday 14 Feb 09:00; Spring Festival 15–23 Feb; 24–27 Feb and Sat 28 Feb.
+    assert rules.reply_due(CAL, utc(2026, 2, 13, 11, 0), Priority.GENERAL) == at(2026, 2, 28, 9, 0)
+
+
+def test_extension_of_a_due_time_read_back_in_utc():
+    # A 10:00 Beijing deadline comes back from the database as 02:00 UTC; the extension
+    # keeps 10:00 (the UTC clock would have moved it to 09:00 UTC = 17:00 Beijing).
+    due = at(2026, 10, 9, 10, 0).astimezone(dt.UTC)
+    # 10 (make-up Saturday), 12, 13, 14, 15 Oct.
+    assert rules.extended_due(CAL, due, Priority.GENERAL) == at(2026, 10, 15, 10, 0)
+
+
+def test_emergency_deadlines_from_utc_are_wall_clock_time():
+    assert rules.accept_due(CAL, utc(2026, 10, 3, 15, 0), Priority.EMERGENCY) == at(
+        2026, 10, 3, 23, 30
+    )
+    assert rules.reply_due(CAL, utc(2026, 10, 3, 15, 0), Priority.EMERGENCY) == at(
+        2026, 10, 4, 1, 0
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.datetimes(
+        min_value=dt.datetime(2026, 1, 1),
+        max_value=dt.datetime(2026, 12, 20),
+        timezones=st.just(dt.UTC),
+    ),
+    st.sampled_from([Priority.URGENT, Priority.GENERAL, Priority.COMPLEX]),
+)
+def test_deadlines_are_the_same_for_utc_and_beijing_input(received, priority):
+    local = received.astimezone(at(2026, 1, 1).tzinfo)
+    assert rules.accept_due(CAL, received, priority) == rules.accept_due(CAL, local, priority)
+    assert rules.reply_due(CAL, received, priority) == rules.reply_due(CAL, local, priority)
+    due = rules.reply_due(CAL, local, priority)
+    assert rules.extended_due(CAL, due.astimezone(dt.UTC), priority) == rules.extended_due(
+        CAL, due, priority
+    )
 
 
 def test_sla_phases():

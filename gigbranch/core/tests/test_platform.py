@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -62,16 +63,43 @@ def test_production_profile_refuses_to_start_without_keys(tmp_path):
     assert "SECRET_KEY must be set in production" in result.stderr
 
 
-def test_sqlite_runs_in_wal_mode(db):
-    from django.db import connection
+def test_sqlite_file_database_runs_in_wal_mode(tmp_path):
+    """The app's own settings, pointed at a SQLite file, put it in WAL mode.
 
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        mode = cursor.fetchone()[0]
-    # An in-memory test database reports "memory"; a file database reports "wal".
-    assert mode in ("wal", "memory")
+    The test database may be in memory (which reports "memory") or PostgreSQL, so this
+    opens a real file through the settings the app starts with, in a separate process.
+    """
+    path = tmp_path / "wal-check.sqlite3"
+    env = {
+        **os.environ,
+        "GIGBRANCH_PROFILE": "development",
+        "DATABASE_URL": f"sqlite:///{path}",
+        "GIGBRANCH_VAR_DIR": str(tmp_path),
+    }
+    env.pop("SQLITE_TEST_NAME", None)
+    code = (
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])\n"
+        "    c.execute('PRAGMA busy_timeout'); print(c.fetchone()[0])\n"
+        "    c.execute('CREATE TABLE probe (x integer)')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split()[-2:] == ["wal", "10000"]
+    # WAL is stored in the file itself: a plain connection without the app's setup sees it.
+    plain = sqlite3.connect(path)
+    try:
+        assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        plain.close()
 
 
 @pytest.mark.django_db

@@ -1,8 +1,9 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gigbranch.core.validators import (
@@ -57,15 +58,66 @@ class TestResidentId:  # rules.md ID
         first17 = "11010519900101001"
         assert parse_resident_id(first17 + resident_id_check_char(first17)).sex == "M"
 
-    @given(st.text(alphabet="0123456789", min_size=17, max_size=17), st.sampled_from("0123456789X"))
-    def test_exactly_one_check_character_is_accepted(self, first17, last):
-        valid = resident_id_check_char(first17)
-        try:
-            parse_resident_id(first17 + last, today=dt.date(2100, 1, 1))
-        except ValidationError as exc:
-            assert last != valid or exc.code in {"id_birth_date", "id_birth_future"}
-        else:
-            assert last == valid
+    def test_birth_year_before_1900_has_its_own_message(self):
+        first17 = "11010518991231002"
+        with pytest.raises(ValidationError) as exc:
+            parse_resident_id(first17 + resident_id_check_char(first17))
+        assert exc.value.code == "id_birth_too_early"
+        assert "1900" in exc.value.messages[0]
+        assert "晚于今天" not in exc.value.messages[0]
+
+    def test_born_1900_01_01_is_valid(self):
+        first17 = "11010519000101002"
+        rid = parse_resident_id(first17 + resident_id_check_char(first17))
+        assert rid.birth_date == dt.date(1900, 1, 1)
+
+    def test_today_is_the_local_date(self):
+        # 2026-03-01 01:00 Beijing = 2026-02-28 17:00 UTC: a child born on 1 March is
+        # already born in Beijing, while the UTC date is still 28 February.
+        first17 = "11010520260301002"
+        number = first17 + resident_id_check_char(first17)
+        with time_machine.travel(dt.datetime(2026, 2, 28, 17, 0, tzinfo=dt.UTC), tick=False):
+            assert parse_resident_id(number).birth_date == dt.date(2026, 3, 1)
+        first17 = "11010520260302002"
+        with (
+            time_machine.travel(dt.datetime(2026, 2, 28, 17, 0, tzinfo=dt.UTC), tick=False),
+            pytest.raises(ValidationError) as exc,
+        ):
+            parse_resident_id(first17 + resident_id_check_char(first17))
+        assert exc.value.code == "id_birth_future"
+
+    def test_exactly_one_check_character_is_accepted(self):
+        # Real-looking numbers (a region code, a possible birth date, a sequence number) so
+        # that the check character is what decides; a wrong one is refused for that reason.
+        accepted = []
+
+        @settings(max_examples=300, deadline=None)
+        @given(
+            region=st.integers(min_value=110000, max_value=659999),
+            birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2026, 11, 29)),
+            sequence=st.integers(min_value=0, max_value=999),
+            last=st.sampled_from("0123456789X"),
+            use_valid=st.booleans(),
+        )
+        def check(region, birth, sequence, last, use_valid):
+            first17 = f"{region:06d}{birth:%Y%m%d}{sequence:03d}"
+            valid = resident_id_check_char(first17)
+            if use_valid:
+                last = valid
+            try:
+                rid = parse_resident_id(first17 + last, today=dt.date(2026, 11, 29))
+            except ValidationError as exc:
+                assert last != valid and exc.code == "id_check_char"
+                accepted.append(False)
+            else:
+                assert last == valid and rid.birth_date == birth
+                accepted.append(True)
+
+        check()
+        # Most examples get past every other check, so the check character is exercised
+        # both ways.
+        assert accepted.count(True) >= len(accepted) // 3
+        assert accepted.count(False) >= len(accepted) // 3
 
 
 class TestMobile:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from gigbranch.core import audit
 from gigbranch.organizations.models import Organization
@@ -71,7 +72,7 @@ def assess_dues(
     gig_income without a base: the base is the previous quarter's average monthly net
     income (DUES-2), taken from the member's income records as of `set_on`.
     """
-    set_on = set_on or dt.date.today()
+    set_on = set_on or timezone.localdate()
     if rule not in DuesRule.values:
         raise ValidationError({"rule": "未知的党费计算依据。"})
     if rule in (DuesRule.REDUCED, DuesRule.EXEMPT) and not decision.strip():
@@ -122,7 +123,7 @@ def record_payment(
     if channel not in PaymentChannel.values:
         errors["channel"] = "请选择缴纳方式。"
     month = policy.month_start(month)
-    if paid_on > dt.date.today():
+    if paid_on > timezone.localdate():
         errors["paid_on"] = "缴纳日期不能晚于今天。"
     # DUES-5 allows late payment for at most 6 months; an older month is still recorded
     # (the money is accepted) and flagged in the audit trail as late_over_6.

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from gigbranch.core import audit
 from gigbranch.organizations.models import BRANCH_KINDS, Organization
@@ -81,7 +82,7 @@ def admit_probationary_member(
     existing record); any other existing membership is refused.
     """
     _check_branch(organization)
-    if vote_date > dt.date.today():
+    if vote_date > timezone.localdate():
         raise ValidationError({"vote_date": "表决日期不能晚于今天。"})
     existing = PartyMember.objects.select_for_update().filter(worker=worker).first()
     if existing is not None:
@@ -210,7 +211,7 @@ def decide_status(
     policy.check_move(policy.MEMBER_STATUS_MOVES, member.status, status, what="党籍状态")
     if not reason.strip():
         raise ValidationError({"reason": "请填写支部决定的理由。"})
-    if decided_on > dt.date.today():
+    if decided_on > timezone.localdate():
         raise ValidationError({"decided_on": "决定日期不能晚于今天。"})
     old = member.status
     member.status = status
@@ -291,7 +292,7 @@ def record_mobile_member(
             member,
             actor=actor,
             action="mobile_recorded",
-            decided_on=dt.date.today(),
+            decided_on=timezone.localdate(),
             to_value="mobile",
             reason=f"登记为流动党员，组织关系在{outflow_org_name.strip()}",
             org=inflow_organization,

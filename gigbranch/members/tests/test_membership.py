@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from gigbranch.core.models import AuditEvent
 from gigbranch.members import services
@@ -73,7 +74,7 @@ def test_admit_refuses_non_branch_and_future_vote(two_townships):
             actor=None,
             worker=a["worker"],
             organization=a["branch"],
-            vote_date=dt.date.today() + dt.timedelta(days=1),
+            vote_date=timezone.localdate() + dt.timedelta(days=1),
         )
     assert PartyMember.objects.count() == 0
 

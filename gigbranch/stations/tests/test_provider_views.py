@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from gigbranch.organizations.models import Department
 from gigbranch.stations import services
@@ -60,7 +61,7 @@ def test_branch_secretary_has_no_appointments_page(client, counselling):
 
 def test_provider_publishes_slots_and_records_outcome(client, counselling):
     client.force_login(counselling["staff"])
-    day = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    day = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
     r = client.post(
         reverse("stations:provider", args=[counselling["provider"].pk]),
         {"day": day, "start": "09:00", "end": "12:00", "minutes": 60, "place": "线上"},

@@ -105,6 +105,21 @@ def test_status_text_and_next_opening():
     assert rules.status_text(Schedule(), D(2026, 3, 2, 6, 0)) == "暂停开放"
 
 
+def test_aware_times_are_read_on_the_local_wall_clock():
+    # Monday 2 Mar 2026 13:00 UTC = 21:00 Beijing: an 08:00–20:00 station has closed.
+    schedule = Schedule(periods=every_day(T(8), T(20)))
+    late = D(2026, 3, 2, 13, 0, tzinfo=dt.UTC)
+    assert is_open(schedule, late) is False
+    assert rules.status_text(schedule, late) == "已休息（明天08:00开门）"
+    assert rules.next_opening(schedule, late) == D(2026, 3, 3, 8, 0)
+    # Sunday 1 Mar 23:30 UTC = Monday 07:30 Beijing: opens at 08:00 today.
+    assert (
+        rules.status_text(schedule, D(2026, 3, 1, 23, 30, tzinfo=dt.UTC)) == "已休息（08:00开门）"
+    )
+    # 02:00 UTC = 10:00 Beijing.
+    assert rules.open_until(schedule, D(2026, 3, 2, 2, 0, tzinfo=dt.UTC)) == D(2026, 3, 2, 20, 0)
+
+
 @pytest.mark.parametrize(
     ("text", "always", "count", "first"),
     [
