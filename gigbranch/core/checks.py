@@ -25,9 +25,10 @@ def check_sms_backend(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     return []
 
 
-# Key lengths the field cipher needs (core/crypto.py): SM4 and AES-128 take 16-byte keys;
-# the blind-index HMAC-SHA256 key should be at least as long as its output.
-MIN_ENCRYPTION_KEY_BYTES = 16
+# Key lengths the field cipher needs (core/crypto.py): SM4-GCM takes 16-byte keys (the
+# cipher refuses any other length, but only at first use); the blind-index HMAC key should
+# be at least as long as its output.
+ENCRYPTION_KEY_BYTES = 16
 MIN_HASH_KEY_BYTES = 32
 
 
@@ -48,11 +49,12 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     for pair in settings.FIELD_ENCRYPTION_KEYS:
         kid, _, hexkey = pair.partition(":")
         key = _hex_bytes(hexkey)
-        if not kid.strip() or key is None or len(key) < MIN_ENCRYPTION_KEY_BYTES:
+        if not kid.strip() or "." in kid or key is None or len(key) != ENCRYPTION_KEY_BYTES:
             errors.append(
                 Error(
                     f"字段加密密钥“{kid.strip() or '（无编号）'}”无效：须为“编号:十六进制密钥”，"
-                    f"密钥至少 {MIN_ENCRYPTION_KEY_BYTES} 字节（{MIN_ENCRYPTION_KEY_BYTES * 2} 个十六进制字符）。",
+                    f"编号不含“.”，密钥为 {ENCRYPTION_KEY_BYTES} 字节"
+                    f"（{ENCRYPTION_KEY_BYTES * 2} 个十六进制字符）。",
                     obj="settings.FIELD_ENCRYPTION_KEYS",
                     id="core.E002",
                 )

@@ -28,7 +28,13 @@ class AuditContextMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Content-Security-Policy on every response: only our own scripts, styles and images."""
+    """Content-Security-Policy on every response: only our own scripts, styles and images.
+
+    Every response the app renders is `Cache-Control: no-store` unless a view says
+    otherwise: pages, exports and API answers carry personal data, and neither a shared
+    proxy nor the browser's disk cache may keep them. Static files are served before this
+    middleware (WhiteNoise) and keep their long-lived caching.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -37,4 +43,5 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self)")
+        response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -103,11 +103,11 @@ def login_mobile(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             error = _error_text(exc)
             if "60秒" in error:  # a code was just sent: go on to enter it
-                request.session[SESSION_MOBILE] = mobile
+                _remember_mobile(request, mobile)
                 messages.info(request, error)
                 return redirect(_verify_url(request))
         else:
-            request.session[SESSION_MOBILE] = mobile
+            _remember_mobile(request, mobile)
             messages.info(request, "验证码已发送，5分钟内有效。")
             return redirect(_verify_url(request))
     return render(
@@ -117,6 +117,26 @@ def login_mobile(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _remember_mobile(request: HttpRequest, mobile: str) -> None:
+    """Between the code request and its entry the session holds the mobile number
+    encrypted with the field cipher: session rows are signed, not encrypted."""
+    from gigbranch.core.crypto import get_cipher
+
+    request.session[SESSION_MOBILE] = get_cipher().encrypt(mobile, context=SESSION_MOBILE)
+
+
+def _remembered_mobile(request: HttpRequest) -> str:
+    from gigbranch.core.crypto import DecryptionError, get_cipher
+
+    token = request.session.get(SESSION_MOBILE, "")
+    if not token:
+        return ""
+    try:
+        return get_cipher().decrypt(token, context=SESSION_MOBILE)
+    except (DecryptionError, ValueError):
+        return ""
+
+
 def _verify_url(request: HttpRequest) -> str:
     nxt = _safe_next(request, "")
     url = reverse("portal:verify")
@@ -124,7 +144,7 @@ def _verify_url(request: HttpRequest) -> str:
 
 
 def login_verify(request: HttpRequest) -> HttpResponse:
-    mobile = request.session.get(SESSION_MOBILE, "")
+    mobile = _remembered_mobile(request)
     if not mobile:
         return redirect("portal:login")
     error = ""

@@ -19,6 +19,8 @@ def test_the_configured_development_keys_pass():
     [
         (["k1:" + "ab" * 16], "cd" * 32, []),
         (["k1:" + "ab" * 15], "cd" * 32, ["core.E002"]),  # 15-byte encryption key
+        (["k1:" + "ab" * 32], "cd" * 32, ["core.E002"]),  # 32 bytes: SM4 takes 16
+        (["k.1:" + "ab" * 16], "cd" * 32, ["core.E002"]),  # "." in the key id
         (["k1:not-hex"], "cd" * 32, ["core.E002"]),
         ([":" + "ab" * 16], "cd" * 32, ["core.E002"]),  # no key id
         (["k1:" + "ab" * 16], "cd", ["core.E003"]),  # one-byte hash key
@@ -51,3 +53,12 @@ def test_production_start_up_stops_on_any_error(settings):
         checks.refuse_unsafe_production_settings()
     settings.FIELD_HASH_KEY = "cd" * 32
     checks.refuse_unsafe_production_settings()  # nothing left to refuse
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/people/workers/", "/api/v1/members/workers", "/org/"])
+def test_pages_with_personal_data_are_not_stored(client, county_admin, url):
+    client.force_login(county_admin)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"

@@ -219,3 +219,20 @@ def test_roster_withdrawal_recorded_by_staff_also_hides(county):
     # The worker's portal account sees the same answer.
     user = WorkerUserFactory(worker=worker)
     assert consent.answers(user) == {"political_status": False}
+
+
+def test_the_session_between_code_and_entry_holds_no_mobile_in_clear(
+    client, sms, django_capture_on_commit_callbacks
+):
+    from django.contrib.sessions.models import Session
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("portal:login"), {"mobile": "13912345678"})
+    row = Session.objects.get(session_key=client.session.session_key)
+    decoded = json.dumps(row.get_decoded(), ensure_ascii=False)
+    assert "13912345678" not in decoded and "12345678" not in decoded
+    # The verify page still knows whom the code went to (masked) and signs in.
+    assert "139****5678" in client.get(reverse("portal:verify")).content.decode()
+    r = client.post(reverse("portal:verify"), {"code": code_from(sms)})
+    assert r.status_code == 302
+    assert User.objects.get(role="worker").mobile == "13912345678"
