@@ -25,6 +25,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("gigbranch.core.tasks.heartbeat", 60),
     PeriodicJob("gigbranch.core.tasks.calendar_sweep", 3600),
     PeriodicJob("gigbranch.core.tasks.findings_sweep", 3600),
+    PeriodicJob("gigbranch.core.tasks.stash_sweep", 900),
     PeriodicJob("gigbranch.appeals.tasks.sla_sweep", 300),
     PeriodicJob("gigbranch.stations.tasks.booking_reminders", 900),
 ]

@@ -20,3 +20,10 @@ def calendar_sweep() -> int | None:
 @task()
 def findings_sweep() -> dict[str, int]:
     return services.recompute_findings()
+
+
+@task()
+def stash_sweep() -> int:
+    from . import stash
+
+    return stash.sweep()

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
+from gigbranch.core import stash
 from gigbranch.core.audit import record
 from gigbranch.core.findings import Severity
 from gigbranch.core.models import AuditEvent, Finding
@@ -547,12 +546,6 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _stash_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @require_capability("org.change")
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     title = excel.TEMPLATES[_kind(kind)][0]
@@ -585,8 +578,7 @@ def import_start(request: HttpRequest, kind: str) -> HttpResponse:
         except excel.ImportRefused as exc:
             form.add_error("file", str(exc))
             return render(request, "organizations/import.html", ctx, status=400)
-        token = uuid.uuid4().hex
-        (_stash_dir() / f"{token}.xlsx").write_bytes(data)
+        token = stash.put(data, purpose=f"org_import:{kind}", owner_id=request.user.pk)
         request.session[f"org_import_{token}"] = {
             "kind": kind,
             "user": request.user.pk,
@@ -602,18 +594,18 @@ def import_apply(request: HttpRequest, kind: str) -> HttpResponse:
     _kind(kind)
     token = request.POST.get("token", "")
     meta = request.session.get(f"org_import_{token}") if token.isalnum() else None
-    path = _stash_dir() / f"{token}.xlsx"
-    if not meta or meta["kind"] != kind or meta["user"] != request.user.pk or not path.exists():
+    data = stash.get(token, purpose=f"org_import:{kind}", owner_id=request.user.pk)
+    if not meta or meta["kind"] != kind or meta["user"] != request.user.pk or data is None:
         messages.error(request, "导入文件已失效，请重新上传。")
         return redirect("organizations:import", kind=kind)
     valid_only = request.POST.get("valid_only") == "1"
     try:
-        result = excel.parse(kind, path.read_bytes(), actor=request.user)
+        result = excel.parse(kind, data, actor=request.user)
         counts = excel.apply(result, actor=request.user, valid_only=valid_only)
     except (excel.ImportRefused, ValidationError, PermissionDenied) as exc:
         messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
         return redirect("organizations:import", kind=kind)
-    path.unlink(missing_ok=True)
+    stash.discard(token)
     request.session.pop(f"org_import_{token}", None)
     messages.success(
         request,

@@ -189,20 +189,11 @@ def poster(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _import_path(token: str) -> Any:
-    from pathlib import Path
-
-    from django.conf import settings
-
-    folder = Path(settings.MEDIA_ROOT) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"stations-{token}.xlsx"
-
-
 @require_capability("stations.manage")
 def station_import(request: HttpRequest) -> HttpResponse:
-    """Upload → dry run report → confirm (the file is kept server-side between the two)."""
-    import secrets
+    """Upload → dry run report → confirm (the file is kept server-side between the two,
+    encrypted: gigbranch/core/stash.py)."""
+    from gigbranch.core import stash
 
     if request.GET.get("template"):
         response = HttpResponse(
@@ -215,17 +206,21 @@ def station_import(request: HttpRequest) -> HttpResponse:
     token = ""
     if request.method == "POST" and request.POST.get("confirm") == "1":
         token = request.session.get("station_import", "")
-        path = _import_path(token) if token and token == request.POST.get("token") else None
-        if path is None or not path.exists():
+        data = (
+            stash.get(token, purpose="station_import", owner_id=request.user.pk)
+            if token and token == request.POST.get("token")
+            else None
+        )
+        if data is None:
             messages.error(request, "导入文件已过期，请重新上传。")
             return redirect("stations:import")
         try:
-            report = imports.apply_import(actor=request.user, data=path.read_bytes(), dry_run=False)
+            report = imports.apply_import(actor=request.user, data=data, dry_run=False)
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
             if report.ok:
-                path.unlink(missing_ok=True)
+                stash.discard(token)
                 request.session.pop("station_import", None)
                 messages.success(
                     request,
@@ -244,8 +239,7 @@ def station_import(request: HttpRequest) -> HttpResponse:
                 data = upload.read()
                 report = imports.apply_import(actor=request.user, data=data, dry_run=True)
                 if report.ok:
-                    token = secrets.token_hex(8)
-                    _import_path(token).write_bytes(data)
+                    token = stash.put(data, purpose="station_import", owner_id=request.user.pk)
                     request.session["station_import"] = token
     return render(request, "stations/import.html", {"form": form, "report": report, "token": token})
 
