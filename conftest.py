@@ -103,3 +103,12 @@ def _fresh_token_cache():
     tokenauth._cache.clear()
     yield
     tokenauth._cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in a process-wide cache: each test starts from zero."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+    yield

@@ -7,6 +7,7 @@ and must then provide SECRET_KEY, the field-encryption keys and ALLOWED_HOSTS.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -251,6 +252,35 @@ TASKS = {
     }
 }
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 180)
+
+# --- Rate limits (gigbranch/core/ratelimit.py) -------------------------------------------
+# {name: "count/seconds"}; a name missing or None is not limited. Counted in the cache
+# alias "ratelimit": Redis when RATELIMIT_REDIS_URL is set (always in production, so all
+# app processes share the counts), else this process's memory (development, tests).
+RATE_LIMITS: dict[str, str | None] = {
+    "login.ip": "30/300",
+    "login.account": "10/300",
+    "sms_code.ip": "20/3600",
+    "appeal_intake.ip": "60/3600",
+    "appeal_intake.account": "600/3600",
+    "open311.read.ip": "300/60",
+    "open311.write.ip": "120/3600",
+    "api.account": "1200/60",
+    "api.ip": "600/60",
+}
+RATE_LIMITS.update(json.loads(env_str("RATE_LIMITS_JSON", "{}")))
+RATELIMIT_REDIS_URL = env_str("RATELIMIT_REDIS_URL", REDIS_URL if PRODUCTION else "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": RATELIMIT_REDIS_URL}
+        if RATELIMIT_REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ratelimit",
+        }
+    ),
+}
 
 # --- Pluggable external services ---------------------------------------------------------
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")

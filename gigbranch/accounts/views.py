@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from gigbranch.core import ratelimit
 from gigbranch.core.permissions import require_capability
 
 from . import changes, services
@@ -52,6 +53,14 @@ def _require_any(*capabilities: str) -> Callable[..., Any]:
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error = ""
+    if request.method == "POST":
+        wait = ratelimit.check(
+            request,
+            ("login.ip", ratelimit.client_address(request)),
+            ("login.account", request.POST.get("identifier", "").strip().lower()),
+        )
+        if wait:
+            return ratelimit.too_many(request, wait)
     if request.method == "POST" and form.is_valid():
         result = services.attempt_login(
             request=request,

@@ -8,12 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
+from ninja.errors import Throttled
 from ninja.pagination import paginate
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.api.pagination import PersonalDataPagination
 from gigbranch.appeals import config, services
 from gigbranch.appeals.models import Appeal, Channel
+from gigbranch.core import ratelimit
 from gigbranch.core.scoping import NOTHING, scope_filter
 from gigbranch.organizations.models import Region, RegionQuerySet, Workplace
 
@@ -127,6 +129,9 @@ def submit(request: Any, payload: AppealIn) -> Any:
     user = request.auth
     if not (has_capability(user, "appeals.intake") or has_capability(user, "appeals.submit")):
         raise PermissionDenied("您的账号无权提交诉求。")
+    wait = ratelimit.hit("appeal_intake.account", f"user:{user.pk}")
+    if wait:
+        raise Throttled(wait)
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 120:
         return Status(

@@ -7,10 +7,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.throttling import BaseThrottle
 
 from gigbranch.accounts.tokenauth import user_for_token
 
@@ -47,6 +48,24 @@ class CheckedJSONParser(Parser):
         return data
 
 
+class AccountRateThrottle(BaseThrottle):
+    """The API-wide limit (core/ratelimit.py): per account once authenticated, per
+    client address otherwise."""
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        from gigbranch.core import ratelimit
+
+        user = getattr(request, "auth", None)
+        if user is not None and getattr(user, "pk", None):
+            self._wait = ratelimit.hit("api.account", f"user:{user.pk}")
+        else:
+            self._wait = ratelimit.hit("api.ip", ratelimit.client_address(request))
+        return not self._wait
+
+    def wait(self) -> float | None:
+        return float(getattr(self, "_wait", 0) or 0) or None
+
+
 class ChineseJSONRenderer(JSONRenderer):
     """Chinese text as UTF-8, not \\u escapes: readable by the platforms' engineers."""
 
@@ -56,6 +75,7 @@ class ChineseJSONRenderer(JSONRenderer):
 api = NinjaAPI(
     renderer=ChineseJSONRenderer(),
     parser=CheckedJSONParser(),
+    throttle=[AccountRateThrottle()],
     title="gigbranch API",
     version="1",
     description="新就业群体党建工作平台接口。认证：Authorization: Bearer <令牌>，或浏览器会话（需CSRF）。",
@@ -77,6 +97,17 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> Any:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> Any:
+    if isinstance(exc, Throttled):
+        from gigbranch.core import ratelimit
+
+        wait = max(1, int(exc.wait or 1))
+        response = api.create_response(
+            request,
+            {"detail": ratelimit.MESSAGE.format(wait=ratelimit.wait_text(wait))},
+            status=429,
+        )
+        response["Retry-After"] = str(wait)
+        return response
     # django-ninja turns any exception of the body parser into a 400 "Cannot parse
     # request body"; a body refused by CheckedJSONParser is a 422 naming its fields.
     if isinstance(exc.__cause__, ValidationError):

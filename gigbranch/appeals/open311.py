@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from gigbranch.core import ratelimit
 from gigbranch.organizations.models import Region
 
 from . import services
@@ -118,6 +119,13 @@ def endpoint(view: Any) -> Any:
     def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
         if fmt not in FORMATS:
             return _error("json", Open311Error(404, "format not supported; use .json or .xml"))
+        name = "open311.write.ip" if request.method == "POST" else "open311.read.ip"
+        wait = ratelimit.hit(name, ratelimit.client_address(request))
+        if wait:
+            message = ratelimit.MESSAGE.format(wait=ratelimit.wait_text(wait))
+            response = _error(fmt, Open311Error(429, message))
+            response["Retry-After"] = str(wait)
+            return response
         try:
             _check_jurisdiction(request)
             return view(request, fmt, **kwargs)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
+from gigbranch.core import ratelimit
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Department, Region, Workplace
 
@@ -163,6 +164,7 @@ def _form_token(
 
 
 @require_capability("appeals.intake")
+@ratelimit.limited("appeal_intake.account")
 def intake(request: HttpRequest) -> HttpResponse:
     """Hotline staff enter an appeal taken by phone.
 
@@ -416,6 +418,7 @@ def _portal_workplaces(worker: Any) -> Any:
 
 
 @require_capability("appeals.submit")
+@ratelimit.limited("appeal_intake.account", "appeal_intake.ip")
 def portal_new(request: HttpRequest) -> HttpResponse:
     """A worker raises an appeal; submitting the same form again creates nothing (APL-5)."""
     state = _form_token(request, Channel.PORTAL)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from gigbranch.accounts.roles import Role
 from gigbranch.activities import services as activity_services
 from gigbranch.activities.models import Activity, SignUp, SignUpStatus
+from gigbranch.core import ratelimit
 from gigbranch.members import consent as consent_store
 from gigbranch.members.models import ConsentPurpose
 from gigbranch.stations import queries as station_queries
@@ -98,6 +99,11 @@ def login_mobile(request: HttpRequest) -> HttpResponse:
     mobile = ""
     if request.method == "POST":
         mobile = request.POST.get("mobile", "").strip()
+        # Per mobile number the service allows 5 codes an hour; per client address this
+        # stops one sender spraying codes to many numbers (SMS cost, harassment).
+        wait = ratelimit.hit("sms_code.ip", ratelimit.client_address(request))
+        if wait:
+            return ratelimit.too_many(request, wait)
         try:
             services.request_code(mobile=mobile)
         except ValidationError as exc:
