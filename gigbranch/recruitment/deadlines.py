@@ -44,7 +44,9 @@ def deadline_rule(
     """The time rule that sets the latest date of `step`, or None when it has none."""
     if step == 2:
         return RuleSource(
-            "REC-ORDER", f"收到入党申请书后{rules.talk_within_months}个月内派人谈话", XIZE + "第七条"
+            "REC-ORDER",
+            f"收到入党申请书后{rules.talk_within_months}个月内派人谈话",
+            XIZE + "第七条",
         )
     if step == 13:
         return RuleSource(

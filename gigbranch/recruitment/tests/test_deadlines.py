@@ -131,9 +131,7 @@ def test_too_early_is_still_refused_even_with_a_reason():
 
 def test_political_review_expiry_stays_a_refusal():
     done = done_until(11, s10=D(2025, 1, 31), s9=D(2025, 1, 31), s11=D(2025, 1, 31))
-    f = CaseFacts(
-        birth_date=D(1995, 5, 17), done=done, review_conclusion="pass", training_days=3
-    )
+    f = CaseFacts(birth_date=D(1995, 5, 17), done=done, review_conclusion="pass", training_days=3)
     assert lateness(12, D(2026, 2, 1), f, RULES) is None
     given = StepInput(date=D(2026, 2, 1), delay_reason="理由")
     assert "须重新进行政治审查" in check_step(12, given, f, RULES, today=TODAY)[0].message
