@@ -124,7 +124,7 @@ def can_review(user: Any, delay: StepDelay) -> bool:
 
 @transaction.atomic
 def review_delay(*, actor: Any, delay: StepDelay, note: str = "") -> StepDelay:
-    """Mark a late step as reviewed; its finding closes at the next check (kept as history)."""
+    """Mark a late step as reviewed; its finding closes now and stays as history."""
     delay = StepDelay.objects.select_for_update().select_related("record").get(pk=delay.pk)
     if not can_review(actor, delay):
         raise PermissionDenied("逾期步骤须由上级党组织审查，记录人或本支部不能自行审查。")

@@ -11,8 +11,8 @@ import pytest
 from gigbranch.recruitment import policy
 from gigbranch.recruitment.deadlines import (
     Consent,
-    delay_summary,
     deadline_rule,
+    delay_summary,
     lateness,
 )
 from gigbranch.recruitment.policy import CaseFacts, LocalRules, StepInput, check_step
