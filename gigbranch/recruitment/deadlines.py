@@ -195,5 +195,6 @@ def delay_summary(late: Lateness, reason: str) -> str:
     """The finding's text: what happened, against which rule, with the stated reason."""
     return (
         f"第{late.step}步“{policy.STEPS[late.step].title}”于{policy.fmt(late.date)}完成，"
-        f"超过规定时限{late.days_late}天（最迟{policy.fmt(late.deadline)}）。延误原因：{reason}"
+        f"超过规定时限{late.days_late}天（最迟{policy.fmt(late.deadline)}；依据{late.rule.cite()}）。"
+        f"延误原因：{reason}"
     )

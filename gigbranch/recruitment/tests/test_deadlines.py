@@ -152,6 +152,7 @@ def test_delay_summary_names_step_deadline_and_reason():
     late = lateness(2, D(2026, 2, 20), facts({1: D(2026, 1, 15)}), RULES)
     assert late is not None
     assert delay_summary(late, "申请人外出务工") == (
-        "第2步“党组织派人谈话”于2026-02-20完成，超过规定时限5天（最迟2026-02-15）。"
+        "第2步“党组织派人谈话”于2026-02-20完成，超过规定时限5天（最迟2026-02-15；依据"
+        "《中国共产党发展党员工作细则》第七条：收到入党申请书后1个月内派人谈话）。"
         "延误原因：申请人外出务工"
     )
