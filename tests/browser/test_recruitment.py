@@ -113,6 +113,10 @@ def test_branch_secretary_application_to_probationary_member(desktop, branch_set
         abstain=0,
     )
     record(page, 16, "2024-12-16")
+    # Step 17 asks for the higher organisation's consent only when approving after 3 months.
+    consent = page.locator("#rec-form-17")
+    assert consent.get_by_label("同意延长审批时间的上级党组织").count() == 1
+    screenshot(page, "recruitment-step17-form")
     record(page, 17, "2024-12-20")
     assert page.locator("#rec-status").inner_text() == "预备党员"
     assert "预备期至 2025-12-13" in page.content()
