@@ -18,6 +18,7 @@ from gigbranch.organizations.models import Organization, Region
 
 from . import delays, docs, policy, queries, services
 from .forms import (
+    DEADLINE_STEPS,
     ApplicationForm,
     AttachmentForm,
     PortalApplyForm,
@@ -186,6 +187,8 @@ def _detail_context(
         "decision_form": ProbationDecisionForm(),
         "doc_kinds": docs.DOC_KINDS,
         "delays": [(d, delays.can_review(request.user, d)) for d in tl["delays"]],
+        "today": today(),
+        "deadline_steps": DEADLINE_STEPS,
     }
 
 

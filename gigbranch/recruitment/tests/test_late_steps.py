@@ -285,6 +285,9 @@ def test_step_form_records_a_late_talk_with_its_reason(rec, client_for):
         application_date=dt.date(2026, 1, 31),
     )
     client = client_for(rec["secretary"])
+    # Today (2026-11-29) is long past the last day (2026-02-28): the form says what to do.
+    hint = "已超过最迟日期。请如实填写实际完成日期，并填写延误原因。"
+    assert hint in client.get(f"/recruitment/cases/{case.pk}/").content.decode()
     r = client.post(
         f"/recruitment/cases/{case.pk}/steps/2/",
         {"s2-date": "2026-03-01", "s2-delay_reason": REASON},
