@@ -3,7 +3,7 @@
 A step done after its latest date is a fact. Refusing it would leave the branch only one
 way to record it — a false, earlier date — so a late step is recorded with its real date
 and a reason for the delay, and the delay becomes a finding for the higher committee to
-review (docs/adr/0027-late-steps-recorded-with-reason.md). Steps that come too early are
+review (docs/adr/0028-late-steps-recorded-with-reason.md). Steps that come too early are
 still refused (`policy.check_step`): a minimum period that has not passed cannot be made
 good afterwards.
 

@@ -1,4 +1,4 @@
-"""Writes for late steps and special approvals (docs/adr/0027), called by `services`.
+"""Writes for late steps and special approvals (docs/adr/0028), called by `services`.
 
 `keep` stores what a late step (`StepDelay`) or a step 17 approved after 3 months with the
 higher organisation's consent (`SpecialApproval`) brought with it, in the transaction that

@@ -91,7 +91,7 @@ def step_form_class(step: int) -> type[forms.Form]:
             attrs[name] = forms.IntegerField(label=label, min_value=0, max_value=10000)
     if step in DEADLINE_STEPS:
         # REC-ORDER: a step past its latest date is recorded on its real date with the
-        # reason for the delay (docs/adr/0027); the service says when it is required.
+        # reason for the delay (docs/adr/0028); the service says when it is required.
         attrs["delay_reason"] = forms.CharField(
             label="延误原因（超过规定时限时填写）",
             required=False,

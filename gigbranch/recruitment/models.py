@@ -189,7 +189,7 @@ class StepDelayQuerySet(models.QuerySet["StepDelay"]):
 
 
 class StepDelay(models.Model):
-    """A step recorded after its latest date, with the reason (docs/adr/0027).
+    """A step recorded after its latest date, with the reason (docs/adr/0028).
 
     It raises a finding until someone of the higher committee reviews it; the review (who,
     when, their note) is kept, so the delay stays on the record as a reviewed fact.

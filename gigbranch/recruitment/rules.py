@@ -5,7 +5,7 @@ The talk with an applicant is due within one month of the application: a reminde
 covers every other step with a latest date (approval within 3 months, local rules) and
 the six-monthly assessment of activists. One finding per case: the most urgent problem.
 
-A step recorded after its latest date (`StepDelay`, docs/adr/0027) is a finding of its own
+A step recorded after its latest date (`StepDelay`, docs/adr/0028) is a finding of its own
 about that record, citing the rule's Chinese name and source, until the higher committee
 reviews it (`delays.review_delay`); then it closes and stays in the resolved list.
 """

@@ -324,7 +324,7 @@ def record_step(
 
     A step past its latest date is recorded on its real date with `delay_reason` and
     raises a finding; step 17 after 3 (up to 6) months needs the higher organisation's
-    `consent` and `special_reason` (docs/adr/0027).
+    `consent` and `special_reason` (docs/adr/0028).
     """
     _require(actor, CHANGE)
     if step == 1:

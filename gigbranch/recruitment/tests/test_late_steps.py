@@ -1,4 +1,4 @@
-"""Late steps against the database (REC-ORDER, docs/adr/0027): a step past its latest date
+"""Late steps against the database (REC-ORDER, docs/adr/0028): a step past its latest date
 is kept on its real date with the reason for the delay and raises a finding that cites the
 rule; the higher committee reviews it, which closes the finding. Step 17 between 3 and 6
 months keeps the higher organisation's consent instead. Too-early steps are still refused.
