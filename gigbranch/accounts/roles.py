@@ -36,7 +36,14 @@ class ScopeKind(models.TextChoices):
 
 
 BUSINESS_VIEW = {"console.view", "org.view", "people.view", "recruitment.view"}
-BUSINESS_CHANGE = {"org.change", "people.change", "pii.reveal", "recruitment.change"}
+# recruitment.review: the higher committee reviews steps recorded late (REC-ORDER).
+BUSINESS_CHANGE = {
+    "org.change",
+    "people.change",
+    "pii.reveal",
+    "recruitment.change",
+    "recruitment.review",
+}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY_ADMIN: frozenset(

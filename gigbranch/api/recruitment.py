@@ -16,7 +16,8 @@ from gigbranch.api.pagination import PersonalDataPagination
 from gigbranch.members.models import Worker
 from gigbranch.organizations.models import Organization, Region
 from gigbranch.recruitment import docs, policy, queries, services
-from gigbranch.recruitment.models import Case, CaseSource, Vote, today
+from gigbranch.recruitment.deadlines import Consent
+from gigbranch.recruitment.models import Case, CaseSource, StepDelay, Vote, today
 
 router = Router(tags=["发展党员"])
 
@@ -50,6 +51,7 @@ class StepOut(Schema):
     date: dt.date
     notes: str
     data: dict[str, Any]
+    late: dict[str, Any] | None = None  # past its latest date: deadline, days, reason
 
 
 class NextOut(Schema):
@@ -127,6 +129,13 @@ class VoteIn(Schema):
         return services.VoteInput(**self.dict())
 
 
+class ConsentIn(Schema):
+    organization: str = Field("", max_length=100)
+    approver: str = Field("", max_length=60)
+    date: dt.date | None = None
+    document: str = Field("", max_length=60)
+
+
 class StepIn(Schema):
     step: int = Field(ge=2, le=25)
     date: dt.date
@@ -140,6 +149,10 @@ class StepIn(Schema):
     notice_end: dt.date | None = None
     special_reason: str = Field("", max_length=200)
     vote: VoteIn | None = None
+    # REC-ORDER: a step past its latest date needs the reason for the delay; step 17
+    # between 3 and 6 months after the vote needs the higher organisation's consent.
+    delay_reason: str = Field("", max_length=1000)
+    consent: ConsentIn | None = None
 
 
 class AssessmentIn(Schema):
@@ -184,6 +197,16 @@ def _detail(case: Case) -> dict[str, Any]:
     facts = services.facts_for(case)
     rules = services.case_rules(case)
     out: dict[str, Any] = CaseOut.from_orm(case).dict()  # resolvers fill the labels
+    late = {
+        d.step: {
+            "deadline": d.deadline,
+            "days_late": d.days_late,
+            "reason": d.reason,
+            "rule": f"{d.rule_source}：{d.rule_name}",
+            "reviewed": d.reviewed_at is not None,
+        }
+        for d in StepDelay.objects.filter(case=case)
+    }
     out["steps"] = [
         {
             "step": r.step,
@@ -191,6 +214,7 @@ def _detail(case: Case) -> dict[str, Any]:
             "date": r.date,
             "notes": r.notes,
             "data": r.data,
+            "late": late.get(r.step),
         }
         for r in case.steps.all()
     ]
@@ -299,6 +323,8 @@ def record_step(request: Any, case_id: int, payload: StepIn) -> Status:
         notice_end=payload.notice_end,
         special_reason=payload.special_reason,
         vote=payload.vote.to_input() if payload.vote else None,
+        delay_reason=payload.delay_reason,
+        consent=Consent(**payload.consent.dict()) if payload.consent else None,
     )
     case.refresh_from_db()
     return Status(201, _detail(case))

@@ -102,6 +102,16 @@ def next_status(current: str, action: str) -> str:
         ) from None
 
 
+HANDLER_ACTIONS = ("accept", "reply", "extend", "return")  # what the 办理 card offers
+
+
+def handler_actions(status: str, *, extension_used: bool, return_used: bool) -> list[str]:
+    """The moves left to the handling department in `status` (TRANSITIONS; extending the
+    reply time and returning are allowed once each, APL-2). Empty after the reply."""
+    used = {"extend": extension_used, "return": return_used}
+    return [a for a in HANDLER_ACTIONS if (status, a) in TRANSITIONS and not used.get(a, False)]
+
+
 # --- SLA (APL-1, APL-2) -------------------------------------------------------------------
 
 ACCEPT_WORKING_HOURS = 2

@@ -85,6 +85,14 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": appeal.events.select_related("actor"),
             "photos": appeal.photos.all(),
             "can_handle": can_handle,
+            # The 办理 card shows only when an action is left (none after the reply).
+            "handle_actions": rules.handler_actions(
+                appeal.status,
+                extension_used=appeal.extension_used,
+                return_used=appeal.return_used,
+            )
+            if can_handle
+            else [],
             "can_route": services.can_route(request.user, appeal),
             "reason_form": forms.ReasonForm(),
             "reply_form": forms.ReplyForm(),

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from gigbranch.core.workcalendar import default_calendar
 from gigbranch.members.models import MemberKind, MemberStatus, PartyMember, PoliticalStatus, Worker
 from gigbranch.organizations.models import BRANCH_KINDS, Organization
 
@@ -40,6 +41,16 @@ def _day_for(case: Any, step: int) -> dt.date:
     return prior + dt.timedelta(days=2 if step != 2 else 7)
 
 
+def notice_start(day: dt.date, needed: int) -> dt.date:
+    """The start of a public notice that ends the day before `day` with at least `needed`
+    working days, whatever holidays (e.g. National Day) fall in it (REC-ORDER, local rule)."""
+    calendar = default_calendar()
+    start = day - dt.timedelta(days=14)
+    while len(calendar.working_days_in(start, day - dt.timedelta(days=1))) < needed:
+        start -= dt.timedelta(days=1)
+    return start
+
+
 def _drive(case: Any, until: int, *, contacts: list[int], sponsors: list[int], voters: int) -> Any:
     vote = services.VoteInput(
         should_attend=voters,
@@ -61,7 +72,10 @@ def _drive(case: Any, until: int, *, contacts: list[int], sponsors: list[int], v
                 kwargs["contact_ids"] = contacts
             elif step == 7:
                 kwargs.update(
-                    notice_start=day - dt.timedelta(days=14), notice_end=day - dt.timedelta(days=1)
+                    notice_start=notice_start(
+                        day, services.case_rules(case).public_notice_working_days
+                    ),
+                    notice_end=day - dt.timedelta(days=1),
                 )
             elif step == 9:
                 kwargs["sponsor_ids"] = sponsors

@@ -8,6 +8,7 @@ from gigbranch.members.models import MemberStatus, PartyMember
 from gigbranch.organizations.models import Organization
 
 from . import policy
+from .deadlines import Consent
 
 
 class DateInput(forms.DateInput):
@@ -88,11 +89,53 @@ def step_form_class(step: int) -> type[forms.Form]:
     if step in policy.VOTE_STEPS:
         for name, label in VOTE_FIELDS:
             attrs[name] = forms.IntegerField(label=label, min_value=0, max_value=10000)
+    if step in DEADLINE_STEPS:
+        # REC-ORDER: a step past its latest date is recorded on its real date with the
+        # reason for the delay (docs/adr/0028); the service says when it is required.
+        attrs["delay_reason"] = forms.CharField(
+            label="延误原因（超过规定时限时填写）",
+            required=False,
+            max_length=1000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
     if step == policy.APPROVAL_STEP:
         attrs["special_reason"] = forms.CharField(
-            label="超过3个月审批的特殊原因（如有）", required=False, max_length=200
+            label="超过3个月审批的特殊情况原因（如有）", required=False, max_length=200
         )
+        for name, field in CONSENT_FIELDS.items():
+            attrs[name] = field()
     return type(f"Step{step}Form", (forms.Form,), attrs)
+
+
+# Steps with a latest date (deadlines.deadline_rule); step 12's is a refusal instead.
+DEADLINE_STEPS = frozenset({2, 13, 15, policy.APPROVAL_STEP, 20, policy.FULL_APPROVAL_STEP})
+
+# Step 17 between 3 and 6 months: the higher organisation's consent (细则, REC-ORDER).
+CONSENT_FIELDS: dict[str, Any] = {
+    "consent_organization": lambda: forms.CharField(
+        label="同意延长审批时间的上级党组织", required=False, max_length=100
+    ),
+    "consent_approver": lambda: forms.CharField(
+        label="同意人（姓名、职务）", required=False, max_length=60
+    ),
+    "consent_date": lambda: forms.DateField(label="同意日期", required=False, widget=DateInput()),
+    "consent_document": lambda: forms.CharField(
+        label="同意文件文号", required=False, max_length=60
+    ),
+}
+
+
+def consent_from(data: dict[str, Any]) -> Consent | None:
+    """The consent typed into a step 17 form, or None when nothing was typed."""
+    values = {name: data.get(name) for name in CONSENT_FIELDS}
+    if not any(values.values()):
+        return None
+    return Consent(
+        approver=values["consent_approver"] or "",
+        organization=values["consent_organization"] or "",
+        date=values["consent_date"],
+        document=values["consent_document"] or "",
+    )
 
 
 VOTE_FIELDS = [

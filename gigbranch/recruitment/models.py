@@ -180,6 +180,71 @@ class StepRecord(models.Model):
         return policy.STEPS[self.step].title
 
 
+class StepDelayQuerySet(models.QuerySet["StepDelay"]):
+    def visible_to(self, user: Any) -> StepDelayQuerySet:
+        return self.filter(case__in=Case.objects.visible_to(user))
+
+    def unreviewed(self) -> StepDelayQuerySet:
+        return self.filter(reviewed_at__isnull=True)
+
+
+class StepDelay(models.Model):
+    """A step recorded after its latest date, with the reason (docs/adr/0028).
+
+    It raises a finding until someone of the higher committee reviews it; the review (who,
+    when, their note) is kept, so the delay stays on the record as a reviewed fact.
+    """
+
+    record = models.OneToOneField(StepRecord, on_delete=models.CASCADE, related_name="delay")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="delays")
+    step = models.PositiveSmallIntegerField("步骤")
+    deadline = models.DateField("规定最迟日期")
+    days_late = models.PositiveIntegerField("超过天数")
+    rule_id = models.CharField("规则编号", max_length=20)
+    rule_name = models.CharField("时限规定", max_length=120)
+    rule_source = models.CharField("依据", max_length=120)
+    reason = models.TextField("延误原因")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审查人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审查时间", null=True, blank=True)
+    review_note = models.CharField("审查意见", max_length=300, blank=True)
+
+    objects = StepDelayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "逾期步骤"
+        ordering = ["case", "step"]
+
+    def __str__(self) -> str:
+        title = policy.STEPS[self.step].title
+        return f"{self.case.worker.name} 第{self.step}步“{title}”（超过时限{self.days_late}天）"
+
+
+class SpecialApproval(models.Model):
+    """Step 17 between 3 and 6 months after the vote: the higher organisation's consent."""
+
+    record = models.OneToOneField(
+        StepRecord, on_delete=models.CASCADE, related_name="special_approval"
+    )
+    reason = models.CharField("特殊情况原因", max_length=200)
+    approver = models.CharField("同意人", max_length=60)
+    approver_organization = models.CharField("同意的上级党组织", max_length=100)
+    approved_on = models.DateField("同意日期")
+    document_number = models.CharField("文号", max_length=60)
+
+    class Meta:
+        verbose_name = "延长审批时间的上级同意"
+
+    def __str__(self) -> str:
+        return f"{self.approver_organization} {self.document_number}"
+
+
 class PersonRole(models.TextChoices):
     CONTACT = "contact", "培养联系人"
     SPONSOR = "sponsor", "入党介绍人"

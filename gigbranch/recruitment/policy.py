@@ -22,6 +22,10 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .deadlines import Consent
 
 # --- Stages and steps -------------------------------------------------------------------
 
@@ -373,6 +377,8 @@ class StepInput:
     notice_working_days: int | None = None  # computed by the caller from the work calendar
     special_reason: str = ""
     tally: VoteTally | None = None
+    delay_reason: str = ""  # a late step: why (recorded, and reviewed as a finding)
+    consent: Consent | None = None  # step 17 after 3 months: the higher organisation's consent
 
 
 @dataclass
@@ -503,9 +509,21 @@ def open_steps(facts: CaseFacts) -> list[int]:
 
 
 def check_step(
-    step: int, given: StepInput, facts: CaseFacts, rules: LocalRules, *, today: dt.date
+    step: int,
+    given: StepInput,
+    facts: CaseFacts,
+    rules: LocalRules,
+    *,
+    today: dt.date,
+    local_source: str = "本地规则",
 ) -> list[Problem]:
-    """All reasons (REC-ORDER, REC-AGE, REC-VOTE, REC-PROB) to refuse recording `step`."""
+    """All reasons (REC-ORDER, REC-AGE, REC-VOTE, REC-PROB) to refuse recording `step`.
+
+    A step past its latest date is not refused for that: it needs a reason for the delay
+    (step 17 within 6 months: the higher organisation's consent), see `deadlines`.
+    """
+    from .deadlines import delay_problems, lateness
+
     if step not in STEPS:
         return [Problem("REC-ORDER", f"REC-ORDER：没有第{step}步。", "step")]
     problems: list[Problem] = []
@@ -572,26 +590,6 @@ def check_step(
                     f"（{fmt(eighteenth_birthday(facts.birth_date))}年满18周岁）。",
                 )
             )
-    elif step == 17:
-        assert win.latest is not None and win.latest_special is not None
-        if day > win.latest_special:
-            problems.append(
-                Problem(
-                    "REC-ORDER",
-                    f"REC-ORDER：支部大会于{fmt(facts.done[15])}讨论通过，上级党委审批最迟应在"
-                    f"{fmt(win.latest_special)}（特殊情况6个月），所填日期{fmt(day)}已超期。",
-                )
-            )
-        elif day > win.latest and not given.special_reason.strip():
-            problems.append(
-                Problem(
-                    "REC-ORDER",
-                    f"REC-ORDER：支部大会于{fmt(facts.done[15])}讨论通过，上级党委应在{fmt(win.latest)}前审批；"
-                    f"所填日期{fmt(day)}已超过{rules.approval_within_months}个月，特殊情况须填写原因"
-                    f"（最迟{fmt(win.latest_special)}）。",
-                    "special_reason",
-                )
-            )
     else:
         prior_max = (
             max(facts.done[r] for r in STEPS[step].requires) if STEPS[step].requires else None
@@ -603,8 +601,10 @@ def check_step(
         ):
             rule = "REC-PROB" if step in (22, 23) else "REC-ORDER"
             problems.append(Problem(rule, _too_early(step, day, win, facts, rules)))
-        if win.latest is not None and day > win.latest:
-            problems.append(Problem("REC-ORDER", _too_late(step, day, win, facts, rules)))
+        if step == 12 and win.latest is not None and day > win.latest:
+            problems.append(Problem("REC-ORDER", _review_expired(day, win, facts, rules)))
+        late = lateness(step, day, facts, rules, local_source=local_source)
+        problems.extend(delay_problems(given, late, facts))
 
     if step == 5:
         if not CONTACTS_MIN <= len(given.contacts) <= CONTACTS_MAX:
@@ -689,41 +689,12 @@ def _too_early(step: int, day: dt.date, win: Window, facts: CaseFacts, rules: Lo
     return f"REC-ORDER：{label}最早{fmt(win.earliest)}，所填日期{fmt(day)}过早。"
 
 
-def _too_late(step: int, day: dt.date, win: Window, facts: CaseFacts, rules: LocalRules) -> str:
-    d = facts.done
-    if step == 2:
-        return (
-            f"REC-ORDER：收到入党申请书（{fmt(d[1])}）后应在{rules.talk_within_months}个月内谈话，"
-            f"最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。"
-        )
-    if step == 12:
-        return (
-            f"REC-ORDER（本地规则）：政治审查结论（{fmt(d[10])}）有效期"
-            f"{rules.political_review_valid_months}个月，至{fmt(win.latest)}；所填日期{fmt(day)}"
-            "已过期，须重新进行政治审查。"
-        )
-    if step == 13:
-        return (
-            f"REC-ORDER（本地规则）：支委会审查（{fmt(d[12])}）后{rules.prereview_within_months}个月内"
-            f"预审，最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。"
-        )
-    if step == 15:
-        return (
-            f"REC-ORDER（本地规则）：上级党委预审（{fmt(d[13])}）后"
-            f"{rules.vote_within_months_of_prereview}个月内提交支部大会讨论，最迟{fmt(win.latest)}；"
-            f"所填日期{fmt(day)}已超期。"
-        )
-    if step == 20:
-        return (
-            f"REC-ORDER（本地规则）：批准（{fmt(d[17])}）后{rules.oath_within_months}个月内入党宣誓，"
-            f"最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。"
-        )
-    if step == 24:
-        return (
-            f"REC-ORDER：转正讨论（{fmt(d[23])}）后应在{rules.full_approval_within_months}个月内审批，"
-            f"最迟{fmt(win.latest)}；所填日期{fmt(day)}已超期。"
-        )
-    return f"REC-ORDER：{_label(step)}最迟{fmt(win.latest)}，所填日期{fmt(day)}已超期。"
+def _review_expired(day: dt.date, win: Window, facts: CaseFacts, rules: LocalRules) -> str:
+    return (
+        f"REC-ORDER（本地规则）：政治审查结论（{fmt(facts.done[10])}）有效期"
+        f"{rules.political_review_valid_months}个月，至{fmt(win.latest)}；所填日期{fmt(day)}"
+        "已过期，须重新进行政治审查。"
+    )
 
 
 def _notice_problems(given: StepInput, rules: LocalRules) -> list[Problem]:

@@ -9,7 +9,16 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 
 from . import policy
-from .models import Attachment, Case, CaseStatus, StepRecord, YearTarget, today
+from .models import (
+    Attachment,
+    Case,
+    CaseStatus,
+    SpecialApproval,
+    StepDelay,
+    StepRecord,
+    YearTarget,
+    today,
+)
 from .rules import case_alerts, scan
 from .services import effective_rules, facts_for
 
@@ -33,6 +42,8 @@ class StepRow:
     attachments: list[Attachment] = field(default_factory=list)
     window: policy.Window | None = None
     summary: str = ""
+    delay: StepDelay | None = None  # recorded after its latest date (REC-ORDER)
+    special: SpecialApproval | None = None  # step 17 with the higher organisation's consent
 
 
 @dataclass
@@ -83,6 +94,14 @@ def timeline(case: Case, *, day: dt.date | None = None) -> dict[str, Any]:
     atts: dict[int | None, list[Attachment]] = {}
     for a in case.attachments.all():
         atts.setdefault(a.step, []).append(a)
+    delays = {
+        d.step: d
+        for d in StepDelay.objects.filter(case=case).select_related("record", "reviewed_by")
+    }
+    specials = {
+        a.record.step: a
+        for a in SpecialApproval.objects.filter(record__case=case).select_related("record")
+    }
     people = {
         p.member_id: p.member.worker.name for p in case.people.select_related("member__worker")
     }
@@ -103,6 +122,8 @@ def timeline(case: Case, *, day: dt.date | None = None) -> dict[str, Any]:
                     attachments=atts.get(step.number, []),
                     window=policy.window(step.number, facts, rules) if state == "next" else None,
                     summary=_summary(rec, people) if rec else "",
+                    delay=delays.get(step.number) if rec else None,
+                    special=specials.get(step.number) if rec else None,
                 )
             )
         stages.append(StageRow(number=number, title=title, steps=rows))
@@ -118,6 +139,7 @@ def timeline(case: Case, *, day: dt.date | None = None) -> dict[str, Any]:
         "decisions": list(case.probation_decisions.all()),
         "assessments": list(case.assessments.all()),
         "events": list(case.events.all()),
+        "delays": list(delays.values()),
     }
 
 

@@ -4,6 +4,10 @@ The talk with an applicant is due within one month of the application: a reminde
 (预警) in the last `REMINDER_DAYS` days, a finding (问题) once overdue. The same checker
 covers every other step with a latest date (approval within 3 months, local rules) and
 the six-monthly assessment of activists. One finding per case: the most urgent problem.
+
+A step recorded after its latest date (`StepDelay`, docs/adr/0028) is a finding of its own
+about that record, citing the rule's Chinese name and source, until the higher committee
+reviews it (`delays.review_delay`); then it closes and stays in the resolved list.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 from gigbranch.core.findings import Candidate, Severity, checker
 
-from . import policy
+from . import deadlines, policy
 
 REMINDER_DAYS = 7
 
@@ -97,9 +101,56 @@ def scan(qs: Any, *, today: dt.date) -> Iterator[tuple[dict[str, Any], list[Any]
             yield r, case_alerts(facts, rules_by_region[r["worker__region_id"]], today=today)
 
 
+LATE_ADVICE = (
+    "请上级党委审查延误原因，督促党支部今后按时限办理；审查后在该发展党员档案中"
+    "点击“审查逾期步骤”，本条即消除并留档备查。"
+)
+
+
+def delay_candidate(delay: Any) -> Candidate:
+    """The finding for one unreviewed late step: names the person, the branch, the rule."""
+    case = delay.case
+    late = deadlines.Lateness(
+        step=delay.step,
+        date=delay.record.date,
+        deadline=delay.deadline,
+        rule=deadlines.RuleSource(delay.rule_id, delay.rule_name, delay.rule_source),
+    )
+    return Candidate(
+        rule_id=delay.rule_id,
+        severity=Severity.VIOLATION,
+        obj=delay,
+        summary=(
+            f"{case.worker.name}（{case.organization.name}）："
+            + deadlines.delay_summary(late, delay.reason)
+        ),
+        advice=LATE_ADVICE,
+        facts={
+            "case": case.pk,
+            "step": delay.step,
+            "deadline": delay.deadline.isoformat(),
+            "date": delay.record.date.isoformat(),
+            "rule_name": delay.rule_name,
+            "rule_source": delay.rule_source,
+        },
+        region_id=case.worker.region_id,
+        organization_id=case.organization_id,
+    )
+
+
+def overdue_rule_facts() -> dict[str, str]:
+    return {"rule_name": "发展党员各步骤的时限", "rule_source": deadlines.XIZE}
+
+
 @checker("REC-ORDER", title="发展党员步骤逾期与提醒")
 def overdue_steps() -> Iterator[Candidate]:
-    from .models import Case, today
+    from .models import Case, StepDelay, today
+
+    late = StepDelay.objects.unreviewed().select_related(
+        "record", "case__worker", "case__organization"
+    )
+    for delay in late.order_by("pk"):
+        yield delay_candidate(delay)
 
     day = today()
     found = [
@@ -121,7 +172,7 @@ def overdue_steps() -> Iterator[Candidate]:
             obj=cases[row["pk"]],
             summary=f"{row['worker__name']}：{message}",
             advice=advice,
-            facts={"case": row["pk"], "alerts": [a[1] for a in alerts]},
+            facts={"case": row["pk"], "alerts": [a[1] for a in alerts], **overdue_rule_facts()},
             region_id=row["worker__region_id"],
             organization_id=row["organization_id"],
         )

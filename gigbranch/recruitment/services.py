@@ -28,7 +28,7 @@ from gigbranch.core.workcalendar import default_calendar
 from gigbranch.members.models import PartyMember, Worker
 from gigbranch.organizations.models import Organization, OrgKind, Region
 
-from . import policy
+from . import deadlines, delays, policy
 from .models import (
     CASE_TRANSITIONS,
     Assessment,
@@ -317,13 +317,21 @@ def record_step(
     notice_end: dt.date | None = None,
     special_reason: str = "",
     vote: VoteInput | None = None,
+    delay_reason: str = "",
+    consent: deadlines.Consent | None = None,
 ) -> StepRecord:
-    """Record step 2..25, refusing with the rule and dates when REC-* says no."""
+    """Record step 2..25, refusing with the rule and dates when REC-* says no.
+
+    A step past its latest date is recorded on its real date with `delay_reason` and
+    raises a finding; step 17 after 3 (up to 6) months needs the higher organisation's
+    `consent` and `special_reason` (docs/adr/0028).
+    """
     _require(actor, CHANGE)
     if step == 1:
         raise ValidationError({"step": "第1步在建立档案时记录。"})
     case = Case.objects.select_for_update().select_related("worker__region").get(pk=case.pk)
-    rules = case_rules(case)
+    rules, ruleset = effective_rules(case.worker.region)
+    source = delays.local_source(ruleset)
     facts = facts_for(case)
     contacts = _members(contact_ids, "contacts") if step == 5 else []
     sponsors = _members(sponsor_ids, "sponsors") if step == 9 else []
@@ -340,8 +348,11 @@ def record_step(
         notice_working_days=_notice_days(notice_start, notice_end),
         special_reason=special_reason or "",
         tally=tally,
+        delay_reason=delay_reason or "",
+        consent=consent,
     )
-    _refuse(policy.check_step(step, given, facts, rules, today=today()))
+    _refuse(policy.check_step(step, given, facts, rules, today=today(), local_source=source))
+    late = deadlines.lateness(step, date, facts, rules, local_source=source)
 
     data: dict[str, Any] = {}
     if step == 5:
@@ -413,12 +424,15 @@ def record_step(
     record = StepRecord.objects.create(
         case=case, step=step, date=date, notes=notes, data=data, recorded_by=_user(actor)
     )
+    timing = delays.keep(record=record, late=late, given=given)
     CaseEvent.objects.create(
         case=case,
         actor=_user(actor),
         action="step",
         step=step,
-        detail=f"{policy.STEPS[step].title} {date}",
+        detail=f"{policy.STEPS[step].title} {date}"
+        + (f"（超过规定时限{late.days_late}天）" if late and not late.special else "")
+        + ("（经上级党组织同意延长审批时间）" if late and late.special else ""),
     )
     if step == 17:
         _admit(actor=actor, case=case)
@@ -439,6 +453,7 @@ def record_step(
             "step": step,
             "date": date.isoformat(),
             **{k: v for k, v in data.items() if k != "special_reason"},
+            **timing,
         },
     )
     return record

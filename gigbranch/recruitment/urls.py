@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/steps/<int:step>/", views.record_step, name="record_step"),
+    path("cases/<int:pk>/delays/<int:delay_pk>/review/", views.review_delay, name="review_delay"),
     path("cases/<int:pk>/assessments/", views.record_assessment, name="record_assessment"),
     path(
         "cases/<int:pk>/probation/<str:kind>/", views.probation_decision, name="probation_decision"

@@ -16,17 +16,19 @@ from gigbranch.core.permissions import require_capability
 from gigbranch.members.models import Worker
 from gigbranch.organizations.models import Organization, Region
 
-from . import docs, policy, queries, services
+from . import delays, docs, policy, queries, services
 from .forms import (
+    DEADLINE_STEPS,
     ApplicationForm,
     AttachmentForm,
     PortalApplyForm,
     ProbationDecisionForm,
     RuleSetForm,
     TargetForm,
+    consent_from,
     make_step_form,
 )
-from .models import Attachment, Case, CaseSource, RuleSet, Vote, today
+from .models import Attachment, Case, CaseSource, RuleSet, StepDelay, Vote, today
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
@@ -184,6 +186,9 @@ def _detail_context(
         "attach_form": AttachmentForm(),
         "decision_form": ProbationDecisionForm(),
         "doc_kinds": docs.DOC_KINDS,
+        "delays": [(d, delays.can_review(request.user, d)) for d in tl["delays"]],
+        "today": today(),
+        "deadline_steps": DEADLINE_STEPS,
     }
 
 
@@ -237,6 +242,8 @@ def record_step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
                     notice_end=data.get("notice_end"),
                     special_reason=data.get("special_reason", ""),
                     vote=vote,
+                    delay_reason=data.get("delay_reason", ""),
+                    consent=consent_from(data),
                 )
                 if data.get("scan"):
                     services.attach_scan(
@@ -256,6 +263,23 @@ def record_step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     ctx = _detail_context(request, case, {step: form}, refusal=refusal)
     ctx["refused_step"] = step
     return render(request, "recruitment/case_detail.html", ctx, status=422)
+
+
+@require_capability("recruitment.review")
+@require_POST
+def review_delay(request: HttpRequest, pk: int, delay_pk: int) -> HttpResponse:
+    """The higher committee reviews a step recorded late (REC-ORDER); the finding closes."""
+    case = _case(request, pk)
+    delay = get_object_or_404(StepDelay.objects.filter(case=case), pk=delay_pk)
+    try:
+        delays.review_delay(actor=request.user, delay=delay, note=request.POST.get("note", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        msgs = _errors(exc) if isinstance(exc, ValidationError) else [str(exc)]
+        for m in msgs:
+            messages.error(request, m)
+    else:
+        messages.success(request, f"已审查第{delay.step}步的逾期情况。")
+    return redirect("recruitment:case_detail", pk=case.pk)
 
 
 @require_capability("recruitment.change")

@@ -74,14 +74,13 @@ def test_branch_secretary_application_to_probationary_member(desktop, branch_set
     assert "已建立赵申请的发展党员档案" in page.content()
     assert "最早 2023-06-01，最迟 2023-07-01" in page.locator("#rec-form-2").inner_text()
 
-    # Step 2 late: refused with the rule and the dates, nothing recorded.
-    record(page, 2, "2023-07-05")
+    # Step 2 dated before the application: refused with the rule and the dates, nothing
+    # recorded (a late step is recorded with a reason instead, see test_late_talk_*).
+    record(page, 2, "2023-05-30")
     refusal = page.locator("#rec-refusal").inner_text()
     assert "第2步未能记录" in refusal
-    assert (
-        "REC-ORDER：收到入党申请书（2023-06-01）后应在1个月内谈话，最迟2023-07-01；"
-        "所填日期2023-07-05已超期。"
-    ) in refusal
+    assert "REC-ORDER：" in refusal and "2023-05-30早于前一步" in refusal
+    assert "2023-06-01" in refusal
     screenshot(page, "recruitment-step-refused")
     # Fix it: the talk was on 10 June.
     record(page, 2, "2023-06-10")
@@ -115,6 +114,10 @@ def test_branch_secretary_application_to_probationary_member(desktop, branch_set
         abstain=0,
     )
     record(page, 16, "2024-12-16")
+    # Step 17 asks for the higher organisation's consent only when approving after 3 months.
+    consent = page.locator("#rec-form-17")
+    assert consent.get_by_label("同意延长审批时间的上级党组织").count() == 1
+    screenshot(page, "recruitment-step17-form")
     record(page, 17, "2024-12-20")
     assert page.locator("#rec-status").inner_text() == "预备党员"
     assert "预备期至 2025-12-13" in page.content()

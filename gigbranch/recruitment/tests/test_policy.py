@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gigbranch.recruitment import policy
+from gigbranch.recruitment.deadlines import Consent
 from gigbranch.recruitment.policy import (
     CaseFacts,
     LocalRules,
@@ -103,13 +104,16 @@ def test_talk_within_one_month_of_application(applied, talk, ok):
     assert (problems == []) is ok
 
 
-def test_talk_refusal_names_rule_and_dates():
-    problems = check_step(
-        2, StepInput(date=D(2026, 3, 1)), facts({1: D(2026, 1, 31)}), RULES, today=TODAY
-    )
+def test_late_talk_needs_a_reason_naming_the_rule_and_dates():
+    late = D(2026, 3, 1)
+    problems = check_step(2, StepInput(date=late), facts({1: D(2026, 1, 31)}), RULES, today=TODAY)
     assert messages(problems) == [
-        "REC-ORDER：收到入党申请书（2026-01-31）后应在1个月内谈话，最迟2026-02-28；所填日期2026-03-01已超期。"
+        "该步骤已超过规定时限（《中国共产党发展党员工作细则》第七条：收到入党申请书后1个月内派人谈话；"
+        "第2步“党组织派人谈话”最迟2026-02-28，所填日期2026-03-01），请填写延误原因。"
     ]
+    assert problems[0].field == "delay_reason"
+    with_reason = StepInput(date=late, delay_reason="申请人外出务工，无法联系")
+    assert check_step(2, with_reason, facts({1: D(2026, 1, 31)}), RULES, today=TODAY) == []
 
 
 def test_step_before_predecessor_refused_with_both_dates():
@@ -326,37 +330,58 @@ def test_political_review_valid_one_year_local_rule():
     assert check_step(12, StepInput(date=D(2026, 2, 1)), base, RULES, today=TODAY)
 
 
-# --- step 17: approval within 3 months, 6 with a special reason ---------------------------
+# --- step 17: approval within 3 months, 6 with the higher organisation's consent --------
+
+CONSENT = Consent(
+    approver="县委组织部副部长 孙同意",
+    organization="中共某县委组织部",
+    date=D(2026, 4, 10),
+    document="县组字〔2026〕12号",
+)
 
 
 @pytest.mark.parametrize(
-    ("day", "reason", "ok"),
+    ("day", "reason", "consent", "delay", "ok"),
     [
-        (D(2026, 4, 15), "", True),
-        (D(2026, 4, 16), "", False),
-        (D(2026, 4, 16), "上级党委换届，集体讨论推迟", True),
-        (D(2026, 7, 15), "上级党委换届，集体讨论推迟", True),
-        (D(2026, 7, 16), "上级党委换届，集体讨论推迟", False),
+        (D(2026, 4, 15), "", None, "", True),
+        (D(2026, 4, 16), "", None, "", False),
+        (D(2026, 4, 16), "上级党委换届，集体讨论推迟", None, "", False),
+        (D(2026, 4, 16), "上级党委换届，集体讨论推迟", CONSENT, "", True),
+        (D(2026, 7, 15), "上级党委换届，集体讨论推迟", CONSENT, "", True),
+        (D(2026, 7, 16), "上级党委换届，集体讨论推迟", CONSENT, "", False),
+        (D(2026, 7, 16), "", None, "材料遗失后补齐", True),
     ],
 )
-def test_approval_three_months_or_six_with_special_reason(day, reason, ok):
+def test_approval_three_months_or_six_with_consent(day, reason, consent, delay, ok):
     done = upto(16)
     done[15], done[16] = D(2026, 1, 15), D(2026, 1, 16)
-    problems = check_step(
-        17, StepInput(date=day, special_reason=reason), facts(done), RULES, today=TODAY
-    )
+    given = StepInput(date=day, special_reason=reason, consent=consent, delay_reason=delay)
+    problems = check_step(17, given, facts(done), RULES, today=TODAY)
     assert (problems == []) is ok
 
 
-def test_approval_refusal_message():
+def test_approval_after_three_months_asks_for_each_consent_field():
     done = upto(16)
     done[15], done[16] = D(2026, 1, 15), D(2026, 1, 16)
     problems = check_step(17, StepInput(date=D(2026, 4, 16)), facts(done), RULES, today=TODAY)
-    assert messages(problems) == [
-        "REC-ORDER：支部大会于2026-01-15讨论通过，上级党委应在2026-04-15前审批；所填日期2026-04-16已超过3个月，"
-        "特殊情况须填写原因（最迟2026-07-15）。"
+    assert [p.field for p in problems] == [
+        "special_reason",
+        "consent_approver",
+        "consent_organization",
+        "consent_document",
+        "consent_date",
     ]
-    assert problems[0].field == "special_reason"
+    assert problems[0].message == (
+        "第17步“上级党委审批”超过支部大会通过后的审批期限（《中国共产党发展党员工作细则》第四章"
+        "“预备党员的接收”；最迟2026-04-15，所填日期2026-04-16），属特殊情况延长审批时间，"
+        "请填写特殊情况原因。"
+    )
+    early_consent = Consent("孙同意", "县委组织部", D(2026, 1, 14), "县组字〔2026〕12号")
+    given = StepInput(date=D(2026, 4, 16), special_reason="换届", consent=early_consent)
+    assert messages(check_step(17, given, facts(done), RULES, today=TODAY)) == [
+        "上级党组织同意延长审批时间的日期2026-01-14应在支部大会通过（2026-01-15）之后、审批"
+        "（2026-04-16）之前。"
+    ]
 
 
 def test_full_membership_approval_within_three_months():

@@ -17,6 +17,7 @@ from gigbranch.recruitment.models import (
     CaseEvent,
     CasePerson,
     CaseStatus,
+    StepDelay,
     StepRecord,
     Vote,
 )
@@ -216,11 +217,14 @@ def test_talk_deadline_end_of_january(rec):
         organization=rec["branch"],
         application_date=dt.date(2026, 1, 31),
     )
+    before = snapshot()
     with pytest.raises(ValidationError) as exc:
         services.record_step(actor=rec["secretary"], case=case, step=2, date=dt.date(2026, 3, 1))
-    assert "最迟2026-02-28" in exc.value.message_dict["date"][0]
+    assert "最迟2026-02-28" in exc.value.message_dict["delay_reason"][0]
+    assert snapshot() == before
     services.record_step(actor=rec["secretary"], case=case, step=2, date=dt.date(2026, 2, 28))
     assert Case.objects.get(pk=case.pk).next_step == 3
+    assert not StepDelay.objects.exists()  # the last day is on time
 
 
 def test_public_notice_counted_in_working_days(rec, open_case):

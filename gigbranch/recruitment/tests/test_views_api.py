@@ -35,12 +35,22 @@ def test_pages_render_for_branch_secretary(rec, open_case, client_for):
 def test_refused_step_page_shows_reason_and_records_nothing(rec, open_case, client_for):
     case = open_case(dt.date(2026, 1, 31))
     client = client_for(rec["secretary"])
+    # Too early (before the application) is refused whatever the reason.
+    r = client.post(
+        f"/recruitment/cases/{case.pk}/steps/2/",
+        {"s2-date": "2026-01-30", "s2-delay_reason": "补记"},
+    )
+    assert r.status_code == 422
+    assert "日期2026-01-30早于前一步第1步" in r.context["refusal"][0]
+    assert StepRecord.objects.filter(case=case).count() == 1
+    # Late without a reason: the reason field is asked for, naming the rule and the dates.
     r = client.post(f"/recruitment/cases/{case.pk}/steps/2/", {"s2-date": "2026-03-01"})
     assert r.status_code == 422
-    assert (
-        "REC-ORDER：收到入党申请书（2026-01-31）后应在1个月内谈话，最迟2026-02-28"
-        in r.content.decode()
-    )
+    errors = r.context["step_forms"][0][1].errors
+    assert errors["delay_reason"] == [
+        "该步骤已超过规定时限（《中国共产党发展党员工作细则》第七条：收到入党申请书后1个月内"
+        "派人谈话；第2步“党组织派人谈话”最迟2026-02-28，所填日期2026-03-01），请填写延误原因。"
+    ]
     assert StepRecord.objects.filter(case=case).count() == 1
     r = client.post(f"/recruitment/cases/{case.pk}/steps/2/", {"s2-date": "2026-02-28"})
     assert r.status_code == 302
@@ -139,7 +149,7 @@ def test_api_step_by_step(rec, client_for):
         {"step": 2, "date": "2023-07-02"},
     )
     assert r.status_code == 422
-    assert r.json()["errors"]["date"][0].startswith("REC-ORDER：收到入党申请书（2023-06-01）")
+    assert r.json()["errors"]["delay_reason"][0].startswith("该步骤已超过规定时限（《中国共产党")
     r = _api(
         client,
         "post",
@@ -147,6 +157,7 @@ def test_api_step_by_step(rec, client_for):
         {"step": 2, "date": "2023-07-01"},
     )
     assert r.status_code == 201 and r.json()["last_step"] == 2
+    assert r.json()["steps"][1]["late"] is None
     r = _api(
         client, "post", f"/api/v1/recruitment/cases/{case_id}/steps", {"step": "x", "date": "nope"}
     )
