@@ -377,6 +377,22 @@ def region_areas(user: Any, region: Region) -> dict[str, Any]:
     }
 
 
+def public_areas(region_ids: Iterable[int]) -> dict[str, Any]:
+    """The boundaries of the given regions for the workers' station map. Region shapes are
+    public geography (the stations shown are public too), so no user scope applies."""
+    rows = (
+        Region.objects.filter(pk__in=set(region_ids), boundary__isnull=False)
+        .order_by("path")
+        .values_list("pk", "name", "boundary")
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            boundaries.feature(pk, name, geometry, current=False) for pk, name, geometry in rows
+        ],
+    }
+
+
 def visible_regions(user: Any) -> QuerySet[Region]:
     """The regions a user may look at (and see the names of).
 

@@ -27,6 +27,7 @@ from gigbranch.activities import services as activity_services
 from gigbranch.activities.models import Activity, SignUp, SignUpStatus
 from gigbranch.members import consent as consent_store
 from gigbranch.members.models import ConsentPurpose
+from gigbranch.organizations import queries as org_queries
 from gigbranch.stations import queries as station_queries
 from gigbranch.stations import services as station_services
 from gigbranch.stations.models import (
@@ -401,6 +402,7 @@ def stations_map(request: HttpRequest) -> HttpResponse:
             }
             for f in found
         ]
+        data["areas"] = org_queries.public_areas(f.station.region_id for f in found)
     return render(
         request,
         "portal/stations_map.html",
