@@ -10,6 +10,7 @@
     pane.style.zIndex = 250; /* above tiles (200), below markers and shapes (400+) */
     var layer = L.geoJSON(areas, {
       pane: "gb-areas",
+      renderer: L.svg({ pane: "gb-areas" }), /* a few shapes: SVG, even on canvas maps */
       interactive: false,
       style: function (f) {
         var current = f.properties && f.properties.current;

@@ -90,6 +90,7 @@
           bounds.push([mapData.home[0], mapData.home[1]]);
         }
         // The region's boundary frames the map; points outside it widen the frame.
+        map.invalidateSize(); /* the page may have reflowed since the map was created */
         var frame = areas ? areas.getBounds() : null;
         if (frame && frame.isValid()) {
           bounds.forEach(function (b) { frame.extend(b); });
