@@ -140,7 +140,7 @@ def match_features(features: Iterable[Any], regions: Iterable[RegionKey]) -> Mat
     return out
 
 
-def feature(pk: int, name: str, geometry: dict[str, Any], *, current: bool) -> dict[str, Any]:
+def feature(pk: int, name: str, geometry: Any, *, current: bool) -> dict[str, Any]:
     """One region as a GeoJSON Feature for the maps' base layer."""
     return {
         "type": "Feature",
