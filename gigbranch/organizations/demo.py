@@ -9,6 +9,7 @@ DEMO_EXTENSION afterwards and computes the findings. County scale: about 60 orga
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections import defaultdict
 from typing import Any
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from gigbranch.members.models import MemberKind, MemberStatus, PartyMember, Worker
 
+from . import boundaries
 from .models import (
     CommitteeMember,
     CommitteePost,
@@ -376,9 +378,42 @@ def seed(*, rng: random.Random, ctx: Any, scale: str) -> None:
         wp.instructor = by_town.get(wp.region_id)
     Workplace.objects.bulk_update(covered, ["instructor"], batch_size=1000)
 
+    _demo_boundaries(county, ctx.towns)
+
     from gigbranch.core.services import recompute_findings
 
     recompute_findings(rule_ids=[f"ORG-{n}" for n in range(1, 9)])
+
+
+def _demo_boundaries(county: Region, towns: list[Region]) -> None:
+    """Plausible boundaries for the fictional county, so its maps read without tiles: an
+    irregular county outline around every township, split into one cell per township
+    (the points nearer its seat than any other's). A separate random source keeps the
+    rest of the demo data unchanged."""
+    rng = random.Random(f"boundaries-{county.code}")
+    if county.latitude is None or county.longitude is None:
+        return
+    lat0, lng0 = float(county.latitude), float(county.longitude)
+    scale = math.cos(math.radians(lat0))
+    sites = [
+        (float(t.longitude), float(t.latitude))
+        for t in towns
+        if t.latitude is not None and t.longitude is not None
+    ]
+    reach = 0.06 + max(
+        (math.hypot((lng - lng0) * scale, lat - lat0) for lng, lat in sites), default=0.1
+    )
+    corners = 28
+    outline = []
+    for k in range(corners):
+        angle = 2 * math.pi * k / corners
+        r = reach * rng.uniform(0.9, 1.1)
+        outline.append((lng0 + r * math.cos(angle) / scale, lat0 + r * math.sin(angle)))
+    county.boundary = boundaries.polygon(outline)
+    located = [t for t in towns if t.latitude is not None and t.longitude is not None]
+    for town, cell in zip(located, boundaries.partition(outline, sites), strict=True):
+        town.boundary = cell
+    Region.objects.bulk_update([county, *located], ["boundary"])
 
 
 def org_counts() -> dict[str, int]:

@@ -74,6 +74,9 @@ class Region(models.Model):
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    # A GeoJSON Polygon/MultiPolygon geometry ([lng, lat], WGS-84), checked by
+    # boundaries.clean_geometry; the maps draw it as their base layer (no tiles needed).
+    boundary = models.JSONField("边界（GeoJSON）", null=True, blank=True)
 
     objects = RegionQuerySet.as_manager()
 

@@ -29,6 +29,7 @@ from django.db.models.functions import Cast, Coalesce, Substr
 
 from gigbranch.members.models import MemberKind, MemberStatus, PartyMember
 
+from . import boundaries
 from .models import (
     PATH_STEP,
     CoverageMode,
@@ -356,6 +357,40 @@ def map_points(user: Any, region: Region) -> list[tuple[float, float, str, str]]
     with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+
+
+def region_areas(user: Any, region: Region) -> dict[str, Any]:
+    """The map's base layer: the region's boundary and those of its child regions in the
+    user's view, as a GeoJSON FeatureCollection (regions without a boundary are left out)."""
+    rows = (
+        visible_regions(user)
+        .filter(Q(pk=region.pk) | Q(parent=region), boundary__isnull=False)
+        .order_by("path")
+        .values_list("pk", "name", "boundary")
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            boundaries.feature(pk, name, geometry, current=pk == region.pk)
+            for pk, name, geometry in rows
+        ],
+    }
+
+
+def public_areas(region_ids: Iterable[int]) -> dict[str, Any]:
+    """The boundaries of the given regions for the workers' station map. Region shapes are
+    public geography (the stations shown are public too), so no user scope applies."""
+    rows = (
+        Region.objects.filter(pk__in=set(region_ids), boundary__isnull=False)
+        .order_by("path")
+        .values_list("pk", "name", "boundary")
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            boundaries.feature(pk, name, geometry, current=False) for pk, name, geometry in rows
+        ],
+    }
 
 
 def visible_regions(user: Any) -> QuerySet[Region]:

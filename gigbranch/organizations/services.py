@@ -16,6 +16,7 @@ from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
 from gigbranch.core.masking import mask_mobile
 
+from . import boundaries
 from .models import (
     PHONE_FIELDS,
     TRANSFER_LETTER_DAYS_MAX,
@@ -162,6 +163,30 @@ def create_region(
         actor=actor, action="region.created", obj=region, changes={"name": name, "code": code}
     )
     return region
+
+
+@transaction.atomic
+def import_boundaries(*, actor: Any, data: Any) -> boundaries.Matching:
+    """Set region boundaries from a GeoJSON FeatureCollection: each feature goes to the
+    region with its code (code/adcode/区划代码) or, failing that, its unique name. Matched
+    regions are updated and audited together; the unmatched features are returned with
+    the reason in Chinese (a malformed file raises BoundaryError and changes nothing)."""
+    keys = [boundaries.RegionKey(*row) for row in Region.objects.values_list("pk", "code", "name")]
+    matching = boundaries.match_features(boundaries.features_of(data), keys)
+    regions = list(Region.objects.select_for_update().filter(pk__in=matching.matched))
+    for region in regions:
+        region.boundary = matching.matched[region.pk]
+    Region.objects.bulk_update(regions, ["boundary"], batch_size=200)
+    audit.record(
+        actor=actor,
+        action="region.boundaries_imported",
+        object_type="organizations.region",
+        changes={
+            "regions": sorted(r.code for r in regions),
+            "unmatched": len(matching.unmatched),
+        },
+    )
+    return matching
 
 
 @transaction.atomic

@@ -307,6 +307,13 @@ def _coverage_region(request: HttpRequest, visible: QuerySet[Region]) -> Region:
     scope_region: Region | None = request.user.scope_region
     if scope_region is not None:
         return scope_region
+    # An organisation scope (a branch, an industry line) starts where the organisation
+    # sits: a branch secretary sees their township, not the whole county.
+    scope_org = request.user.scope_organization
+    if scope_org is not None and scope_org.region_id is not None:
+        home = visible.filter(pk=scope_org.region_id).first()
+        if home is not None:
+            return home
     top = visible.order_by("path").first()
     if top is None:
         raise Http404
@@ -318,7 +325,10 @@ def coverage_points(request: HttpRequest) -> JsonResponse:
     """The map's points, loaded by the page's script (the page itself stays light)."""
     region = _coverage_region(request, queries.visible_regions(request.user))
     return JsonResponse(
-        {"points": queries.map_points(request.user, region)},
+        {
+            "points": queries.map_points(request.user, region),
+            "areas": queries.region_areas(request.user, region),
+        },
         json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
     )
 
@@ -356,6 +366,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "tiles": settings.MAP_TILE_URL,
         "attribution": settings.MAP_TILE_ATTRIBUTION,
         "labels": dict(CoverageMode.choices),
+        "home": _home_marker(request.user.scope_organization),
     }
     return render(
         request,
@@ -370,8 +381,16 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "uncovered_count": report["uncovered_count"],
             "uncovered_top": queries.UNCOVERED_TOP,
             "crumbs": _crumbs(request, region),
+            "scope_org": request.user.scope_organization,
         },
     )
+
+
+def _home_marker(org: Organization | None) -> list[Any] | None:
+    """An organisation scope's own seat on the map: [lat, lng, name]."""
+    if org is None or org.latitude is None or org.longitude is None:
+        return None
+    return [float(org.latitude), float(org.longitude), org.name]
 
 
 # --- Findings ---------------------------------------------------------------------------

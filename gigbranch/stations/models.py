@@ -126,6 +126,16 @@ class Station(TimeStampedModel):
         return [labels.get(a.code, a.code) for a in self.amenities.all()]
 
     @property
+    def coordinates_label(self) -> str:
+        """Latitude, longitude as a rider can type them into a map app (6 decimals, ~0.1 m)."""
+        return f"{self.latitude:.6f}, {self.longitude:.6f}"
+
+    @property
+    def geo_uri(self) -> str:
+        """RFC 5870 `geo:` URI: opens the phone's own map app at the station to navigate."""
+        return f"geo:{self.latitude:.6f},{self.longitude:.6f}"
+
+    @property
     def hours_label(self) -> str:
         return rules.hours_label(
             self.always_open, [rules.Period(h.weekday, h.opens, h.closes) for h in self.hours.all()]

@@ -1,11 +1,13 @@
 """Coverage page: `?region=` resolves only among the user's visible regions; any other id is
 a 404 (as for every out-of-scope id in the app) and no out-of-scope region is named."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
 from gigbranch.core.models import AuditEvent
-from gigbranch.organizations.models import CoverageMode, OrgKind
+from gigbranch.organizations.models import CoverageMode, Organization, OrgKind, Workplace
 from gigbranch.organizations.queries import visible_regions
 from tests.factories import OrganizationFactory, RegionFactory, WorkplaceFactory
 
@@ -131,3 +133,50 @@ def test_findings_region_filter_offers_the_industry_lines_regions(client, world)
     assert {"甲镇", "乙镇"} <= offered and "丙镇" not in offered and "邻县" not in offered
     assert client.get(url, {"region": world["town_a"].pk}).status_code == 200
     assert client.get(url, {"region": world["town_c"].pk}).status_code == 404
+
+
+# --- What the page covers, for a narrow scope -------------------------------------------
+
+
+def _h1_and_caption(response):
+    html = response.content.decode()
+    h1 = html.split("<h1", 1)[1].split(">", 1)[1].split("</h1>", 1)[0]
+    caption = html.split('id="coverage-scope">', 1)[1].split("</p>", 1)[0]
+    return " ".join(h1.split()), " ".join(caption.split())
+
+
+def test_branch_secretary_starts_in_the_branch_township_with_its_name(client, world):
+    Organization.objects.filter(pk=world["branch_a"].pk).update(
+        latitude=Decimal("29.812345"), longitude=Decimal("120.354321")
+    )
+    Workplace.objects.update(latitude=Decimal("29.8"), longitude=Decimal("120.3"))
+    client.force_login(world["secretary_a"])
+    response = client.get(COVERAGE)
+    assert response.context["region"] == world["town_a"]
+    h1, caption = _h1_and_caption(response)
+    assert "甲镇快递网点党支部 · 甲镇 组织覆盖和工作覆盖" in h1
+    assert "测试县" not in h1
+    assert caption.startswith(
+        "统计范围：仅甲镇快递网点党支部及其下级党组织覆盖或联系的 1 家企业/站点（属地在甲镇），"
+        "不是甲镇的全部企业/站点。"
+    )
+    # The map shows the branch's own workplaces and marks the branch itself.
+    mapdata = response.context["mapdata"]
+    assert mapdata["home"] == [29.812345, 120.354321, "甲镇快递网点党支部"]
+    points = client.get(POINTS).json()["points"]
+    assert [p[3] for p in points] == ["甲网点"]
+
+
+def test_industry_line_caption_names_its_denominator(client, world):
+    client.force_login(world["industry_admin"])
+    h1, caption = _h1_and_caption(client.get(COVERAGE))
+    assert h1.startswith("行业党委 · 测试县 组织覆盖和工作覆盖")
+    assert "仅行业党委及其下级党组织覆盖或联系的 1 家企业/站点" in caption
+    assert "尚未覆盖的企业/站点不归属任何党组织，不在本范围内" in caption
+
+
+def test_region_scope_caption_counts_every_workplace_of_the_region(client, world):
+    client.force_login(world["county_admin"])
+    h1, caption = _h1_and_caption(client.get(COVERAGE))
+    assert h1.startswith("测试县 组织覆盖和工作覆盖")
+    assert caption == "统计范围：测试县辖区内登记的全部 2 家企业/站点（从业人数 42 人）。"

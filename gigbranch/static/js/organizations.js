@@ -57,7 +57,8 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
-  // --- Coverage map: works with no tile server (points on a plain grid background).
+  // --- Coverage map: works with no tile server. Region boundaries are the base layer
+  // (map-areas.js), so the points sit in their townships even on a blank background.
   var mapData = readJson("coverage-map-data");
   var mapEl = document.getElementById("coverage-map");
   if (mapData && mapEl && window.L) {
@@ -68,13 +69,11 @@
     } else {
       mapEl.classList.add("gb-no-tiles");
     }
-    var fallback = function () {
-      if (mapData.center) { map.setView(mapData.center, 11); } else { map.setView([30, 120], 5); }
-    };
-    fallback();
+    if (mapData.center) { map.setView(mapData.center, 11); } else { map.setView([30, 120], 5); }
     fetch(mapData.points_url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (body) {
+        var areas = window.gbAreas ? window.gbAreas(map, body.areas) : null;
         var bounds = [];
         body.points.forEach(function (p) {
           var m = L.circleMarker([p[0], p[1]], {
@@ -84,8 +83,22 @@
           m.addTo(map);
           bounds.push([p[0], p[1]]);
         });
-        if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20] }); }
-        mapEl.setAttribute("data-points", String(bounds.length));
+        if (mapData.home) {
+          L.circleMarker([mapData.home[0], mapData.home[1]], {
+            radius: 10, weight: 3, color: "#c62828", fill: false
+          }).bindTooltip(mapData.home[2] + "（党组织驻地）").addTo(map);
+          bounds.push([mapData.home[0], mapData.home[1]]);
+        }
+        // The region's boundary frames the map; points outside it widen the frame.
+        map.invalidateSize(); /* the page may have reflowed since the map was created */
+        var frame = areas ? areas.getBounds() : null;
+        if (frame && frame.isValid()) {
+          bounds.forEach(function (b) { frame.extend(b); });
+          map.fitBounds(frame, { padding: [10, 10] });
+        } else if (bounds.length) {
+          map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
+        }
+        mapEl.setAttribute("data-points", String(body.points.length));
       });
   }
 })();

@@ -1,5 +1,5 @@
 // Station map (Leaflet). Tiles come from settings.MAP_TILE_URL; without tiles the markers
-// still show on a plain background and the list below the map stays usable.
+// show on the township boundaries and the list below the map stays usable.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -12,6 +12,8 @@
   if (data.tiles) {
     L.tileLayer(data.tiles, { maxZoom: 18, attribution: data.attribution || "" }).addTo(map);
   }
+  // Township boundaries (map-areas.js) are the base layer: readable without any tiles.
+  if (window.gbAreas) window.gbAreas(map, data.areas);
   var bounds = [center];
   L.circleMarker(center, { radius: 7, color: "#1565c0" }).addTo(map).bindPopup("您的位置");
   data.stations.forEach(function (s) {
