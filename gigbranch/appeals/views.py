@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
+from gigbranch.core.figures import chosen
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Department, Region, Workplace
 
@@ -35,7 +36,8 @@ def _staff_filters(request: HttpRequest) -> dict[str, str]:
 @require_capability("appeals.view")
 def appeal_list(request: HttpRequest) -> HttpResponse:
     f = _staff_filters(request)
-    qs = Appeal.objects.visible_to(request.user)
+    figure = chosen(queries.APPEAL_FIGURES, request.GET.get("figure"))
+    qs = figure.rows(request.user) if figure else Appeal.objects.visible_to(request.user)
     try:
         qs = queries.filtered(qs, month=f["month"], department=f["department"], region=f["region"])
     except (ValueError, TypeError):
@@ -58,7 +60,12 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
             "f": f,
             "statuses": rules.Status.CHOICES,
             "overdue": overdue,
-            "query": "&".join(f"{k}={v}" for k, v in f.items() if v and k != "q"),
+            "figure": figure,
+            "query": "&".join(
+                f"{k}={v}"
+                for k, v in [("figure", figure.key if figure else ""), *f.items()]
+                if v and k != "q"
+            ),
             "metric_label": rules.METRIC_LABELS.get(f["metric"], ""),
             "can_intake": has_capability(request.user, "appeals.intake"),
         },

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core.audit import record
+from gigbranch.core.figures import chosen
 from gigbranch.core.findings import Severity
 from gigbranch.core.models import AuditEvent, Finding
 from gigbranch.core.permissions import require_capability
@@ -53,14 +54,30 @@ def _with_counts(nodes: Any, user: Any) -> list[Organization]:
 @require_capability("org.view")
 def tree(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    if q:
-        nodes = Organization.objects.visible_to(request.user).filter(name__icontains=q)
+    figure = chosen(queries.ORGANIZATION_FIGURES, request.GET.get("figure"))
+    if q or figure:
+        # A flat list: a name search, or the organisations behind a home-page figure.
+        nodes = (
+            figure.rows(request.user) if figure else Organization.objects.visible_to(request.user)
+        )
+        if q:
+            nodes = nodes.filter(name__icontains=q)
         page = Paginator(nodes.order_by("path"), 50).get_page(request.GET.get("page"))
         rows = _with_counts(Organization.objects.filter(pk__in=[o.pk for o in page]), request.user)
+        query = "&".join(
+            f"{k}={v}" for k, v in (("figure", figure.key if figure else ""), ("q", q)) if v
+        )
         return render(
             request,
             "organizations/tree.html",
-            {"rows": rows, "q": q, "page": page, "searching": True, "query": f"q={q}"},
+            {
+                "rows": rows,
+                "q": q,
+                "page": page,
+                "searching": True,
+                "query": query,
+                "figure": figure,
+            },
         )
     rows = _with_counts(queries.tree_roots(request.user), request.user)
     return render(
@@ -241,9 +258,9 @@ def workplaces(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     mode = request.GET.get("coverage", "")
     kind = request.GET.get("kind", "")
-    qs = Workplace.objects.visible_to(request.user).select_related(
-        "region", "organization", "instructor"
-    )
+    figure = chosen(queries.WORKPLACE_FIGURES, request.GET.get("figure"))
+    base = figure.rows(request.user) if figure else Workplace.objects.visible_to(request.user)
+    qs = base.select_related("region", "organization", "instructor")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()))
     if mode in CoverageMode.values:
@@ -259,13 +276,20 @@ def workplaces(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = "&".join(
         f"{k}={v}"
-        for k, v in (("q", q), ("coverage", mode), ("kind", kind), ("region", region_id))
+        for k, v in (
+            ("figure", figure.key if figure else ""),
+            ("q", q),
+            ("coverage", mode),
+            ("kind", kind),
+            ("region", region_id),
+        )
         if v
     )
     return render(
         request,
         "organizations/workplaces.html",
         {
+            "figure": figure,
             "page": page,
             "q": q,
             "mode": mode,
