@@ -21,6 +21,7 @@ class FigureOut(Schema):
     definition: str
     value: int
     list_url: str
+    api_list_url: str
 
 
 @router.get("/overview", response=list[FigureOut], summary="首页统计数（本人数据范围内）")

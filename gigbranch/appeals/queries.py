@@ -231,6 +231,7 @@ APPEAL_FIGURES = index(
             definition="待受理、办理中、已退回待改派和重新办理的诉求，不含已答复待评价、已办结和已撤回的。",
             capability="appeals.view",
             url_name="appeals:list",
+            api_path="appeals",
             queryset=open_appeals,
         ),
         Figure(
@@ -240,6 +241,7 @@ APPEAL_FIGURES = index(
             definition="已分派、尚未受理的诉求，按受理时限先后排列。",
             capability="appeals.view",
             url_name="appeals:list",
+            api_path="appeals",
             queryset=appeals_to_accept,
         ),
         Figure(
@@ -249,6 +251,7 @@ APPEAL_FIGURES = index(
             definition="办理中（含重新办理）、答复时限在24小时内且尚未超期的诉求。",
             capability="appeals.view",
             url_name="appeals:list",
+            api_path="appeals",
             queryset=appeals_due_soon,
         ),
         Figure(
@@ -258,6 +261,7 @@ APPEAL_FIGURES = index(
             definition="尚未办结且已过答复时限的诉求。",
             capability="appeals.view",
             url_name="appeals:list",
+            api_path="appeals",
             queryset=overdue_open_appeals,
         ),
     ]

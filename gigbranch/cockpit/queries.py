@@ -48,6 +48,7 @@ class FigureValue:
             "definition": f.definition,
             "value": self.value,
             "list_url": f.url,
+            "api_list_url": f.api_url,
         }
 
 

@@ -26,6 +26,7 @@ class Figure:
     capability: str  # needed to see the figure (the list page needs the same)
     url_name: str  # the list page behind the figure
     queryset: Callable[[Any], QuerySet[Any]]  # the rows counted, scoped to the user
+    api_path: str = ""  # the API list behind the figure, under /api/v1/ (takes ?figure=)
 
     def rows(self, user: Any) -> QuerySet[Any]:
         return self.queryset(user)
@@ -36,6 +37,10 @@ class Figure:
     @property
     def url(self) -> str:
         return f"{reverse(self.url_name)}?figure={self.key}"
+
+    @property
+    def api_url(self) -> str:
+        return f"/api/v1/{self.api_path}?figure={self.key}" if self.api_path else ""
 
 
 def index(figures: Iterable[Figure]) -> dict[str, Figure]:

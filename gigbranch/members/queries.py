@@ -111,6 +111,7 @@ WORKER_FIGURES = index(
             definition="劳动者档案中状态为“在岗”的人数，不含已离职人员；不同于企业/站点报告的从业人数。",
             capability="people.view",
             url_name="members:workers",
+            api_path="members/workers",
             queryset=active_workers,
         ),
     ]
@@ -125,6 +126,7 @@ MEMBER_FIGURES = index(
             definition="组织关系在本县党组织的正式党员（含失去联系的），不含流入流动党员、已转出、停止党籍和已出党人员。",
             capability="people.view",
             url_name="members:members",
+            api_path="members/party-members",
             queryset=full_members,
         ),
         Figure(
@@ -134,6 +136,7 @@ MEMBER_FIGURES = index(
             definition="组织关系在本县党组织的预备党员（含失去联系的），不含流入流动党员、已转出、停止党籍和已出党人员。",
             capability="people.view",
             url_name="members:members",
+            api_path="members/party-members",
             queryset=probationary_members,
         ),
         Figure(
@@ -143,6 +146,7 @@ MEMBER_FIGURES = index(
             definition="在本县从业、组织关系在县外党组织的党员（持流动党员活动证或待转接），不计入正式、预备党员数。",
             capability="people.view",
             url_name="members:members",
+            api_path="members/party-members",
             queryset=inflow_mobile_members,
         ),
     ]

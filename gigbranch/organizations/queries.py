@@ -237,6 +237,7 @@ ORGANIZATION_FIGURES = index(
             definition="各级党委（党工委）、党总支、党支部，不含党小组。",
             capability="org.view",
             url_name="organizations:tree",
+            api_path="organizations",
             queryset=party_organizations,
         ),
         Figure(
@@ -246,6 +247,7 @@ ORGANIZATION_FIGURES = index(
             definition="党支部、联合党支部、流动党员党支部，不含党总支和党委。",
             capability="org.view",
             url_name="organizations:tree",
+            api_path="organizations",
             queryset=party_branches,
         ),
     ]
@@ -260,6 +262,7 @@ WORKPLACE_FIGURES = index(
             definition="登记的新业态企业和站点，无论是否已覆盖。",
             capability="org.view",
             url_name="organizations:workplaces",
+            api_path="workplaces",
             queryset=workplaces_in_scope,
         ),
         Figure(
@@ -269,6 +272,7 @@ WORKPLACE_FIGURES = index(
             definition="单独建立党组织或由联合党支部覆盖的企业/站点（组织覆盖），不含仅由党建工作指导员覆盖的。",
             capability="org.view",
             url_name="organizations:workplaces",
+            api_path="workplaces",
             queryset=org_covered_workplaces,
         ),
     ]

@@ -154,6 +154,7 @@ STATION_FIGURES = index(
             definition="已启用的服务驿站（暖心驿站、户外劳动者服务站点），不含已停用的。",
             capability="stations.view",
             url_name="stations:list",
+            api_path="stations",
             queryset=active_stations,
         ),
     ]
