@@ -197,13 +197,14 @@ def appeals_to_accept(user: Any) -> AppealQuerySet:
 
 def appeals_due_soon(user: Any, now: dt.datetime | None = None) -> AppealQuerySet:
     """临近答复时限: accepted (or reopened) appeals whose reply is due within DUE_SOON and
-    not yet past due (APL-2), earliest deadline first."""
+    not yet past due (APL-2; due exactly now is still in time, as in rules.is_overdue),
+    earliest deadline first."""
     now = now or timezone.now()
     return (
         Appeal.objects.visible_to(user)
         .filter(
             status__in=rules.Status.HANDLING,
-            reply_due_at__gt=now,
+            reply_due_at__gte=now,
             reply_due_at__lte=now + DUE_SOON,
         )
         .order_by("reply_due_at", "pk")
