@@ -67,6 +67,11 @@ def search_workers(
 MEMBERS_IN_STANDING = (MemberStatus.NORMAL, MemberStatus.LOST_CONTACT)
 
 
+# 正式党员 as a condition, for counts aggregated per organisation or workplace (detail
+# pages, ledgers): the same members as `full_members` below.
+FULL_MEMBER_Q = Q(organization__isnull=False, kind=MemberKind.FULL, status__in=MEMBERS_IN_STANDING)
+
+
 def active_workers(user: Any) -> QuerySet[Worker]:
     """在岗劳动者: worker records in the user's scope with status 在岗. Workers who left stay
     on the roster as 已离职 and are not counted; this is not the workplaces' reported
@@ -85,8 +90,8 @@ def registered_members(user: Any) -> QuerySet[PartyMember]:
 
 
 def full_members(user: Any) -> QuerySet[PartyMember]:
-    """正式党员 among the registered members."""
-    return registered_members(user).filter(kind=MemberKind.FULL)
+    """正式党员 among the registered members (FULL_MEMBER_Q)."""
+    return PartyMember.objects.visible_to(user).filter(FULL_MEMBER_Q)
 
 
 def probationary_members(user: Any) -> QuerySet[PartyMember]:

@@ -43,6 +43,8 @@ from .models import (
 from .policy import DEFAULT_THRESHOLDS, Thresholds
 
 IN_STANDING = (MemberStatus.NORMAL, MemberStatus.LOST_CONTACT)
+# The ORG rule checks (ORG-1 …) count full members in normal standing. Pages and ledgers
+# count 正式党员 as the headline figure does (members.queries.FULL_MEMBER_Q).
 FULL_Q = Q(kind=MemberKind.FULL, status=MemberStatus.NORMAL)
 
 
@@ -141,7 +143,10 @@ def transfer_letter_validity(org: Organization | None) -> LetterValidity:
 
 
 def full_members_by_workplace(workplace_ids: list[int] | None = None) -> dict[int, int]:
-    qs = PartyMember.objects.filter(FULL_Q, worker__workplace__isnull=False)
+    """正式党员 per workplace, as the headline figure counts them (members.queries)."""
+    from gigbranch.members.queries import FULL_MEMBER_Q
+
+    qs = PartyMember.objects.filter(FULL_MEMBER_Q, worker__workplace__isnull=False)
     if workplace_ids is not None:
         qs = qs.filter(worker__workplace_id__in=workplace_ids)
     return dict(

@@ -22,6 +22,8 @@ from gigbranch.core.figures import chosen
 from gigbranch.core.findings import Severity
 from gigbranch.core.models import AuditEvent, Finding
 from gigbranch.core.permissions import require_capability
+from gigbranch.members.models import MemberKind
+from gigbranch.members.queries import FULL_MEMBER_Q
 
 from . import excel, forms, queries, services
 from .forms import CommitteeMemberForm, ImportForm, MoveForm, OrganizationForm
@@ -117,7 +119,7 @@ def _detail_context(
     visible = Organization.objects.visible_to(request.user)
     counted = _with_counts(Organization.objects.filter(pk=org.pk), request.user)[0]
     direct = org.members.aggregate(
-        full=Count("pk", filter=queries.FULL_Q),
+        full=Count("pk", filter=FULL_MEMBER_Q),
         total=Count("pk", filter=Q(status__in=queries.IN_STANDING)),
     )
     move_form = None
@@ -659,7 +661,9 @@ def export_ledger(request: HttpRequest, kind: str) -> FileResponse:
     else:
         orgs = Organization.objects.visible_to(request.user).annotate(
             n_full=Count(
-                "members", filter=Q(members__kind="full", members__status="normal"), distinct=True
+                "members",
+                filter=Q(members__kind=MemberKind.FULL, members__status__in=queries.IN_STANDING),
+                distinct=True,
             ),
             n_members=Count(
                 "members", filter=Q(members__status__in=queries.IN_STANDING), distinct=True
