@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
-from gigbranch.core.figures import chosen
+from gigbranch.core.figures import chosen, counted
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Department, Region, Workplace
 
@@ -61,6 +61,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
             "statuses": rules.Status.CHOICES,
             "overdue": overdue,
             "figure": figure,
+            "figure_links": counted(queries.APPEAL_FIGURES.values(), request.user),
             "query": "&".join(
                 f"{k}={v}"
                 for k, v in [("figure", figure.key if figure else ""), *f.items()]

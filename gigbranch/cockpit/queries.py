@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.appeals import queries as appeal_queries
-from gigbranch.core.figures import Figure
+from gigbranch.core.figures import Figure, FigureValue, counted
 from gigbranch.members import queries as member_queries
 from gigbranch.organizations import queries as org_queries
 from gigbranch.stations import queries as station_queries
@@ -34,29 +34,9 @@ HOME_FIGURES: tuple[Figure, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class FigureValue:
-    figure: Figure
-    value: int
-
-    def as_dict(self) -> dict[str, Any]:
-        f = self.figure
-        return {
-            "key": f.key,
-            "label": f.label,
-            "unit": f.unit,
-            "definition": f.definition,
-            "value": self.value,
-            "list_url": f.url,
-            "api_list_url": f.api_url,
-        }
-
-
 def home_figures(user: Any) -> list[FigureValue]:
     """The headline figures the user may see (by capability), counted in their scope."""
-    return [
-        FigureValue(f, f.count(user)) for f in HOME_FIGURES if has_capability(user, f.capability)
-    ]
+    return counted(HOME_FIGURES, user)
 
 
 # --- To-do -----------------------------------------------------------------------------------

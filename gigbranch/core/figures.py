@@ -16,6 +16,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from gigbranch.accounts.roles import has_capability
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -51,3 +53,26 @@ def chosen(figures: Mapping[str, Figure], key: str | None) -> Figure | None:
     """The figure a list page or API list was asked to show (`?figure=`); an unknown key
     is ignored (the list shows its usual rows) rather than an error."""
     return figures.get((key or "").strip())
+
+
+@dataclass(frozen=True)
+class FigureValue:
+    figure: Figure
+    value: int
+
+    def as_dict(self) -> dict[str, Any]:
+        f = self.figure
+        return {
+            "key": f.key,
+            "label": f.label,
+            "unit": f.unit,
+            "definition": f.definition,
+            "value": self.value,
+            "list_url": f.url,
+            "api_list_url": f.api_url,
+        }
+
+
+def counted(figures: Iterable[Figure], user: Any) -> list[FigureValue]:
+    """The figures `user` may see (by capability), counted in their scope."""
+    return [FigureValue(f, f.count(user)) for f in figures if has_capability(user, f.capability)]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
-from gigbranch.core.figures import chosen
+from gigbranch.core.figures import chosen, counted
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Organization, Region, Workplace
 from gigbranch.organizations.queries import transfer_letter_validities, transfer_letter_validity
@@ -89,6 +89,7 @@ def workers(request: HttpRequest) -> HttpResponse:
         "members/workers.html",
         {
             "figure": figure,
+            "figure_links": counted(queries.WORKER_FIGURES.values(), request.user),
             "page": page,
             "q": q,
             "status": status,
@@ -351,6 +352,7 @@ def members(request: HttpRequest) -> HttpResponse:
         "members/members.html",
         {
             "figure": figure,
+            "figure_links": counted(queries.MEMBER_FIGURES.values(), request.user),
             "page": page,
             "status": status,
             "mobile": mobile,

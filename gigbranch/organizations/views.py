@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core.audit import record
-from gigbranch.core.figures import chosen
+from gigbranch.core.figures import chosen, counted
 from gigbranch.core.findings import Severity
 from gigbranch.core.models import AuditEvent, Finding
 from gigbranch.core.permissions import require_capability
@@ -79,6 +79,7 @@ def tree(request: HttpRequest) -> HttpResponse:
                 "searching": True,
                 "query": query,
                 "figure": figure,
+                "figure_links": counted(queries.ORGANIZATION_FIGURES.values(), request.user),
             },
         )
     rows = _with_counts(queries.tree_roots(request.user), request.user)
@@ -90,6 +91,7 @@ def tree(request: HttpRequest) -> HttpResponse:
             "q": "",
             "searching": False,
             "can_change": has_capability(request.user, "org.change"),
+            "figure_links": counted(queries.ORGANIZATION_FIGURES.values(), request.user),
         },
     )
 
@@ -292,6 +294,7 @@ def workplaces(request: HttpRequest) -> HttpResponse:
         "organizations/workplaces.html",
         {
             "figure": figure,
+            "figure_links": counted(queries.WORKPLACE_FIGURES.values(), request.user),
             "page": page,
             "q": q,
             "mode": mode,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
-from gigbranch.core.figures import chosen
+from gigbranch.core.figures import chosen, counted
 from gigbranch.core.permissions import require_capability
 
 from . import imports, queries, services
@@ -54,6 +54,7 @@ def station_list(request: HttpRequest) -> HttpResponse:
         "stations/list.html",
         {
             "figure": figure,
+            "figure_links": counted(queries.STATION_FIGURES.values(), request.user),
             "query": "&".join(
                 f"{k}={v}" for k, v in (("figure", figure.key if figure else ""), ("q", q)) if v
             ),
