@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +21,15 @@ from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Department, Region, Workplace
 
 from . import forms, formtoken, queries, rules, services
-from .models import Appeal, AppealPhoto, Channel, Notification, RoutingRule, SmsMessage
+from .models import (
+    Appeal,
+    AppealPhoto,
+    AppealQuerySet,
+    Channel,
+    Notification,
+    RoutingRule,
+    SmsMessage,
+)
 
 # --- staff --------------------------------------------------------------------------------
 
@@ -37,7 +45,11 @@ def _staff_filters(request: HttpRequest) -> dict[str, str]:
 def appeal_list(request: HttpRequest) -> HttpResponse:
     f = _staff_filters(request)
     figure = chosen(queries.APPEAL_FIGURES, request.GET.get("figure"))
-    qs = figure.rows(request.user) if figure else Appeal.objects.visible_to(request.user)
+    qs = (
+        cast(AppealQuerySet, figure.rows(request.user))
+        if figure
+        else Appeal.objects.visible_to(request.user)
+    )
     try:
         qs = queries.filtered(qs, month=f["month"], department=f["department"], region=f["region"])
     except (ValueError, TypeError):
