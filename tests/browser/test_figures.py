@@ -4,6 +4,7 @@ labelled with what it counts; a department handler's home page is their to-do.""
 import re
 
 import pytest
+from django.urls import reverse
 
 from tests.browser.conftest import login, screenshot
 
@@ -32,6 +33,22 @@ def test_home_figures_open_lists_of_as_many_rows_and_handler_sees_to_do(desktop,
     assert "正式党员" in desktop.locator("#figure-note").inner_text()
     assert int(desktop.locator("#figure-count").inner_text()) == value
     screenshot(desktop, "figures-02-full-members-list")
+
+    # Every list names the figures it holds, with the home page's numbers.
+    desktop.goto("/")
+    home = {
+        key: desktop.locator(f'[data-figure="{key}"] .gb-stat-value').inner_text().split()[0]
+        for key in ("active_workers", "party_branches")
+    }
+    desktop.goto(reverse("members:workers"))
+    assert (
+        f"在岗劳动者 {home['active_workers']} 人" in desktop.locator("#figure-links").inner_text()
+    )
+    assert "在岗和已离职" in desktop.locator("main").inner_text()
+    screenshot(desktop, "figures-05-workers-list")
+    desktop.goto(reverse("organizations:tree"))
+    assert f"党支部 {home['party_branches']} 个" in desktop.locator("#figure-links").inner_text()
+    screenshot(desktop, "figures-06-organisation-tree")
 
     desktop.context.clear_cookies()
     login(desktop, "renshe", demo_county)
