@@ -166,7 +166,7 @@ def _count_subquery(qs: QuerySet[Any], outer_lookup: str, expr: Any = None) -> S
 
 
 def annotate_subtree_counts(nodes: QuerySet[Organization], user: Any) -> QuerySet[Organization]:
-    """Per node: organisations, workplaces, workers (reported) and full members in its
+    """Per node: party organisations, workplaces, workers (reported) and full members in its
     subtree, counting only what `user` may see. One SQL statement for any number of nodes.
     Full members are the headline figure's (members.queries.full_members, the members'
     own scope), so a root's count equals the home page's 正式党员 for an organisation line."""
@@ -176,7 +176,8 @@ def annotate_subtree_counts(nodes: QuerySet[Organization], user: Any) -> QuerySe
     wps = Workplace.objects.visible_to(user)
     members = full_members(user)
     return nodes.annotate(
-        n_orgs=_count_subquery(orgs, "path"),
+        # 党组织 as the headline figure counts them (no party groups), the node included.
+        n_orgs=_count_subquery(party_organizations(user), "path"),
         n_workplaces=_count_subquery(wps, "organization__path"),
         n_workers=_count_subquery(wps, "organization__path", Sum("reported_worker_count")),
         n_full_members=_count_subquery(members, "organization__path"),

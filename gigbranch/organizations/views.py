@@ -34,6 +34,7 @@ from .models import (
     CoverageMode,
     Instructor,
     Organization,
+    OrgKind,
     OrgRuleSet,
     Region,
     Workplace,
@@ -49,7 +50,9 @@ def _with_counts(nodes: Any, user: Any) -> list[Organization]:
         queries.annotate_subtree_counts(nodes.select_related("region"), user).order_by("path")
     )
     for r in rows:
-        r.n_descendants = r.n_orgs - 1  # type: ignore[attr-defined]
+        # n_orgs counts the node itself unless it is a party group (not a 党组织 figure row).
+        own = 0 if r.kind == OrgKind.PARTY_GROUP else 1
+        r.n_descendants = r.n_orgs - own  # type: ignore[attr-defined]
     return rows
 
 

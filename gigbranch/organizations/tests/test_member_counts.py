@@ -49,3 +49,33 @@ def test_branch_detail_counts_full_members_as_the_home_page_does(client, branch_
 
     wp = client.get(reverse("organizations:workplace", args=[a["workplace"].pk]))
     assert "正式党员 3 名" in wp.content.decode()
+
+
+def test_organisation_counts_leave_out_party_groups_as_the_home_page_does(
+    client, two_townships, county_admin
+):
+    """党组织 excludes 党小组 on the home page, so the tree's subtree count does too."""
+    from tests.factories import OrganizationFactory
+
+    a = two_townships["a"]
+    group = OrganizationFactory(
+        name="甲镇快递网点党支部第一党小组",
+        kind="party_group",
+        region=a["town"],
+        parent=a["branch"],
+    )
+    client.force_login(county_admin)
+    home = client.get("/").content.decode()
+    home_orgs = int(
+        re.search(
+            r'data-figure="party_organizations">\s*<div class="gb-stat-value">(\d+)', home
+        ).group(1)
+    )
+    assert home_orgs == 5  # county department, two township committees, two branches
+
+    root = client.get(reverse("organizations:detail", args=[two_townships["root"].pk]))
+    assert root.context["counted"].n_descendants == home_orgs - 1
+    branch = client.get(reverse("organizations:detail", args=[a["branch"].pk]))
+    assert branch.context["counted"].n_descendants == 0
+    group_page = client.get(reverse("organizations:detail", args=[group.pk]))
+    assert group_page.context["counted"].n_descendants == 0
