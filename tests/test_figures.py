@@ -144,3 +144,25 @@ def test_county_figures_match_their_written_definitions(demo_county):
     assert page.status_code == 200
     assert 'id="figure-note"' not in page.content.decode()
     assert page.context["page"].paginator.count == PartyMember.objects.count()
+
+
+def test_party_members_api_is_scoped_and_needs_people_view(two_townships, county):
+    from gigbranch.organizations.models import Department
+    from tests.factories import PartyMemberFactory, UserFactory, WorkerFactory
+
+    for key in ("a", "b"):
+        t = two_townships[key]
+        worker = WorkerFactory(region=t["town"], workplace=t["workplace"])
+        PartyMemberFactory(worker=worker, organization=t["branch"])
+    client = Client()
+    client.force_login(two_townships["a"]["admin"])
+    rows = client.get("/api/v1/members/party-members?figure=full_members").json()
+    assert rows["count"] == 1
+    assert rows["items"][0]["organization_id"] == two_townships["a"]["branch"].pk
+
+    department = Department.objects.create(name="县人社局", region=county)
+    handler = UserFactory(username="h", role="department_handler", department=department)
+    client.force_login(handler)
+    response = client.get("/api/v1/members/party-members")
+    assert response.status_code == 403
+    assert "无权查看党员信息" in response.json()["detail"]
