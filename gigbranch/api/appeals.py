@@ -13,9 +13,10 @@ from ninja.pagination import paginate
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.api.pagination import PersonalDataPagination
-from gigbranch.appeals import config, services
+from gigbranch.appeals import config, queries, services
 from gigbranch.appeals.models import Appeal, Channel
 from gigbranch.core import ratelimit
+from gigbranch.core.figures import chosen
 from gigbranch.core.scoping import NOTHING, scope_filter
 from gigbranch.organizations.models import Region, RegionQuerySet, Workplace
 
@@ -188,8 +189,14 @@ def submit(request: Any, payload: AppealIn) -> Any:
 
 @router.get("", response=list[AppealOut], summary="诉求列表（本人数据范围内）")
 @paginate(PersonalDataPagination)
-def list_appeals(request: Any, status: str = "") -> Any:
-    qs = Appeal.objects.visible_to(request.auth).select_related("category", "department", "region")
+def list_appeals(request: Any, status: str = "", figure: str = "") -> Any:
+    chosen_figure = chosen(queries.APPEAL_FIGURES, figure)
+    base = (
+        chosen_figure.rows(request.auth)
+        if chosen_figure is not None
+        else Appeal.objects.visible_to(request.auth)
+    )
+    qs = base.select_related("category", "department", "region")
     if status:
         qs = qs.filter(status=status)
     return qs

@@ -18,8 +18,9 @@ from pydantic import Field
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.api.pagination import PersonalDataPagination
+from gigbranch.core.figures import chosen
 from gigbranch.members import consent, queries, services
-from gigbranch.members.models import Platform, Worker
+from gigbranch.members.models import PartyMember, Platform, Worker
 from gigbranch.members.services import roster as roster_services
 
 router = Router(tags=["劳动者与党员"])
@@ -131,9 +132,55 @@ def push_roster(request: Any, payload: RosterPushIn) -> dict[str, Any]:
 
 @router.get("/workers", response=list[WorkerOut])
 @paginate(PersonalDataPagination)
-def list_workers(request: Any, q: str = "", status: str = "", workplace: str = "") -> Any:
+def list_workers(
+    request: Any, q: str = "", status: str = "", workplace: str = "", figure: str = ""
+) -> Any:
+    """Workers in scope; `figure=active_workers` lists exactly the home page's 在岗劳动者."""
     qs = queries.search_workers(request.auth, q=q, status=status, workplace=workplace)
+    chosen_figure = chosen(queries.WORKER_FIGURES, figure)
+    if chosen_figure is not None:
+        qs = qs & chosen_figure.rows(request.auth)
     return consent.with_political_disclosure(request.auth, qs)
+
+
+class PartyMemberOut(Schema):
+    id: int
+    worker_id: int
+    name: str
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    organization_id: int | None
+    is_mobile: bool
+
+    @staticmethod
+    def resolve_name(obj: PartyMember) -> str:
+        return obj.worker.name
+
+    @staticmethod
+    def resolve_kind_label(obj: PartyMember) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_status_label(obj: PartyMember) -> str:
+        return obj.get_status_display()
+
+
+@router.get("/party-members", response=list[PartyMemberOut], summary="党员列表（本人数据范围内）")
+@paginate(PersonalDataPagination)
+def list_party_members(request: Any, figure: str = "") -> Any:
+    """Party members in scope (people.view); `figure=full_members|probationary_members|
+    inflow_mobile_members` lists exactly the rows behind the home page's figure."""
+    if not has_capability(request.auth, "people.view"):
+        raise PermissionDenied("无权查看党员信息。")
+    chosen_figure = chosen(queries.MEMBER_FIGURES, figure)
+    qs = (
+        chosen_figure.rows(request.auth)
+        if chosen_figure is not None
+        else PartyMember.objects.visible_to(request.auth)
+    )
+    return qs.select_related("worker").order_by("pk")
 
 
 @router.get("/workers/{worker_id}", response=WorkerOut)

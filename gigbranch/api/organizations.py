@@ -18,6 +18,7 @@ from pydantic import Field
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.api.pagination import LimitOffsetPagination
+from gigbranch.core.figures import chosen
 from gigbranch.core.models import Finding
 from gigbranch.organizations import queries
 from gigbranch.organizations import services as org_services
@@ -133,8 +134,15 @@ def list_organizations(
     kind: OrgKind | None = None,
     region_id: int | None = None,
     under_id: int | None = None,
+    figure: str = "",
 ) -> Any:
-    qs = Organization.objects.visible_to(request.auth).select_related("region").order_by("path")
+    chosen_figure = chosen(queries.ORGANIZATION_FIGURES, figure)
+    base = (
+        chosen_figure.rows(request.auth)
+        if chosen_figure is not None
+        else Organization.objects.visible_to(request.auth)
+    )
+    qs = base.select_related("region").order_by("path")
     if q:
         qs = qs.filter(name__icontains=q)
     if kind:
@@ -300,12 +308,15 @@ def list_workplaces(
     coverage_mode: CoverageMode | None = None,
     region_id: int | None = None,
     organization_id: int | None = None,
+    figure: str = "",
 ) -> Any:
-    qs = (
-        Workplace.objects.visible_to(request.auth)
-        .select_related("region")
-        .order_by("region__path", "name", "pk")
+    chosen_figure = chosen(queries.WORKPLACE_FIGURES, figure)
+    base = (
+        chosen_figure.rows(request.auth)
+        if chosen_figure is not None
+        else Workplace.objects.visible_to(request.auth)
     )
+    qs = base.select_related("region").order_by("region__path", "name", "pk")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()))
     if kind:

@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from gigbranch.api.pagination import LimitOffsetPagination
+from gigbranch.core.figures import chosen
 from gigbranch.stations import queries
 from gigbranch.stations.models import Amenity, Station
 
@@ -85,9 +86,16 @@ def nearest_stations(request: Any, q: Query[NearestQuery]) -> list[dict[str, Any
 
 @router.get("", response=list[StationOut])
 @paginate(LimitOffsetPagination)
-def list_stations(request: Any, q: str = "") -> Any:
-    """Stations in the caller's scope (capability stations.view)."""
-    qs = queries.with_schedule(Station.objects.visible_to(request.auth)).select_related("region")
+def list_stations(request: Any, q: str = "", figure: str = "") -> Any:
+    """Stations in the caller's scope (capability stations.view); `figure=active_stations`
+    lists exactly the home page's 启用的服务驿站."""
+    chosen_figure = chosen(queries.STATION_FIGURES, figure)
+    base = (
+        chosen_figure.rows(request.auth)
+        if chosen_figure is not None
+        else Station.objects.visible_to(request.auth)
+    )
+    qs = queries.with_schedule(base).select_related("region")
     if q:
         qs = qs.filter(name__icontains=q)
     return qs

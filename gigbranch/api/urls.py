@@ -140,3 +140,6 @@ api.add_router("/members", members.router)
 from . import stations  # noqa: E402
 
 api.add_router("/stations", stations.router)
+from . import overview  # noqa: E402
+
+api.add_router("/", overview.router)

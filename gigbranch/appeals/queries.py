@@ -10,6 +10,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from gigbranch.core.figures import Figure, index
+
 from . import rules
 from .models import Appeal, AppealQuerySet
 
@@ -171,3 +173,97 @@ def submitted_with_key(idempotency_key: str | None) -> Appeal | None:
     if not idempotency_key:
         return None
     return Appeal.objects.filter(idempotency_key=idempotency_key).only("pk", "tracking_no").first()
+
+
+# --- Headline figures and to-do (core.figures) ---------------------------------------------
+
+# "Near the deadline" on a handler's to-do: the reply is due within this time.
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def open_appeals(user: Any) -> AppealQuerySet:
+    """未办结诉求: 待受理, 办理中, 已退回待改派 and 重新办理 appeals in scope."""
+    return Appeal.objects.visible_to(user).open()
+
+
+def appeals_to_accept(user: Any) -> AppealQuerySet:
+    """待受理: appeals in scope waiting to be accepted (APL-1), earliest deadline first."""
+    return (
+        Appeal.objects.visible_to(user)
+        .filter(status=rules.Status.SUBMITTED)
+        .order_by("accept_due_at", "pk")
+    )
+
+
+def appeals_due_soon(user: Any, now: dt.datetime | None = None) -> AppealQuerySet:
+    """临近答复时限: accepted (or reopened) appeals whose reply is due within DUE_SOON and
+    not yet past due (APL-2; due exactly now is still in time, as in rules.is_overdue),
+    earliest deadline first."""
+    now = now or timezone.now()
+    return (
+        Appeal.objects.visible_to(user)
+        .filter(
+            status__in=rules.Status.HANDLING,
+            reply_due_at__gte=now,
+            reply_due_at__lte=now + DUE_SOON,
+        )
+        .order_by("reply_due_at", "pk")
+    )
+
+
+def overdue_open_appeals(user: Any, now: dt.datetime | None = None) -> AppealQuerySet:
+    """已超期未答复: open appeals past their reply deadline (rules.is_overdue for an appeal
+    not yet replied), longest overdue first."""
+    now = now or timezone.now()
+    return (
+        Appeal.objects.visible_to(user)
+        .open()
+        .filter(reply_due_at__lt=now)
+        .order_by("reply_due_at", "pk")
+    )
+
+
+APPEAL_FIGURES = index(
+    [
+        Figure(
+            key="open_appeals",
+            label="未办结诉求",
+            unit="件",
+            definition="待受理、办理中、已退回待改派和重新办理的诉求，不含已答复待评价、已办结和已撤回的。",
+            capability="appeals.view",
+            url_name="appeals:list",
+            api_path="appeals",
+            queryset=open_appeals,
+        ),
+        Figure(
+            key="appeals_to_accept",
+            label="待受理诉求",
+            unit="件",
+            definition="已分派、尚未受理的诉求，按受理时限先后排列。",
+            capability="appeals.view",
+            url_name="appeals:list",
+            api_path="appeals",
+            queryset=appeals_to_accept,
+        ),
+        Figure(
+            key="appeals_due_soon",
+            label="24小时内到期的诉求",
+            unit="件",
+            definition="办理中（含重新办理）、答复时限在24小时内且尚未超期的诉求。",
+            capability="appeals.view",
+            url_name="appeals:list",
+            api_path="appeals",
+            queryset=appeals_due_soon,
+        ),
+        Figure(
+            key="overdue_appeals",
+            label="超期未答复诉求",
+            unit="件",
+            definition="尚未办结且已过答复时限的诉求。",
+            capability="appeals.view",
+            url_name="appeals:list",
+            api_path="appeals",
+            queryset=overdue_open_appeals,
+        ),
+    ]
+)

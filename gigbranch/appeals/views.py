@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,11 +17,20 @@ from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import ratelimit
+from gigbranch.core.figures import chosen, counted
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Department, Region, Workplace
 
 from . import forms, formtoken, queries, rules, services
-from .models import Appeal, AppealPhoto, Channel, Notification, RoutingRule, SmsMessage
+from .models import (
+    Appeal,
+    AppealPhoto,
+    AppealQuerySet,
+    Channel,
+    Notification,
+    RoutingRule,
+    SmsMessage,
+)
 
 # --- staff --------------------------------------------------------------------------------
 
@@ -36,7 +45,12 @@ def _staff_filters(request: HttpRequest) -> dict[str, str]:
 @require_capability("appeals.view")
 def appeal_list(request: HttpRequest) -> HttpResponse:
     f = _staff_filters(request)
-    qs = Appeal.objects.visible_to(request.user)
+    figure = chosen(queries.APPEAL_FIGURES, request.GET.get("figure"))
+    qs = (
+        cast(AppealQuerySet, figure.rows(request.user))
+        if figure
+        else Appeal.objects.visible_to(request.user)
+    )
     try:
         qs = queries.filtered(qs, month=f["month"], department=f["department"], region=f["region"])
     except (ValueError, TypeError):
@@ -59,7 +73,13 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
             "f": f,
             "statuses": rules.Status.CHOICES,
             "overdue": overdue,
-            "query": "&".join(f"{k}={v}" for k, v in f.items() if v and k != "q"),
+            "figure": figure,
+            "figure_links": counted(queries.APPEAL_FIGURES.values(), request.user),
+            "query": "&".join(
+                f"{k}={v}"
+                for k, v in [("figure", figure.key if figure else ""), *f.items()]
+                if v and k != "q"
+            ),
             "metric_label": rules.METRIC_LABELS.get(f["metric"], ""),
             "can_intake": has_capability(request.user, "appeals.intake"),
         },

@@ -28,13 +28,14 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("portal:home")
     if user.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
         return render(request, "core/admin_home.html", {"notices": _notices(user)})
-    from gigbranch.cockpit.queries import console_summary
+    from gigbranch.cockpit.queries import home_figures, todo_sections
 
     return render(
         request,
         "core/console_home.html",
         {
-            "summary": console_summary(user) if has_capability(user, "org.view") else None,
+            "figures": home_figures(user),
+            "todo": todo_sections(user),
             "notices": _notices(user),
         },
     )

@@ -13,10 +13,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from gigbranch.core.fields import blind_index
+from gigbranch.core.figures import Figure, index
 from gigbranch.organizations.models import Organization, Workplace
 
 from . import consent, policy
-from .models import MemberStatus, PartyMember, Worker
+from .models import MemberKind, MemberStatus, PartyMember, Worker, WorkerStatus
 
 _ID = re.compile(r"^\d{17}[\dXx]$")
 _LAST4 = re.compile(r"^\d{3}[\dXx]$")
@@ -57,6 +58,104 @@ def search_workers(
             workplace__in=Workplace.objects.filter(name__contains=workplace).values("pk")
         )
     return qs.order_by("id")
+
+
+# --- Headline figures (core.figures): one definition each ---------------------------------
+
+# A member in standing: 正常 or 失去联系 (still a member until a decision under MOB-4);
+# 停止党籍 and 已出党 are not counted as members.
+MEMBERS_IN_STANDING = (MemberStatus.NORMAL, MemberStatus.LOST_CONTACT)
+
+
+# 正式党员 as a condition, for counts aggregated per organisation or workplace (detail
+# pages, ledgers): the same members as `full_members` below.
+FULL_MEMBER_Q = Q(organization__isnull=False, kind=MemberKind.FULL, status__in=MEMBERS_IN_STANDING)
+
+
+def active_workers(user: Any) -> QuerySet[Worker]:
+    """在岗劳动者: worker records in the user's scope with status 在岗. Workers who left stay
+    on the roster as 已离职 and are not counted; this is not the workplaces' reported
+    headcount (报告从业人数, organizations.queries)."""
+    return Worker.objects.visible_to(user).filter(status=WorkerStatus.ACTIVE)
+
+
+def registered_members(user: Any) -> QuerySet[PartyMember]:
+    """在册党员: members in the user's scope whose membership (组织关系) is held by a county
+    organisation and who are in standing, whatever their job status (a member who leaves
+    a job stays a member). Not counted: inflow mobile members (membership held elsewhere),
+    members transferred out, 停止党籍 and 已出党."""
+    return PartyMember.objects.visible_to(user).filter(
+        organization__isnull=False, status__in=MEMBERS_IN_STANDING
+    )
+
+
+def full_members(user: Any) -> QuerySet[PartyMember]:
+    """正式党员 among the registered members (FULL_MEMBER_Q)."""
+    return PartyMember.objects.visible_to(user).filter(FULL_MEMBER_Q)
+
+
+def probationary_members(user: Any) -> QuerySet[PartyMember]:
+    """预备党员 among the registered members."""
+    return registered_members(user).filter(kind=MemberKind.PROBATIONARY)
+
+
+def inflow_mobile_members(user: Any) -> QuerySet[PartyMember]:
+    """流入流动党员: members in standing working here whose membership is held by an
+    organisation outside the county (MOB-2)."""
+    return PartyMember.objects.visible_to(user).filter(
+        is_mobile=True, organization__isnull=True, status__in=MEMBERS_IN_STANDING
+    )
+
+
+WORKER_FIGURES = index(
+    [
+        Figure(
+            key="active_workers",
+            label="在岗劳动者",
+            unit="人",
+            definition="劳动者档案中状态为“在岗”的人数，不含已离职人员；不同于企业/站点报告的从业人数。",
+            capability="people.view",
+            url_name="members:workers",
+            api_path="members/workers",
+            queryset=active_workers,
+        ),
+    ]
+)
+
+MEMBER_FIGURES = index(
+    [
+        Figure(
+            key="full_members",
+            label="正式党员",
+            unit="人",
+            definition="组织关系在本县党组织的正式党员（含失去联系的），不含流入流动党员、已转出、停止党籍和已出党人员。",
+            capability="people.view",
+            url_name="members:members",
+            api_path="members/party-members",
+            queryset=full_members,
+        ),
+        Figure(
+            key="probationary_members",
+            label="预备党员",
+            unit="人",
+            definition="组织关系在本县党组织的预备党员（含失去联系的），不含流入流动党员、已转出、停止党籍和已出党人员。",
+            capability="people.view",
+            url_name="members:members",
+            api_path="members/party-members",
+            queryset=probationary_members,
+        ),
+        Figure(
+            key="inflow_mobile_members",
+            label="流入流动党员",
+            unit="人",
+            definition="在本县从业、组织关系在县外党组织的党员（持流动党员活动证或待转接），不计入正式、预备党员数。",
+            capability="people.view",
+            url_name="members:members",
+            api_path="members/party-members",
+            queryset=inflow_mobile_members,
+        ),
+    ]
+)
 
 
 MEMBER_PICK_LIMIT = 20

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
+from gigbranch.core.figures import chosen, counted
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Organization, Region, Workplace
 from gigbranch.organizations.queries import transfer_letter_validities, transfer_letter_validity
@@ -67,11 +68,15 @@ def workers(request: HttpRequest) -> HttpResponse:
     qs = queries.search_workers(
         request.user, q=q, status=status, political=political, workplace=workplace
     )
+    figure = chosen(queries.WORKER_FIGURES, request.GET.get("figure"))
+    if figure is not None:
+        qs = qs & figure.rows(request.user)
     qs = consent.with_political_disclosure(request.user, qs.select_related("workplace", "region"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = "&".join(
         f"{k}={v}"
         for k, v in (
+            ("figure", figure.key if figure else ""),
             ("q", q),
             ("status", status),
             ("political", political),
@@ -83,6 +88,8 @@ def workers(request: HttpRequest) -> HttpResponse:
         request,
         "members/workers.html",
         {
+            "figure": figure,
+            "figure_links": counted(queries.WORKER_FIGURES.values(), request.user),
             "page": page,
             "q": q,
             "status": status,
@@ -320,9 +327,9 @@ def members(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     mobile = request.GET.get("mobile", "")
     q = request.GET.get("q", "").strip()
-    qs = PartyMember.objects.visible_to(request.user).select_related(
-        "worker", "organization", "worker__workplace"
-    )
+    figure = chosen(queries.MEMBER_FIGURES, request.GET.get("figure"))
+    base = figure.rows(request.user) if figure else PartyMember.objects.visible_to(request.user)
+    qs = base.select_related("worker", "organization", "worker__workplace")
     if status:
         qs = qs.filter(status=status)
     if mobile == "1":
@@ -330,11 +337,22 @@ def members(request: HttpRequest) -> HttpResponse:
     if q:
         qs = qs.filter(worker__in=queries.search_workers(request.user, q=q))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in (("q", q), ("status", status), ("mobile", mobile)) if v)
+    query = "&".join(
+        f"{k}={v}"
+        for k, v in (
+            ("figure", figure.key if figure else ""),
+            ("q", q),
+            ("status", status),
+            ("mobile", mobile),
+        )
+        if v
+    )
     return render(
         request,
         "members/members.html",
         {
+            "figure": figure,
+            "figure_links": counted(queries.MEMBER_FIGURES.values(), request.user),
             "page": page,
             "status": status,
             "mobile": mobile,

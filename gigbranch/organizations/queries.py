@@ -27,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Substr
 
+from gigbranch.core.figures import Figure, index
 from gigbranch.members.models import MemberKind, MemberStatus, PartyMember
 
 from . import boundaries
@@ -34,6 +35,7 @@ from .models import (
     PATH_STEP,
     CoverageMode,
     Organization,
+    OrgKind,
     OrgRuleSet,
     Region,
     Workplace,
@@ -42,6 +44,8 @@ from .models import (
 from .policy import DEFAULT_THRESHOLDS, Thresholds
 
 IN_STANDING = (MemberStatus.NORMAL, MemberStatus.LOST_CONTACT)
+# The ORG rule checks (ORG-1 …) count full members in normal standing. Pages and ledgers
+# count 正式党员 as the headline figure does (members.queries.FULL_MEMBER_Q).
 FULL_Q = Q(kind=MemberKind.FULL, status=MemberStatus.NORMAL)
 
 
@@ -140,7 +144,10 @@ def transfer_letter_validity(org: Organization | None) -> LetterValidity:
 
 
 def full_members_by_workplace(workplace_ids: list[int] | None = None) -> dict[int, int]:
-    qs = PartyMember.objects.filter(FULL_Q, worker__workplace__isnull=False)
+    """正式党员 per workplace, as the headline figure counts them (members.queries)."""
+    from gigbranch.members.queries import FULL_MEMBER_Q
+
+    qs = PartyMember.objects.filter(FULL_MEMBER_Q, worker__workplace__isnull=False)
     if workplace_ids is not None:
         qs = qs.filter(worker__workplace_id__in=workplace_ids)
     return dict(
@@ -160,15 +167,18 @@ def _count_subquery(qs: QuerySet[Any], outer_lookup: str, expr: Any = None) -> S
 
 
 def annotate_subtree_counts(nodes: QuerySet[Organization], user: Any) -> QuerySet[Organization]:
-    """Per node: organisations, workplaces, workers (reported) and full members in its
-    subtree, counting only what `user` may see. One SQL statement for any number of nodes."""
+    """Per node: party organisations, workplaces, workers (reported) and full members in its
+    subtree, counting only what `user` may see. One SQL statement for any number of nodes.
+    Full members are the headline figure's (members.queries.full_members, the members'
+    own scope), so a root's count equals the home page's 正式党员 for an organisation line."""
+    from gigbranch.members.queries import full_members
+
     orgs = Organization.objects.visible_to(user)
     wps = Workplace.objects.visible_to(user)
-    members = PartyMember.objects.filter(FULL_Q).filter(
-        organization__in=Organization.objects.visible_to(user).values("pk")
-    )
+    members = full_members(user)
     return nodes.annotate(
-        n_orgs=_count_subquery(orgs, "path"),
+        # 党组织 as the headline figure counts them (no party groups), the node included.
+        n_orgs=_count_subquery(party_organizations(user), "path"),
         n_workplaces=_count_subquery(wps, "organization__path"),
         n_workers=_count_subquery(wps, "organization__path", Sum("reported_worker_count")),
         n_full_members=_count_subquery(members, "organization__path"),
@@ -197,6 +207,83 @@ def tree_roots(user: Any) -> QuerySet[Organization]:
 
 ORG_COVERED = (CoverageMode.OWN_BRANCH, CoverageMode.JOINT_BRANCH)
 WORK_COVERED = (CoverageMode.OWN_BRANCH, CoverageMode.JOINT_BRANCH, CoverageMode.INSTRUCTOR)
+
+
+# --- Headline figures (core.figures): one definition each ---------------------------------
+
+
+def party_organizations(user: Any) -> QuerySet[Organization]:
+    """党组织: every organisation in the user's scope except party groups (党小组 are a
+    division inside a branch, not an organisation of their own)."""
+    return Organization.objects.visible_to(user).exclude(kind=OrgKind.PARTY_GROUP)
+
+
+def party_branches(user: Any) -> QuerySet[Organization]:
+    """党支部: branches, joint branches and mobile members' branches in scope; general
+    branches (党总支) and committees are not branches."""
+    return Organization.objects.visible_to(user).branches()
+
+
+def workplaces_in_scope(user: Any) -> QuerySet[Workplace]:
+    """新业态企业/站点 in the user's scope, covered or not."""
+    return Workplace.objects.visible_to(user)
+
+
+def org_covered_workplaces(user: Any) -> QuerySet[Workplace]:
+    """组织覆盖的企业/站点: covered by their own branch or a joint branch (the numerator of
+    the organisational coverage rate on the coverage page)."""
+    return Workplace.objects.visible_to(user).filter(coverage_mode__in=ORG_COVERED)
+
+
+ORGANIZATION_FIGURES = index(
+    [
+        Figure(
+            key="party_organizations",
+            label="党组织",
+            unit="个",
+            definition="各级党委（党工委）、党总支、党支部，不含党小组。",
+            capability="org.view",
+            url_name="organizations:tree",
+            api_path="organizations",
+            queryset=party_organizations,
+        ),
+        Figure(
+            key="party_branches",
+            label="党支部",
+            unit="个",
+            definition="党支部、联合党支部、流动党员党支部，不含党总支和党委。",
+            capability="org.view",
+            url_name="organizations:tree",
+            api_path="organizations",
+            queryset=party_branches,
+        ),
+    ]
+)
+
+WORKPLACE_FIGURES = index(
+    [
+        Figure(
+            key="workplaces",
+            label="新业态企业/站点",
+            unit="家",
+            definition="登记的新业态企业和站点，无论是否已覆盖。",
+            capability="org.view",
+            url_name="organizations:workplaces",
+            api_path="workplaces",
+            queryset=workplaces_in_scope,
+        ),
+        Figure(
+            key="org_covered_workplaces",
+            label="已组织覆盖的企业/站点",
+            unit="家",
+            definition="单独建立党组织或由联合党支部覆盖的企业/站点（组织覆盖），不含仅由党建工作指导员覆盖的。",
+            capability="org.view",
+            url_name="organizations:workplaces",
+            api_path="workplaces",
+            queryset=org_covered_workplaces,
+        ),
+    ]
+)
 
 
 @dataclass

@@ -17,9 +17,12 @@ from django.views.decorators.http import require_POST
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import stash
 from gigbranch.core.audit import record
+from gigbranch.core.figures import chosen, counted
 from gigbranch.core.findings import Severity
 from gigbranch.core.models import AuditEvent, Finding
 from gigbranch.core.permissions import require_capability
+from gigbranch.members.models import MemberKind
+from gigbranch.members.queries import FULL_MEMBER_Q
 
 from . import excel, forms, queries, services
 from .forms import CommitteeMemberForm, ImportForm, MoveForm, OrganizationForm
@@ -30,6 +33,7 @@ from .models import (
     CoverageMode,
     Instructor,
     Organization,
+    OrgKind,
     OrgRuleSet,
     Region,
     Workplace,
@@ -45,21 +49,40 @@ def _with_counts(nodes: Any, user: Any) -> list[Organization]:
         queries.annotate_subtree_counts(nodes.select_related("region"), user).order_by("path")
     )
     for r in rows:
-        r.n_descendants = r.n_orgs - 1  # type: ignore[attr-defined]
+        # n_orgs counts the node itself unless it is a party group (not a 党组织 figure row).
+        own = 0 if r.kind == OrgKind.PARTY_GROUP else 1
+        r.n_descendants = r.n_orgs - own  # type: ignore[attr-defined]
     return rows
 
 
 @require_capability("org.view")
 def tree(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    if q:
-        nodes = Organization.objects.visible_to(request.user).filter(name__icontains=q)
+    figure = chosen(queries.ORGANIZATION_FIGURES, request.GET.get("figure"))
+    if q or figure:
+        # A flat list: a name search, or the organisations behind a home-page figure.
+        nodes = (
+            figure.rows(request.user) if figure else Organization.objects.visible_to(request.user)
+        )
+        if q:
+            nodes = nodes.filter(name__icontains=q)
         page = Paginator(nodes.order_by("path"), 50).get_page(request.GET.get("page"))
         rows = _with_counts(Organization.objects.filter(pk__in=[o.pk for o in page]), request.user)
+        query = "&".join(
+            f"{k}={v}" for k, v in (("figure", figure.key if figure else ""), ("q", q)) if v
+        )
         return render(
             request,
             "organizations/tree.html",
-            {"rows": rows, "q": q, "page": page, "searching": True, "query": f"q={q}"},
+            {
+                "rows": rows,
+                "q": q,
+                "page": page,
+                "searching": True,
+                "query": query,
+                "figure": figure,
+                "figure_links": counted(queries.ORGANIZATION_FIGURES.values(), request.user),
+            },
         )
     rows = _with_counts(queries.tree_roots(request.user), request.user)
     return render(
@@ -70,6 +93,7 @@ def tree(request: HttpRequest) -> HttpResponse:
             "q": "",
             "searching": False,
             "can_change": has_capability(request.user, "org.change"),
+            "figure_links": counted(queries.ORGANIZATION_FIGURES.values(), request.user),
         },
     )
 
@@ -99,7 +123,7 @@ def _detail_context(
     visible = Organization.objects.visible_to(request.user)
     counted = _with_counts(Organization.objects.filter(pk=org.pk), request.user)[0]
     direct = org.members.aggregate(
-        full=Count("pk", filter=queries.FULL_Q),
+        full=Count("pk", filter=FULL_MEMBER_Q),
         total=Count("pk", filter=Q(status__in=queries.IN_STANDING)),
     )
     move_form = None
@@ -240,9 +264,9 @@ def workplaces(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     mode = request.GET.get("coverage", "")
     kind = request.GET.get("kind", "")
-    qs = Workplace.objects.visible_to(request.user).select_related(
-        "region", "organization", "instructor"
-    )
+    figure = chosen(queries.WORKPLACE_FIGURES, request.GET.get("figure"))
+    base = figure.rows(request.user) if figure else Workplace.objects.visible_to(request.user)
+    qs = base.select_related("region", "organization", "instructor")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()))
     if mode in CoverageMode.values:
@@ -258,13 +282,21 @@ def workplaces(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = "&".join(
         f"{k}={v}"
-        for k, v in (("q", q), ("coverage", mode), ("kind", kind), ("region", region_id))
+        for k, v in (
+            ("figure", figure.key if figure else ""),
+            ("q", q),
+            ("coverage", mode),
+            ("kind", kind),
+            ("region", region_id),
+        )
         if v
     )
     return render(
         request,
         "organizations/workplaces.html",
         {
+            "figure": figure,
+            "figure_links": counted(queries.WORKPLACE_FIGURES.values(), request.user),
             "page": page,
             "q": q,
             "mode": mode,
@@ -646,7 +678,9 @@ def export_ledger(request: HttpRequest, kind: str) -> FileResponse:
     else:
         orgs = Organization.objects.visible_to(request.user).annotate(
             n_full=Count(
-                "members", filter=Q(members__kind="full", members__status="normal"), distinct=True
+                "members",
+                filter=Q(members__kind=MemberKind.FULL, members__status__in=queries.IN_STANDING),
+                distinct=True,
             ),
             n_members=Count(
                 "members", filter=Q(members__status__in=queries.IN_STANDING), distinct=True

@@ -9,6 +9,8 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from gigbranch.core.figures import Figure, index
+
 from . import rules
 from .models import CheckIn, Station, StationAmenity
 from .nearest import nearest
@@ -132,3 +134,28 @@ def bar_classes(counts: list[int]) -> list[str]:
     if top == 0:
         return ["h0"] * len(counts)
     return [f"h{round(c * 10 / top)}" for c in counts]
+
+
+# --- Headline figures (core.figures) ------------------------------------------------------
+
+
+def active_stations(user: Any) -> Any:
+    """服务驿站（启用）: stations in the user's scope that are in service (is_active);
+    disabled stations stay listed on the stations page but are not counted."""
+    return Station.objects.visible_to(user).active()
+
+
+STATION_FIGURES = index(
+    [
+        Figure(
+            key="active_stations",
+            label="启用的服务驿站",
+            unit="个",
+            definition="已启用的服务驿站（暖心驿站、户外劳动者服务站点），不含已停用的。",
+            capability="stations.view",
+            url_name="stations:list",
+            api_path="stations",
+            queryset=active_stations,
+        ),
+    ]
+)

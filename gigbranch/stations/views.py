@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
+from gigbranch.core.figures import chosen, counted
 from gigbranch.core.permissions import require_capability
 
 from . import imports, queries, services
@@ -38,7 +39,9 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 @require_capability("stations.view")
 def station_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    qs = Station.objects.visible_to(request.user).select_related("region")
+    figure = chosen(queries.STATION_FIGURES, request.GET.get("figure"))
+    base = figure.rows(request.user) if figure else Station.objects.visible_to(request.user)
+    qs = base.select_related("region")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
     page = Paginator(qs.prefetch_related("amenities", "hours"), 50).get_page(
@@ -50,6 +53,11 @@ def station_list(request: HttpRequest) -> HttpResponse:
         request,
         "stations/list.html",
         {
+            "figure": figure,
+            "figure_links": counted(queries.STATION_FIGURES.values(), request.user),
+            "query": "&".join(
+                f"{k}={v}" for k, v in (("figure", figure.key if figure else ""), ("q", q)) if v
+            ),
             "page": page,
             "rows": rows,
             "q": q,

@@ -22,6 +22,7 @@ LISTS = [
     "/api/v1/appeals",
     "/api/v1/recruitment/cases",
     "/api/v1/members/workers",
+    "/api/v1/members/party-members",
     "/api/v1/stations",
 ]
 
