@@ -5,12 +5,13 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Pages anyone may open: login, language switch, health check, API schema/docs, static
+# Pages anyone may open: login, language switch, health check, favicon, API schema/docs, static
 # error pages, public Open311 discovery and worker self-registration.
 ALLOWLIST = {
     r"^accounts/login/$",
     r"^i18n/setlang/$",
     r"^healthz$",
+    r"^favicon\.ico$",
     r"^api/v1/openapi\.json$",
     r"^api/v1/docs$",
     r"^open311/v2/",
