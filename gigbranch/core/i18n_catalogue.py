@@ -182,7 +182,10 @@ def duplicate_ids(path: Path = ENGLISH_PO) -> list[str]:
 
 
 def translations(path: Path = ENGLISH_PO) -> dict[str, str]:
-    return {e.msgid: e.msgstr for e in load_catalogue(path) if not e.obsolete}
+    """msgid → English for the entries gettext will use (fuzzy and obsolete ones it skips)."""
+    return {
+        e.msgid: e.msgstr for e in load_catalogue(path) if not e.obsolete and "fuzzy" not in e.flags
+    }
 
 
 def used_messages(
