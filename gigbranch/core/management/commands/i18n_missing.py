@@ -23,11 +23,11 @@ class Command(BaseCommand):
         lines = []
         for msgid, uses in missing.items():
             for use in uses:
-                where = Path(use.path)
-                shown = where.relative_to(base) if where.is_relative_to(base) else where
+                path = Path(use.path)
+                shown = path.relative_to(base) if path.is_relative_to(base) else path
                 lines.append((str(shown), use.line, msgid))
-        for shown, line, msgid in sorted(lines):
-            self.stdout.write(f"{shown}:{line}: {msgid}")
+        for where, line, msgid in sorted(lines):
+            self.stdout.write(f"{where}:{line}: {msgid}")
         mismatched = i18n_catalogue.placeholder_mismatches()
         for msgid in mismatched:
             self.stdout.write(f"placeholders differ: {msgid}")
