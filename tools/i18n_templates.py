@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Wrap the Chinese text of the Django templates for translation.
 
-    .venv/bin/python tools/i18n_templates.py            # rewrite gigbranch/templates in place
+    .venv/bin/python tools/i18n_templates.py            # rewrite all the templates in place
     .venv/bin/python tools/i18n_templates.py --check    # exit 1 and list files it would change
     .venv/bin/python tools/i18n_templates.py some/dir some/file.html
 
@@ -26,7 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path)
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if needed")
     args = parser.parse_args(argv)
-    roots = args.paths or [ROOT / "gigbranch" / "templates"]
+    roots = args.paths or [
+        ROOT / "gigbranch" / "templates",
+        *sorted(ROOT.glob("gigbranch/*/templates")),
+    ]
     changed = []
     for path in template_files(roots):
         source = path.read_text(encoding="utf-8")

@@ -124,6 +124,15 @@ def unwrapped_chinese(source: str) -> list[tuple[int, str]]:
     return problems
 
 
+def template_dirs() -> list[Path]:
+    """The project's template folder and any app's ``templates`` folder (APP_DIRS)."""
+    return [TEMPLATE_DIR, *sorted(PACKAGE_DIR.glob("*/templates"))]
+
+
+def template_paths() -> list[Path]:
+    return [p for d in template_dirs() for p in sorted(d.rglob("*.html"))]
+
+
 # -- Python -----------------------------------------------------------------------------------
 
 
@@ -192,7 +201,7 @@ def used_messages(
     templates: Iterable[Path] | None = None, pyfiles: Iterable[Path] | None = None
 ) -> dict[str, list[Use]]:
     uses: dict[str, list[Use]] = {}
-    for path in templates if templates is not None else sorted(TEMPLATE_DIR.rglob("*.html")):
+    for path in templates if templates is not None else template_paths():
         for msgid, line in template_messages(path.read_text(encoding="utf-8")):
             uses.setdefault(msgid, []).append(Use(str(path), line))
     for path in pyfiles if pyfiles is not None else python_files():

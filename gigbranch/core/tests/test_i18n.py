@@ -11,9 +11,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gigbranch.core import i18n_catalogue as catalogue
-from gigbranch.core.i18n_templates import template_files, wrap_template
+from gigbranch.core.i18n_templates import wrap_template
 
-TEMPLATES = template_files([catalogue.TEMPLATE_DIR])
+TEMPLATES = catalogue.template_paths()
 
 
 def test_every_message_id_in_use_has_english():
@@ -52,7 +52,7 @@ def test_catalogue_is_valid_gettext():
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(p.parents[1])))
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(catalogue.PACKAGE_DIR)))
 def test_wrapping_the_templates_again_changes_nothing(path: Path):
     source = path.read_text(encoding="utf-8")
     assert wrap_template(source) == source
@@ -128,3 +128,25 @@ def test_command_passes_when_everything_has_english():
     out = io.StringIO()
     call_command("i18n_missing", stdout=out)
     assert out.getvalue() == "Every message id in use has English.\n"
+
+
+def test_wrapper_command_run_twice_changes_nothing(tmp_path, capsys):
+    import importlib.util
+
+    script = catalogue.PACKAGE_DIR.parent / "tools" / "i18n_templates.py"
+    spec = importlib.util.spec_from_file_location("i18n_templates_tool", script)
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    page = tmp_path / "page.html"
+    page.write_text(SAMPLE, encoding="utf-8")
+    assert tool.main([str(tmp_path), "--check"]) == 1
+    assert page.read_text(encoding="utf-8") == SAMPLE
+    assert tool.main([str(tmp_path)]) == 0
+    once = page.read_text(encoding="utf-8")
+    assert once == wrap_template(SAMPLE) != SAMPLE
+    capsys.readouterr()
+    assert tool.main([str(tmp_path)]) == 0
+    assert page.read_text(encoding="utf-8") == once
+    assert capsys.readouterr().out == ""
+    assert tool.main([str(tmp_path), "--check"]) == 0
