@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -150,3 +151,13 @@ def test_wrapper_command_run_twice_changes_nothing(tmp_path, capsys):
     assert page.read_text(encoding="utf-8") == once
     assert capsys.readouterr().out == ""
     assert tool.main([str(tmp_path), "--check"]) == 0
+
+
+def test_yesno_arguments_keep_their_number_of_choices():
+    """``|yesno:_("是,否")`` splits the English on commas as well."""
+    english = catalogue.translations()
+    pattern = re.compile(r"""yesno:_\(\s*"([^"]*)"\s*\)""")
+    found = {m for path in TEMPLATES for m in pattern.findall(path.read_text(encoding="utf-8"))}
+    assert "是,否" in found
+    bad = {m: english.get(m) for m in found if english.get(m, "").count(",") != m.count(",")}
+    assert bad == {}
