@@ -105,6 +105,7 @@ def test_english_mode_screenshots(desktop, phone, two_townships, county_admin, l
     assert desktop.title() == "Console - Party Building Platform for New Employment Groups"
     nav = desktop.locator("#gb-sidebar").inner_text()
     assert not HAN.search(nav), nav
+    assert "County administrator" in desktop.locator("header").inner_text()
     screenshot(desktop, "english-console")
     for path, name in (
         ("/org/", "english-org-tree"),

@@ -161,3 +161,16 @@ def test_yesno_arguments_keep_their_number_of_choices():
     assert "是,否" in found
     bad = {m: english.get(m) for m in found if english.get(m, "").count(",") != m.count(",")}
     assert bad == {}
+
+
+def test_menu_and_role_names_follow_the_language():
+    from django.utils import translation
+
+    from gigbranch.accounts.roles import Role
+    from gigbranch.core.navigation import NAV_ITEMS
+
+    with translation.override("en"):
+        assert str(Role.COUNTY_ADMIN.label) == "County administrator"
+        assert translation.gettext(NAV_ITEMS[0].section) == "General"
+    with translation.override("zh-hans"):
+        assert str(Role.COUNTY_ADMIN.label) == "县级管理员"
