@@ -38,3 +38,19 @@ def test_htmx_does_not_inject_its_indicator_style(client):
     with open(path, encoding="utf-8") as css:
         text = css.read()
     assert ".htmx-indicator { opacity: 0;" in text and ".htmx-request .htmx-indicator" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "lang", "title"),
+    [
+        ("en", "en", "Page not found - Party Building Platform for New Employment Groups"),
+        ("zh-hans", "zh-Hans", "页面不存在 - 新就业群体党建工作平台"),
+    ],
+)
+def test_error_and_portal_pages_declare_the_language_shown(client, language, lang, title):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    body = client.get("/no-such-page/").content.decode()
+    assert f'<html lang="{lang}">' in body and f"<title>{title}</title>" in body
+    assert f'<html lang="{lang}">' in client.get("/m/login/").content.decode()
