@@ -87,12 +87,12 @@ def pytest_sessionstart(session):
     """Compile the translation catalogues (pure Python) so the English UI can be tested."""
     from pathlib import Path
 
-    import polib
+    from gigbranch.core.i18n_catalogue import load_catalogue
 
     for po_path in Path(__file__).parent.glob("gigbranch/locale/*/LC_MESSAGES/*.po"):
         mo_path = po_path.with_suffix(".mo")
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
-            polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+            load_catalogue(po_path).save_as_mofile(str(mo_path))
 
 
 @pytest.fixture(autouse=True)

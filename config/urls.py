@@ -8,6 +8,7 @@ from gigbranch.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("gigbranch.accounts.urls")),
     path("core/", include("gigbranch.core.urls")),

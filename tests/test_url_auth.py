@@ -14,6 +14,7 @@ ALLOWLIST = {
     "accounts/login/",
     "i18n/setlang/",
     "healthz",
+    "favicon.ico",
     "api/v1/openapi.json",
     "api/v1/docs",
     "open311/v2/^discovery\\.(?P<fmt>[a-z]+)$",

@@ -11,20 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    COUNTY_ADMIN = "county_admin", "县级管理员"
-    INDUSTRY_ADMIN = "industry_admin", "行业党委管理员"
-    TOWNSHIP_ADMIN = "township_admin", "乡镇（街道）管理员"
-    BRANCH_SECRETARY = "branch_secretary", "党支部书记"
-    DEPARTMENT_HANDLER = "department_handler", "部门承办人"
-    INSPECTOR = "inspector", "督导检查员"
-    WORKER = "worker", "新就业群体"
-    SYSTEM_ADMIN = "system_admin", "系统管理员"
-    SECURITY_ADMIN = "security_admin", "安全管理员"
-    AUDIT_ADMIN = "audit_admin", "安全审计员"
-    API_CLIENT = "api_client", "接口账号（平台企业/外部系统）"
+    COUNTY_ADMIN = "county_admin", _("县级管理员")
+    INDUSTRY_ADMIN = "industry_admin", _("行业党委管理员")
+    TOWNSHIP_ADMIN = "township_admin", _("乡镇（街道）管理员")
+    BRANCH_SECRETARY = "branch_secretary", _("党支部书记")
+    DEPARTMENT_HANDLER = "department_handler", _("部门承办人")
+    INSPECTOR = "inspector", _("督导检查员")
+    WORKER = "worker", _("新就业群体")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("安全审计员")
+    API_CLIENT = "api_client", _("接口账号（平台企业/外部系统）")
 
 
 class ScopeKind(models.TextChoices):

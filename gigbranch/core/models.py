@@ -73,7 +73,7 @@ class AuditEvent(models.Model):
     def role_label(self) -> str:
         from gigbranch.accounts.roles import Role
 
-        return dict(Role.choices).get(self.actor_role, self.actor_role)
+        return str(dict(Role.choices).get(self.actor_role, self.actor_role))
 
     @property
     def changes_text(self) -> str:

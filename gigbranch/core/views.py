@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -46,6 +47,12 @@ def _notices(user) -> list[SystemNotice]:
     if has_capability(user, "calendar.manage") or user.role == Role.COUNTY_ADMIN:
         return list(SystemNotice.objects.filter(resolved_at__isnull=True))
     return []
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links; send them to the static icon."""
+    return redirect(static("favicon.svg"))
 
 
 @require_GET

@@ -1,8 +1,9 @@
 from pathlib import Path
 
-import polib
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from gigbranch.core.i18n_catalogue import load_catalogue
 
 
 class Command(BaseCommand):
@@ -14,5 +15,5 @@ class Command(BaseCommand):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                     continue
-                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                load_catalogue(po_path).save_as_mofile(str(mo_path))  # duplicates merged
                 self.stdout.write(f"compiled {mo_path.relative_to(settings.BASE_DIR)}")
