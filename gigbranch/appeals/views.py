@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
+from gigbranch.core.paging import CappedCountPaginator
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Department, Region, Workplace
 
@@ -23,6 +24,9 @@ from . import forms, formtoken, queries, rules, services
 from .models import Appeal, AppealPhoto, Channel, Notification, RoutingRule, SmsMessage
 
 # --- staff --------------------------------------------------------------------------------
+
+# The staff list counts its rows only this many pages past the one shown (core.paging).
+LIST_PAGES_AHEAD = 40
 
 
 def _staff_filters(request: HttpRequest) -> dict[str, str]:
@@ -47,7 +51,12 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     if f["metric"]:
         qs = queries.drill_down(qs, f["metric"])
     qs = qs.select_related("category", "department", "region")
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    if any(f[k] for k in ("month", "department", "region", "metric")):
+        # A drill-down from the KPI table: its total must match the KPI figure exactly.
+        page = Paginator(qs, 25).get_page(number)
+    else:
+        page = CappedCountPaginator(qs, 25, page=number, ahead=LIST_PAGES_AHEAD).get_page(number)
     now = timezone.now()
     overdue = queries.overdue_ids(page.object_list, now)
     return render(
