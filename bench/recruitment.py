@@ -55,7 +55,7 @@ def child(url: str, sizes: list[int]) -> None:
     import django
 
     django.setup()
-    from django.core.exceptions import ValidationError
+    from django.core.exceptions import ObjectDoesNotExist, ValidationError
     from django.core.management import call_command
     from django.db import connection
 
@@ -210,18 +210,28 @@ def child(url: str, sizes: list[int]) -> None:
                 except ValidationError as exc:
                     refused.setdefault(step, "; ".join(exc.messages)[:60])
                     continue
+                except ObjectDoesNotExist as exc:  # generated cases carry no member records
+                    refused.setdefault(step, f"{exc.__class__.__qualname__}: {exc}"[:80])
+                    continue
                 by_step.setdefault(step, []).append((time.perf_counter() - t0) * 1000)
                 recorded_cases.append(case)
+        inserted = []
         for case in recorded_cases[:50]:
+            have_steps = set(case.steps.values_list("step", flat=True))
+            free = max(set(range(2, 26)) - have_steps, default=None)
+            if free is None:
+                continue
             t0 = time.perf_counter()
             with connection.cursor() as cur:
                 cur.execute(
                     "INSERT INTO recruitment_steprecord (case_id, step, date, notes, data, "
-                    "recorded_at) VALUES (%s, 99, %s, '', '{}', %s)",
-                    [case.pk, today, dt.datetime.now(dt.UTC)],
+                    "recorded_at) VALUES (%s, %s, %s, '', '{}', %s)",
+                    [case.pk, free, today, dt.datetime.now(dt.UTC)],
                 )
             raw_times.append((time.perf_counter() - t0) * 1000)
-        StepRecord.objects.filter(step=99).delete()
+            inserted.append((case.pk, free))
+        for case_pk, step in inserted:
+            StepRecord.objects.filter(case_id=case_pk, step=step).delete()
         every = [t for ts in by_step.values() for t in ts]
         results.append(
             {

@@ -27,6 +27,22 @@ from .models import Appeal, AppealPhoto, Channel, Notification, RoutingRule, Sms
 
 # The staff list counts its rows only this many pages past the one shown (core.paging).
 LIST_PAGES_AHEAD = 40
+# What a list row shows and the overdue mark needs: the contact mobile (decrypted on load),
+# the description and the reply stay in the database.
+LIST_FIELDS = (
+    "tracking_no",
+    "status",
+    "received_at",
+    "accept_due_at",
+    "accepted_at",
+    "reply_due_at",
+    "replied_at",
+    "resolved",
+    "satisfaction",
+    "category__name",
+    "department__name",
+    "region__name",
+)
 
 
 def _staff_filters(request: HttpRequest) -> dict[str, str]:
@@ -50,7 +66,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(Q(tracking_no__icontains=f["q"]) | Q(description__icontains=f["q"]))
     if f["metric"]:
         qs = queries.drill_down(qs, f["metric"])
-    qs = qs.select_related("category", "department", "region")
+    qs = qs.select_related("category", "department", "region").only(*LIST_FIELDS)
     number = request.GET.get("page")
     if any(f[k] for k in ("month", "department", "region", "metric")):
         # A drill-down from the KPI table: its total must match the KPI figure exactly.
