@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
 class CappedCountPaginator(Paginator):
-    def __init__(self, object_list: Any, per_page: int, *, page: Any, ahead: int = 40):
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, page: Any, ahead: int = 40):
         super().__init__(object_list, per_page)
+        self.queryset = object_list
         try:
             requested = max(1, int(page))
         except (TypeError, ValueError):
@@ -29,7 +31,7 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        seen = self.object_list.order_by().values("pk")[: self.limit + 1].count()
+        seen = self.queryset.order_by().values("pk")[: self.limit + 1].count()
         if seen > self.limit:
             self.count_is_floor = True
             return self.limit
