@@ -453,7 +453,7 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
     ap.add_argument(
-        "--threads", type=int, default=1, help="> 1 makes gunicorn use its threaded worker"
+        "--threads", type=int, default=2, help="threads per process (1: gunicorn's sync worker)"
     )
     ap.add_argument(
         "--think",

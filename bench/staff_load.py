@@ -17,8 +17,9 @@ In one run, each figure beside what it is compared with:
    same way (bench/_default_stack_settings.py). They alternate in `--rounds` rounds.
    Goal: our stack serves at least 1/1.2 of the default stack's requests per second.
 2. intake: `--intake-clients` (50) clients POST /api/v1/appeals (a fresh Idempotency-Key
-   each), on the production gunicorn settings and, for comparison, on the threaded worker
-   the settings used before (`-k gthread --threads 2`), alternating round by round.
+   each), on the production gunicorn settings and, for comparison, with the keep-alive and
+   connection limit used before (1,000 connections a process, keep-alive 30 s) and on the
+   sync worker, alternating round by round.
    Goal: p99 < 300 ms on the former.
    The floor at the same concurrency is shown as the ratio's denominator.
 3. the staff list: `--list-clients` (20) clients signed in as the county administrator
@@ -269,7 +270,9 @@ def main() -> int:
     ap.add_argument("--intake-clients", type=int, default=50)
     ap.add_argument("--list-clients", type=int, default=20)
     ap.add_argument("--floor-clients", type=int, default=20)
-    ap.add_argument("--skip-gthread", action="store_true", help="skip the threaded-worker run")
+    ap.add_argument(
+        "--skip-gthread", action="store_true", help="skip the comparison gunicorn settings"
+    )
     args = ap.parse_args()
     try:
         load.recreate_db(args.pg)
@@ -301,6 +304,7 @@ def main() -> int:
     default_floor: list[Result] = []
     intake_rounds: list[Result] = []
     gthread_rounds: list[Result] = []
+    sync_rounds: list[Result] = []
     rounds = max(1, args.rounds)
     servers = {
         "ours": Server(env, args.workers, []),
@@ -309,7 +313,11 @@ def main() -> int:
         ),
     }
     if not args.skip_gthread:
-        servers["gthread"] = Server(env, args.workers, ["-k", "gthread", "--threads", "2"])
+        # Before: the threaded worker with gunicorn's default keep-alive and connections.
+        servers["gthread"] = Server(
+            env, args.workers, ["--worker-connections", "1000", "--keep-alive", "30"]
+        )
+        servers["sync"] = Server(env, args.workers, ["-k", "sync", "--threads", "1"])
     submit = post_appeal(token, region)
     try:
         # Each comparison alternates its two servers round by round (new connections each
@@ -327,6 +335,15 @@ def main() -> int:
             intake_rounds.append(
                 closed_loop(port, args.intake_clients, args.seconds / rounds, submit)
             )
+            if "sync" in servers:
+                sync_rounds.append(
+                    closed_loop(
+                        servers["sync"].port,
+                        args.intake_clients,
+                        args.seconds / rounds,
+                        submit,
+                    )
+                )
             if "gthread" in servers:
                 gthread_rounds.append(
                     closed_loop(
@@ -373,14 +390,20 @@ def main() -> int:
     print(f"\n2. intake: POST /api/v1/appeals, {args.intake_clients} clients")
     print(HEADER)
     print(line("floor GET /bench/floor (same clients)", intake_floor))
-    print(line(f"appeals, {cfg} worker (production)", intake, intake_floor))
+    print(line("appeals, config/gunicorn.py (production)", intake, intake_floor))
     if gthread is not None:
-        print(line("appeals, gthread worker ×2 threads (before)", gthread, intake_floor))
+        print(line("appeals, keep-alive, 1000 connections (before)", gthread, intake_floor))
+        sync = merge(sync_rounds)
+        print(line("appeals, sync worker (1 thread)", sync, intake_floor))
         print(
-            f"   p99 {cfg} / gthread: {intake.pct(0.99) / gthread.pct(0.99):.2f}; "
-            f"req/s {cfg} / gthread: {intake.rps() / gthread.rps():.2f}; p99/p50 per round, "
-            f"{cfg}: {', '.join(f'{r.pct(0.99) / r.pct(0.5):.1f}' for r in intake_rounds)}; "
-            f"gthread: {', '.join(f'{r.pct(0.99) / r.pct(0.5):.1f}' for r in gthread_rounds)}"
+            f"   p99/p50 per round, sync: "
+            f"{', '.join(f'{r.pct(0.99) / r.pct(0.5):.1f}' for r in sync_rounds)}"
+        )
+        print(
+            f"   production / before: p99 {intake.pct(0.99) / gthread.pct(0.99):.2f}, "
+            f"req/s {intake.rps() / gthread.rps():.2f}; p99/p50 per round, production: "
+            f"{', '.join(f'{r.pct(0.99) / r.pct(0.5):.1f}' for r in intake_rounds)}; "
+            f"before: {', '.join(f'{r.pct(0.99) / r.pct(0.5):.1f}' for r in gthread_rounds)}"
         )
     intake_ok = intake.pct(0.99) < 300 and not intake.errors
     print(f"   p99 {intake.pct(0.99):.0f} ms, goal < 300 ms: {'met' if intake_ok else 'NOT met'}")
