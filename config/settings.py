@@ -118,7 +118,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gigbranch.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "gigbranch.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -269,6 +269,8 @@ RATE_LIMITS: dict[str, str | None] = {
     "api.ip": "600/60",
 }
 RATE_LIMITS.update(json.loads(env_str("RATE_LIMITS_JSON", "{}")))
+if env_bool("RATE_LIMITS_OFF", False):  # load benchmarks only (bench/staff_load.py)
+    RATE_LIMITS = {}
 RATELIMIT_REDIS_URL = env_str("RATELIMIT_REDIS_URL", REDIS_URL if PRODUCTION else "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

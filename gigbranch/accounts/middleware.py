@@ -18,6 +18,10 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # No session cookie, no signed-in user: leave request.user unevaluated (the
+            # lazy user costs a session load; most anonymous pages never look at it).
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             timeout = (

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import ratelimit
 from gigbranch.core.figures import chosen, counted
+from gigbranch.core.paging import CappedCountPaginator
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Department, Region, Workplace
 
@@ -33,6 +34,25 @@ from .models import (
 )
 
 # --- staff --------------------------------------------------------------------------------
+
+# The staff list counts its rows only this many pages past the one shown (core.paging).
+LIST_PAGES_AHEAD = 40
+# What a list row shows and the overdue mark needs: the contact mobile (decrypted on load),
+# the description and the reply stay in the database.
+LIST_FIELDS = (
+    "tracking_no",
+    "status",
+    "received_at",
+    "accept_due_at",
+    "accepted_at",
+    "reply_due_at",
+    "replied_at",
+    "resolved",
+    "satisfaction",
+    "category__name",
+    "department__name",
+    "region__name",
+)
 
 
 def _staff_filters(request: HttpRequest) -> dict[str, str]:
@@ -61,8 +81,14 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(Q(tracking_no__icontains=f["q"]) | Q(description__icontains=f["q"]))
     if f["metric"]:
         qs = queries.drill_down(qs, f["metric"])
-    qs = qs.select_related("category", "department", "region")
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    qs = qs.select_related("category", "department", "region").only(*LIST_FIELDS)
+    number = request.GET.get("page")
+    if figure or any(f[k] for k in ("month", "department", "region", "metric")):
+        # A drill-down from a home-page figure or the KPI table: its total must match that
+        # figure exactly.
+        page = Paginator(qs, 25).get_page(number)
+    else:
+        page = CappedCountPaginator(qs, 25, page=number, ahead=LIST_PAGES_AHEAD).get_page(number)
     now = timezone.now()
     overdue = queries.overdue_ids(page.object_list, now)
     return render(

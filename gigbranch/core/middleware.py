@@ -4,6 +4,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from . import audit
 
@@ -44,4 +46,46 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self)")
         response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+class LanguageMiddleware:
+    """Django's LocaleMiddleware for a site without language-prefixed URLs (no
+    i18n_patterns): the language comes from the language cookie (set_language), then
+    Accept-Language, then LANGUAGE_CODE, exactly as `get_language_from_request` decides.
+
+    LocaleMiddleware asks on every request whether the URLconf uses i18n_patterns, looks
+    for a language prefix in the path twice and parses the header; on a small page that
+    was the largest single middleware cost (bench/middleware.py). Here the decision is
+    kept per (cookie, header) pair, in a bounded table (both values come from clients).
+    """
+
+    CACHE_SIZE = 512
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.choices: dict[tuple[str | None, str], str] = {}
+
+    def language_for(self, request: HttpRequest) -> str:
+        key = (
+            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+            request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+        )
+        language = self.choices.get(key)
+        if language is None:
+            language = translation.get_language_from_request(request, check_path=False)
+            if len(self.choices) >= self.CACHE_SIZE:
+                self.choices.clear()
+            self.choices[key] = language
+        return language
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        translation.activate(self.language_for(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        if "Vary" in response.headers:
+            patch_vary_headers(response, ("Accept-Language",))
+        else:
+            response.headers["Vary"] = "Accept-Language"
+        response.headers.setdefault("Content-Language", translation.get_language())
         return response

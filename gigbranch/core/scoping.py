@@ -41,12 +41,31 @@ def scope_filter(user: Any, spec: ScopeSpec) -> Q:
     if not has_capability(user, spec.capability):
         return NOTHING
     if user.scope_region_id is not None and spec.region_path:
+        if "__" in spec.region_path and _scope_covers_every_region(user):
+            # The whole county: every region's path starts with the scope's, so the path
+            # test only says "has a region". Say that without joining the region table.
+            return Q(**{f"{spec.region_path.rsplit('__', 1)[0]}__isnull": False})
         return Q(**{f"{spec.region_path}__startswith": user.scope_region.path})
     if user.scope_organization_id is not None and spec.org_path:
         return Q(**{f"{spec.org_path}__startswith": user.scope_organization.path})
     if user.department_id is not None and spec.department:
         return Q(**{spec.department: user.department_id})
     return NOTHING
+
+
+def _scope_covers_every_region(user: Any) -> bool:
+    """Whether the user's region is the only root of the region tree (the whole county).
+    Asked once per user object, i.e. once per request."""
+    covers = getattr(user, "_scope_covers_every_region", None)
+    if covers is None:
+        region = user.scope_region
+        covers = region.parent_id is None and list(
+            type(region)
+            ._default_manager.filter(parent__isnull=True)
+            .values_list("pk", flat=True)[:2]
+        ) == [region.pk]
+        user._scope_covers_every_region = covers
+    return bool(covers)
 
 
 class ScopedQuerySet(models.QuerySet[M], Generic[M]):
