@@ -122,6 +122,14 @@ HOMES: dict[str, tuple[str, Callable[[Any], Home]]] = {
             worker=c.worker_id,
         ),
     ),
+    "recruitment.StepDelay": (
+        "recruitment.view",
+        lambda d: Home(
+            region=_path(d, "case", "worker", "region", "path"),
+            org=_path(d, "case", "organization", "path"),
+            worker=d.case.worker_id,
+        ),
+    ),
     "appeals.Appeal": (
         "appeals.view",
         lambda a: Home(
@@ -228,6 +236,25 @@ def _top_up() -> None:
             requested_points=1,
             points=1,
             occurred_at=timezone.now(),
+        )
+    # A late step (REC) on a few recruitment cases in different townships and lines.
+    from gigbranch.recruitment.models import StepDelay, StepRecord
+
+    seen_regions: set[int] = set()
+    for record in StepRecord.objects.select_related("case__worker").order_by("pk"):
+        if record.case.worker.region_id in seen_regions or hasattr(record, "delay"):
+            continue
+        seen_regions.add(record.case.worker.region_id)
+        StepDelay.objects.create(
+            record=record,
+            case=record.case,
+            step=record.step,
+            deadline=record.date,
+            days_late=1,
+            rule_id="REC-ORDER",
+            rule_name="矩阵检查",
+            rule_source="矩阵检查",
+            reason="矩阵检查",
         )
     rider = User.objects.get(username="rider")
     for provider in ServiceProvider.objects.all():
