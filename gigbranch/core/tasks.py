@@ -20,3 +20,10 @@ def calendar_sweep() -> int | None:
 @task()
 def findings_sweep() -> dict[str, int]:
     return services.recompute_findings()
+
+
+@task()
+def daily_backup() -> str:
+    from . import backup
+
+    return backup.run_backup(trigger="scheduled").path.name
