@@ -231,22 +231,18 @@ def test_restore_into_a_database_with_data_is_refused_and_changes_nothing(
             backup.restore(result.path, target=target, media_root=tmp_path / "m2")
         assert fetch(target, fetch_all, []) == changed
         assert not (tmp_path / "m2").exists()
-        # a media folder with files is refused as well
-        with pytest.raises(backup.BackupError, match="不为空"):
-            backup.restore(
-                result.path,
-                target=backup.DbTarget(vendor="sqlite", name=str(tmp_path / "other.sqlite3"))
-                if target.vendor == "sqlite"
-                else target,
-                media_root=tmp_path / "m1",
-                replace_existing=False,
-            )
         # the explicit flag replaces it
         report = backup.restore(
             result.path, target=target, media_root=tmp_path / "m2", replace_existing=True
         )
         assert report.mismatches == {}
         assert fetch(target, fetch_all, []) == before
+    # a media folder with files is refused as well, even into an empty database
+    (tmp_path / "other").mkdir()
+    with fresh_database(tmp_path / "other") as (target, _url):
+        with pytest.raises(backup.BackupError, match="不为空"):
+            backup.restore(result.path, target=target, media_root=tmp_path / "m1")
+        assert not backup.target_has_data(target)
 
 
 @pytest.mark.django_db(transaction=True)
