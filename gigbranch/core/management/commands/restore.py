@@ -41,7 +41,9 @@ class Command(BaseCommand):
             f"已恢复：{archive.name}（备份时间 {manifest['created_at']}，"
             f"{manifest['database']['vendor']}，应用版本 {manifest['app']['version']}）"
         )
-        self.stdout.write(f"上传文件：{report.media_files} 个（清单 {manifest['media']['files']} 个）")
+        self.stdout.write(
+            f"上传文件：{report.media_files} 个（清单 {manifest['media']['files']} 个）"
+        )
         configured = set(backup.key_ids()["field_encryption_key_ids"])
         missing = [k for k in manifest["keys"]["field_encryption_key_ids"] if k not in configured]
         if missing:
@@ -53,7 +55,9 @@ class Command(BaseCommand):
         for table, expected in sorted(manifest["row_counts"].items()):
             got = report.restored_counts.get(table)
             flag = "" if got == expected else "  ← 不一致"
-            self.stdout.write(f"{table:<40} {expected:>10} {got if got is not None else '-':>10}{flag}")
+            self.stdout.write(
+                f"{table:<40} {expected:>10} {got if got is not None else '-':>10}{flag}"
+            )
         audit.record(
             actor=None,
             action="backup.restored",
