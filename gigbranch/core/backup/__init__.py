@@ -137,7 +137,7 @@ def create_backup(
             db_part, counts, migrations = dump_sqlite(alias, work)
         else:
             db_part, counts, migrations = dump_postgresql(target, work)
-        media_part, media_files, media_bytes = pack_media(media_root, work)
+        media_part, media_files, media_bytes = pack_media(media_root, work, skip=backup_dir)
         parts = {
             p.name: {"sha256": sha256_file(p), "size": p.stat().st_size}
             for p in (db_part, media_part)

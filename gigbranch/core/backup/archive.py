@@ -76,12 +76,17 @@ def private_tempdir(parent: Path | None = None) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def pack_media(media_root: Path, work: Path) -> tuple[Path, int, int]:
+def pack_media(media_root: Path, work: Path, *, skip: Path) -> tuple[Path, int, int]:
+    """The uploaded files, except anything under `skip` (a backup folder set inside
+    MEDIA_ROOT must not copy older archives into each new one)."""
     part = work / MEDIA_PART
     files = size = 0
+    skip = skip.resolve()
     with tarfile.open(part, "w", format=tarfile.PAX_FORMAT) as tar:
         if media_root.is_dir():
             for path in sorted(media_root.rglob("*")):
+                if path.resolve().is_relative_to(skip):
+                    continue
                 if path.is_file() and not path.is_symlink():
                     tar.add(path, arcname=path.relative_to(media_root).as_posix())
                     files += 1

@@ -168,6 +168,22 @@ def test_archive_holds_no_key_material_only_key_ids(backup_env, seeded):
     assert manifest["keys"]["current_key_id"] == kids[0]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_folder_inside_media_root_is_not_copied_into_the_archive(
+    backup_env, seeded, settings
+):
+    settings.BACKUP_DIR = settings.MEDIA_ROOT / "backups"
+    first = backup.run_backup(trigger="test")
+    second = backup.run_backup(trigger="test")
+    assert first.manifest["media"] == {"files": 1, "bytes": len(MEDIA_BYTES)}
+    assert second.manifest["media"] == first.manifest["media"]
+    with (
+        tarfile.open(second.path) as tar,
+        tarfile.open(fileobj=tar.extractfile("media.tar")) as media,  # type: ignore[arg-type]
+    ):
+        assert media.getnames() == ["imports/名册.xlsx"]
+
+
 def _flip_one_byte(archive: Path, member_name: str, out: Path) -> None:
     shutil.copy(archive, out)
     with tarfile.open(archive) as tar:
