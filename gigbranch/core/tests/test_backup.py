@@ -157,7 +157,7 @@ def test_archive_holds_no_key_material_only_key_ids(backup_env, seeded):
     for value in secrets_:
         assert value and value.encode() not in data
         assert value.upper().encode() not in data
-    for hexkey in [settings.FIELD_HASH_KEY] + secrets_[2:]:
+    for hexkey in [settings.FIELD_HASH_KEY, *secrets_[2:]]:
         assert bytes.fromhex(hexkey) not in data
     with tarfile.open(result.path) as tar:
         names = tar.getnames()
