@@ -191,7 +191,7 @@ def run_backup(*, trigger: str, actor: Any = None, keep: int | None = None) -> B
                 services.raise_notice(
                     key=NOTICE_KEY,
                     level="error",
-                    message=f"数据备份失败（{when}）：{str(exc)[:120]}。"
+                    message=f"数据备份失败（{when}），错误详情见服务器日志。"
                     "请系统管理员检查备份目录、磁盘空间和数据库连接。",
                 )
         except Exception:  # the database itself may be what failed; the log has it

@@ -387,6 +387,7 @@ def test_a_failed_backup_logs_audits_and_raises_a_notice_until_the_next_success(
     assert notice.resolved_at is None
     assert notice.level == "error"
     assert notice.message.startswith("数据备份失败")
+    assert "服务器日志" in notice.message
     settings.BACKUP_DIR = backup_env / "backups"
     backup.run_backup(trigger="scheduled")
     notice.refresh_from_db()
