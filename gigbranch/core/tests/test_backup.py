@@ -300,6 +300,19 @@ def test_backup_and_restore_commands_run_a_restore_drill(backup_env, seeded, tmp
         assert "Traceback" not in second.stderr
 
 
+def test_restore_of_a_missing_or_foreign_file_is_a_chinese_error(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="找不到备份文件"):
+        call_command("restore", str(tmp_path / "none.tar"))
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a tar file at all" * 100)
+    target = backup.DbTarget(vendor="sqlite", name=str(tmp_path / "t.sqlite3"))
+    with pytest.raises(backup.BackupError, match="无法读取备份文件"):
+        backup.restore(junk, target=target, media_root=tmp_path / "m")
+    assert not (tmp_path / "t.sqlite3").exists()
+
+
 def test_retention_deletes_only_the_oldest_beyond_n(tmp_path):
     names = [
         "gigbranch-20260101-023000.tar",

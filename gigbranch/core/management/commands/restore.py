@@ -24,10 +24,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, archive, database, media_root, replace_existing_data, **options):
-        target = backup.DbTarget.from_alias(database)
         media_root = Path(media_root or settings.MEDIA_ROOT)
-        connections[database].close()
         try:
+            target = backup.DbTarget.from_alias(database)
+            connections[database].close()
             report = backup.restore(
                 archive,
                 target=target,
