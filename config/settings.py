@@ -243,6 +243,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 UPLOAD_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 
+# --- Backups (core/backup.py, ADR 0040; keys are backed up separately) -------------------
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)  # newest archives kept; one a day when scheduled
+# Local time of the daily backup; empty = not scheduled (the default in tests).
+BACKUP_DAILY_AT = env_str("BACKUP_DAILY_AT", "" if PROFILE == "test" else "02:30")
+BACKUP_PG_DUMP = env_str("BACKUP_PG_DUMP", "pg_dump")
+BACKUP_PG_RESTORE = env_str("BACKUP_PG_RESTORE", "pg_restore")
+BACKUP_TIMEOUT_SECONDS = env_int("BACKUP_TIMEOUT_SECONDS", 6 * 3600)
+
 # --- Background work (Django Tasks API; database backend by default) ---------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 TASKS = {

@@ -88,6 +88,28 @@ def check_sms_gateway(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     return []
 
 
+@register()
+def check_backup_schedule(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """core.E020: the daily backup time must be "HH:MM" local time (or empty = off)."""
+    from gigbranch.core.schedule import parse_daily_at
+
+    at = getattr(settings, "BACKUP_DAILY_AT", "")
+    if not at.strip():
+        return []
+    try:
+        parse_daily_at(at)
+    except ValueError:
+        return [
+            Error(
+                f"每日备份时间 BACKUP_DAILY_AT 格式错误：{at!r}。",
+                hint="请写成 24 小时制的“时:分”，例如 02:30；留空表示不自动备份。",
+                obj="settings.BACKUP_DAILY_AT",
+                id="core.E020",
+            )
+        ]
+    return []
+
+
 def refuse_unsafe_production_settings() -> None:
     """Run the security checks at start-up in production (gunicorn does not run
     `manage.py check`): a misconfigured key or gateway stops the process at once."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .models import PeriodicRun
@@ -19,6 +21,9 @@ from .models import PeriodicRun
 class PeriodicJob:
     task_path: str
     every_seconds: int
+    # A daily job instead: the setting naming its local time "HH:MM" (empty = off). It is
+    # enqueued once per local day, at or after that time (so a late start still runs it).
+    daily_at_setting: str = ""
 
 
 PERIODIC_JOBS: list[PeriodicJob] = [
@@ -28,6 +33,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("gigbranch.core.tasks.stash_sweep", 900),
     PeriodicJob("gigbranch.appeals.tasks.sla_sweep", 300),
     PeriodicJob("gigbranch.stations.tasks.booking_reminders", 900),
+    PeriodicJob("gigbranch.core.tasks.daily_backup", 86400, daily_at_setting="BACKUP_DAILY_AT"),
 ]
 
 
@@ -35,10 +41,34 @@ def slot_for(now: dt.datetime, every_seconds: int) -> str:
     return str(int(now.timestamp()) // every_seconds)
 
 
+def parse_daily_at(at: str) -> dt.time:
+    """ "HH:MM" local time; a ValueError for anything else (checked at start-up)."""
+    hour, sep, minute = at.strip().partition(":")
+    if not (sep and hour.isdigit() and minute.isdigit() and len(minute) == 2):
+        raise ValueError(at)
+    return dt.time(int(hour), int(minute))
+
+
+def daily_slot(now: dt.datetime, at: str) -> str | None:
+    """The local date once the local time `at` ("HH:MM") has passed today, else None."""
+    if not at.strip():
+        return None
+    local = timezone.localtime(now)
+    if local.time() < parse_daily_at(at):
+        return None
+    return local.date().isoformat()
+
+
 def enqueue_due(now: dt.datetime) -> list[str]:
     enqueued = []
     for job in PERIODIC_JOBS:
-        slot = slot_for(now, job.every_seconds)
+        if job.daily_at_setting:
+            daily = daily_slot(now, getattr(settings, job.daily_at_setting))
+            if daily is None:
+                continue
+            slot = daily
+        else:
+            slot = slot_for(now, job.every_seconds)
         try:
             with transaction.atomic():
                 PeriodicRun.objects.create(job=job.task_path, slot=slot)

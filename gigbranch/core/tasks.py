@@ -27,3 +27,10 @@ def stash_sweep() -> int:
     from . import stash
 
     return stash.sweep()
+
+
+@task()
+def daily_backup() -> str:
+    from . import backup
+
+    return backup.run_backup(trigger="scheduled").path.name
