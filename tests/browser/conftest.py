@@ -83,3 +83,15 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def ensure_reference_data() -> None:
+    """A transactional test (transaction=True) flushes the rows data migrations wrote, such
+    as the appeal categories; the demo seed needs them back."""
+    from django.core.management import call_command
+
+    from gigbranch.appeals.models import Category
+
+    if not Category.objects.exists():
+        call_command("migrate", "appeals", "0001", verbosity=0)
+        call_command("migrate", "appeals", verbosity=0)

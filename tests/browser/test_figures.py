@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def demo_county(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from gigbranch import demo
+    from tests.browser.conftest import ensure_reference_data
 
+    ensure_reference_data()
     demo.seed(scale="tiny", seed_value=7)
     return demo.DEMO_PASSWORD
 

@@ -21,14 +21,9 @@ REASON = "申请人在外地跑长途货运，返回后当天谈话"
 
 @pytest.fixture
 def demo_county():
-    from django.core.management import call_command
+    from tests.browser.conftest import ensure_reference_data
 
-    from gigbranch.appeals.models import Category
-
-    # transaction=True flushes data migrations' rows; the demo needs the categories.
-    if not Category.objects.exists():
-        call_command("migrate", "appeals", "0001", verbosity=0)
-        call_command("migrate", "appeals", verbosity=0)
+    ensure_reference_data()
     demo.seed(scale="tiny", seed_value=2026)
     today = timezone.localdate()
     case = Case.objects.get(next_step=2, application_date=today - dt.timedelta(days=40))
