@@ -429,20 +429,23 @@ def dues_ledger(request: HttpRequest) -> HttpResponse:
         org_id = ""
     branches = Organization.objects.visible_to(request.user).branches()
     org = get_object_or_404(branches, pk=org_id) if org_id else None
-    rows = queries.dues_ledger(request.user, year=year, organization=org)
+    members = queries.dues_ledger_members(request.user, year=year, organization=org)
     if request.GET.get("format") == "xlsx":
+        rows = queries.dues_ledger_rows(members, year=year)
         data = queries.dues_ledger_xlsx(rows, year=year, organization=org)
         resp = HttpResponse(
             data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
         resp["Content-Disposition"] = f"attachment; filename=dues-ledger-{year}.xlsx"
         return resp
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    # Only the members of the page are read and computed (a constant number of queries).
+    page = Paginator(members, 100).get_page(request.GET.get("page"))
     return render(
         request,
         "members/dues_ledger.html",
         {
             "page": page,
+            "rows": queries.dues_ledger_rows(page, year=year),
             "year": year,
             "org": org,
             "branches": branches[:500],
