@@ -305,5 +305,5 @@ def test_export_escapes_formula_like_text(network):
 
     WorkplaceFactory(name="=HYPERLINK(1)", region=network["town_a"])
     wb = load_workbook(io.BytesIO(excel.export_workplaces(Workplace.objects.all())))
-    assert wb.active["A2"].value == "'=HYPERLINK(1)"
-    assert wb.active["A2"].data_type == "s"
+    assert wb.active["A2"].value == "=HYPERLINK(1)"
+    assert wb.active["A2"].data_type == "s" and wb.active["A2"].quotePrefix
