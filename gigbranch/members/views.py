@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
-from gigbranch.core.permissions import require_capability
+from gigbranch.core.permissions import can, check_can, require_can, require_capability
 from gigbranch.organizations.models import Organization, Region, Workplace
 from gigbranch.organizations.queries import transfer_letter_validities, transfer_letter_validity
 
@@ -361,7 +361,7 @@ def transfers(request: HttpRequest) -> HttpResponse:
         validity = None
         if t in to_issue:
             validity = validities.get(t.from_org_id, default) if t.from_org_id else default
-        rows.append({"t": t, "moves": _moves_for(t), "validity": validity})
+        rows.append({"t": t, "moves": _moves_for(request.user, t), "validity": validity})
     return render(
         request,
         "members/transfers.html",
@@ -383,13 +383,15 @@ MOVE_LABELS = {
 }
 
 
-def _moves_for(t: Transfer) -> list[tuple[str, str]]:
+def _moves_for(user: Any, t: Transfer) -> list[tuple[str, str]]:
+    """The next steps of `t` that `user` may take (MOB-3): the same rule `transfer_move`
+    checks, so no button leads to a refusal."""
     from .policy import TRANSFER_MOVES
 
     return [
         (m, MOVE_LABELS[m])
         for m in ("approved", "accepted", "completed", "rejected", "cancelled")
-        if m in TRANSFER_MOVES[t.status]
+        if m in TRANSFER_MOVES[t.status] and can(user, "members.transfer.move", t, m)
     ]
 
 
@@ -401,6 +403,8 @@ def transfer_move(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
     else:
+        # MOB-3: the other side's step is refused outright (the button is not shown).
+        check_can(request.user, "members.transfer.move", t, form.cleaned_data["to"])
         try:
             services.move_transfer(actor=request.user, transfer=t, **form.cleaned_data)
             messages.success(request, f"已{MOVE_LABELS.get(form.cleaned_data['to'], '办理')}。")
@@ -485,7 +489,7 @@ def workplace_honours(request: HttpRequest, pk: int) -> HttpResponse:
 # --- roster import ------------------------------------------------------------------------
 
 
-@require_capability("people.change")
+@require_can("members.roster_import")
 def imports(request: HttpRequest) -> HttpResponse:
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -515,7 +519,7 @@ def _import_for(request: HttpRequest, pk: int) -> RosterImport:
     )
 
 
-@require_capability("people.change")
+@require_can("members.roster_import")
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import_for(request, pk)
     form = forms.MappingForm(
@@ -547,7 +551,7 @@ IN_PROGRESS = (
 )
 
 
-@require_capability("people.change")
+@require_can("members.roster_import")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import_for(request, pk)
     if request.method == "POST":
@@ -567,7 +571,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_capability("people.change")
+@require_can("members.roster_import")
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import_for(request, pk)
     resp = render(request, "members/_import_progress.html", {"imp": imp})
@@ -576,7 +580,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return resp
 
 
-@require_capability("people.change")
+@require_can("members.roster_import")
 def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import_for(request, pk)
     resp = HttpResponse(

@@ -20,7 +20,7 @@ from gigbranch.accounts.roles import has_capability
 from gigbranch.core.audit import record
 from gigbranch.core.findings import Severity
 from gigbranch.core.models import AuditEvent, Finding
-from gigbranch.core.permissions import require_capability
+from gigbranch.core.permissions import require_can, require_capability
 
 from . import excel, forms, queries, services
 from .forms import CommitteeMemberForm, ImportForm, MoveForm, OrganizationForm
@@ -553,7 +553,7 @@ def _stash_dir() -> Path:
     return path
 
 
-@require_capability("org.change")
+@require_can("organizations.import")
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     title = excel.TEMPLATES[_kind(kind)][0]
     response = HttpResponse(excel.template_bytes(kind), content_type=XLSX)
@@ -567,7 +567,7 @@ def _quote(text: str) -> str:
     return quote(text)
 
 
-@require_capability("org.change")
+@require_can("organizations.import")
 def import_start(request: HttpRequest, kind: str) -> HttpResponse:
     _kind(kind)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -597,7 +597,7 @@ def import_start(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @require_POST
-@require_capability("org.change")
+@require_can("organizations.import")
 def import_apply(request: HttpRequest, kind: str) -> HttpResponse:
     _kind(kind)
     token = request.POST.get("token", "")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
-from gigbranch.core.permissions import require_capability
+from gigbranch.core.permissions import require_can, require_capability
 
 from . import imports, queries, services
 from .forms import ArticleForm, ClosureForm, ImportForm, SlotPublishForm, StationForm
@@ -199,7 +199,7 @@ def _import_path(token: str) -> Any:
     return folder / f"stations-{token}.xlsx"
 
 
-@require_capability("stations.manage")
+@require_can("stations.import")
 def station_import(request: HttpRequest) -> HttpResponse:
     """Upload → dry run report → confirm (the file is kept server-side between the two)."""
     import secrets
