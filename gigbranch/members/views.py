@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -606,10 +607,13 @@ def my_dues(request: HttpRequest) -> HttpResponse:
                 "assessment": member.dues_assessments.filter(year=today.year).first(),
                 "payments": member.dues_payments.all()[:24],
                 "arrears": services.member_arrears(member, until=today),
-                "paid_this_year": member.dues_payments.filter(month__year=today.year).aggregate(
-                    s=Sum("amount")
-                )["s"]
-                or 0,
+                # Summed as Decimal (exact to the fen on every database).
+                "paid_this_year": sum(
+                    services.paid_months(
+                        member.dues_payments.filter(month__year=today.year)
+                    ).values(),
+                    Decimal(0),
+                ),
             }
         )
     return render(request, "members/my_dues.html", ctx)
