@@ -94,27 +94,22 @@ class LedgerRow:
 def dues_ledger_members(
     user: Any, *, year: int, organization: Organization | None = None
 ) -> QuerySet[PartyMember]:
-    """The members of the ledger, in scope, with exactly the year's assessment and
-    payments prefetched: a page of rows costs the same few queries however many rows it
-    shows (build the rows with `dues_ledger_rows`)."""
-    from .models import DuesAssessment, DuesPayment
+    """The members of the ledger, in scope, with exactly the year's assessment
+    prefetched (build the rows with `dues_ledger_rows`)."""
+    from .models import DuesAssessment
 
     qs = (
         PartyMember.objects.visible_to(user)
         .select_related("worker", "organization")
+        # Only what a row shows: loading whole workers would decrypt every ID number and
+        # mobile number on the page for nothing.
+        .only("worker__name", "organization__name", "outflow_org_name", "joined_on")
         .prefetch_related(
             Prefetch(
                 "dues_assessments",
                 queryset=DuesAssessment.objects.filter(year=year),
                 to_attr="ledger_assessments",
-            ),
-            Prefetch(
-                "dues_payments",
-                queryset=DuesPayment.objects.filter(
-                    month__gte=dt.date(year, 1, 1), month__lte=dt.date(year, 12, 1)
-                ).only("member_id", "month", "amount"),
-                to_attr="ledger_payments",
-            ),
+            )
         )
         .order_by("organization_id", "id")
     )
@@ -123,18 +118,43 @@ def dues_ledger_members(
     return qs
 
 
+LEDGER_ID_BATCH = 900  # under SQLite's oldest limit on query parameters
+
+
+def _payments_by_member(
+    member_ids: list[int], *, year: int
+) -> dict[int, list[tuple[dt.date, Decimal]]]:
+    """The year's payments of the given members as (month, amount) pairs: plain rows, one
+    query per 900 members."""
+    from .models import DuesPayment
+
+    out: dict[int, list[tuple[dt.date, Decimal]]] = {pk: [] for pk in member_ids}
+    for i in range(0, len(member_ids), LEDGER_ID_BATCH):
+        rows = DuesPayment.objects.filter(
+            member_id__in=member_ids[i : i + LEDGER_ID_BATCH],
+            month__gte=dt.date(year, 1, 1),
+            month__lte=dt.date(year, 12, 1),
+        ).values_list("member_id", "month", "amount")
+        for member_id, month, amount in rows:
+            out[member_id].append((month, amount))
+    return out
+
+
 def dues_ledger_rows(members: Iterable[PartyMember], *, year: int) -> list[LedgerRow]:
     """One row per member (from `dues_ledger_members`): rule, monthly amount, due, paid,
-    arrears and the run of unpaid months (DUES-6), all to date. No further queries."""
+    arrears and the run of unpaid months (DUES-6), all to date. A page of rows costs the
+    same few queries however many rows it shows."""
     from .services.dues import due_months, paid_months
 
+    members = list(members)
+    payments = _payments_by_member([m.pk for m in members], year=year)
     until = min(dt.date(year, 12, 31), timezone.localdate())
     rows = []
     for m in members:
         assessments = m.ledger_assessments  # type: ignore[attr-defined]
         assessment = assessments[0] if assessments else None
         due = due_months(assessments, vote_date=m.joined_on, until=until)
-        paid = paid_months(m.ledger_payments)  # type: ignore[attr-defined]
+        paid = paid_months(payments[m.pk])
         due_total = sum(due.values(), Decimal(0))
         paid_total = sum(paid.values(), Decimal(0))
         arrears = sum((v for _, v in policy.arrears(due=due, paid=paid)), Decimal(0))

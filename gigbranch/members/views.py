@@ -610,7 +610,9 @@ def my_dues(request: HttpRequest) -> HttpResponse:
                 # Summed as Decimal (exact to the fen on every database).
                 "paid_this_year": sum(
                     services.paid_months(
-                        member.dues_payments.filter(month__year=today.year)
+                        member.dues_payments.filter(month__year=today.year).values_list(
+                            "month", "amount"
+                        )
                     ).values(),
                     Decimal(0),
                 ),

@@ -181,16 +181,16 @@ def due_months(
 
 
 def paid_by_month(member: PartyMember) -> dict[dt.date, Decimal]:
-    return paid_months(member.dues_payments.only("month", "amount"))
+    return paid_months(member.dues_payments.values_list("month", "amount"))
 
 
-def paid_months(payments: Iterable[DuesPayment]) -> dict[dt.date, Decimal]:
-    """Total paid per month, summed as Decimal in Python: exact to the fen on every
-    database (SQLite's SUM over decimals returns a float-derived value such as
-    136.8000000000000). No database access."""
+def paid_months(payments: Iterable[tuple[dt.date, Decimal]]) -> dict[dt.date, Decimal]:
+    """Total paid per month from (month, amount) pairs, summed as Decimal in Python: exact
+    to the fen on every database (SQLite's SUM over decimals returns a float-derived value
+    such as 136.8000000000000). No database access."""
     out: dict[dt.date, Decimal] = {}
-    for p in payments:
-        out[p.month] = out.get(p.month, Decimal(0)) + p.amount
+    for month, amount in payments:
+        out[month] = out.get(month, Decimal(0)) + amount
     return out
 
 
