@@ -103,7 +103,7 @@ def dues_ledger_members(
         .select_related("worker", "organization")
         # Only what a row shows: loading whole workers would decrypt every ID number and
         # mobile number on the page for nothing.
-        .only("worker__name", "organization__name", "outflow_org_name", "joined_on")
+        .only("worker__name", "organization__name", "outflow_org_name", "joined_on", "kind")
         .prefetch_related(
             Prefetch(
                 "dues_assessments",
