@@ -21,8 +21,8 @@ from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "0.00"
-# The characters openpyxl refuses (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# C0 controls but tab, line feed and carriage return (openpyxl refuses them), DEL and C1.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\\*?:/\[\]]")
 
 
