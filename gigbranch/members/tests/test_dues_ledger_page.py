@@ -135,3 +135,22 @@ def test_ledger_export_writes_no_live_formulas(client_for, branch_setup):
     cells = names["@SUM(A1)"]
     assert (cells[5].value, cells[6].value, cells[7].value) == (205.2, 136.8, 68.4)
     assert cells[6].number_format == "0.00"
+
+
+def test_every_template_shows_money_through_the_yuan_filter():
+    """Money is shown in one way: any variable named like an amount goes through |yuan."""
+    import re
+    from pathlib import Path
+
+    import gigbranch
+
+    names = r"amount|monthly|due_total|paid_total|arrears|arrears_total|paid_this_year|base"
+    money = re.compile(r"\{\{\s*([\w.]*\b(?:" + names + r")\b[^}]*)\}\}")
+    root = Path(gigbranch.__file__).parent / "templates"
+    unfiltered = [
+        f"{path.relative_to(root)}: {m.group(1).strip()}"
+        for path in root.rglob("*.html")
+        for m in money.finditer(path.read_text(encoding="utf-8"))
+        if "|yuan" not in m.group(1)
+    ]
+    assert unfiltered == []
