@@ -46,7 +46,12 @@ def _in_scope(actor: Any, org: Organization | None) -> bool:
         return actor is None  # system actions (tests, tasks) have no scope to check
     # Remembered on the account for the request: a list of transfers asks about the same
     # few organisations for every row and move.
-    key = (org.pk, actor.role, actor.scope_region_id, actor.scope_organization_id)
+    key = (
+        org.pk,
+        getattr(actor, "role", ""),
+        getattr(actor, "scope_region_id", None),
+        getattr(actor, "scope_organization_id", None),
+    )
     cache = getattr(actor, "_transfer_scope_cache", None)
     if cache is None:
         cache = {}
