@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import Any, cast
 
@@ -20,6 +19,7 @@ from gigbranch.core import ratelimit
 from gigbranch.core.figures import chosen, counted
 from gigbranch.core.paging import CappedCountPaginator
 from gigbranch.core.permissions import require_capability
+from gigbranch.core.xlsx import xlsx_bytes
 from gigbranch.organizations.models import Department, Region, Workplace
 
 from . import forms, formtoken, queries, rules, services
@@ -374,54 +374,47 @@ def _pct(v: float | None) -> str:
 
 @require_capability("appeals.kpi")
 def kpi_export(request: HttpRequest) -> HttpResponse:
-    from openpyxl import Workbook
-
     ctx = _kpi_context(request)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "诉求办理考核"
-    ws.append(
+    headers = [
+        "排名",
+        "名称",
+        "受理总量",
+        "按时响应",
+        "响应率",
+        "已评价",
+        "已解决",
+        "解决率",
+        "满意",
+        "满意率",
+        "平均办理时长（小时）",
+        "超期件数",
+    ]
+    rows = [
         [
-            f"诉求办理情况（{ctx['month'] or '全部月份'}，按{'区域' if ctx['by'] == 'region' else '承办部门'}）"
+            r["rank"],
+            r["name"],
+            r["received"],
+            r["responded"],
+            _pct(r["response_rate"]),
+            r["rated"],
+            r["resolved"],
+            _pct(r["resolution_rate"]),
+            r["satisfied"],
+            _pct(r["satisfaction_rate"]),
+            r["avg_handling_hours"],
+            r["overdue"],
         ]
+        for r in ctx["rows"]
+    ]
+    by = "区域" if ctx["by"] == "region" else "承办部门"
+    data = xlsx_bytes(
+        "诉求办理考核",
+        headers,
+        rows,
+        heading=f"诉求办理情况（{ctx['month'] or '全部月份'}，按{by}）",
     )
-    ws.append(
-        [
-            "排名",
-            "名称",
-            "受理总量",
-            "按时响应",
-            "响应率",
-            "已评价",
-            "已解决",
-            "解决率",
-            "满意",
-            "满意率",
-            "平均办理时长（小时）",
-            "超期件数",
-        ]
-    )
-    for r in ctx["rows"]:
-        ws.append(
-            [
-                r["rank"],
-                r["name"],
-                r["received"],
-                r["responded"],
-                _pct(r["response_rate"]),
-                r["rated"],
-                r["resolved"],
-                _pct(r["resolution_rate"]),
-                r["satisfied"],
-                _pct(r["satisfaction_rate"]),
-                r["avg_handling_hours"],
-                r["overdue"],
-            ]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
     resp = HttpResponse(
-        buf.getvalue(),
+        data,
         content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     )
     resp["Content-Disposition"] = 'attachment; filename="appeal-kpi.xlsx"'

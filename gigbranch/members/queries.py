@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from gigbranch.core.fields import blind_index
 from gigbranch.core.figures import Figure, index
+from gigbranch.core.xlsx import xlsx_bytes
 from gigbranch.organizations.models import Organization, Workplace
 
 from . import consent, policy
@@ -189,33 +190,76 @@ class LedgerRow:
     unpaid_run: int
 
 
-def dues_ledger(
+def dues_ledger_members(
     user: Any, *, year: int, organization: Organization | None = None
-) -> list[LedgerRow]:
-    """One row per member in scope: rule, monthly amount, due, paid, arrears (to date)."""
-    from .services.dues import due_by_month, paid_by_month
+) -> QuerySet[PartyMember]:
+    """The members of the ledger, in scope, with exactly the year's assessment
+    prefetched (build the rows with `dues_ledger_rows`)."""
+    from .models import DuesAssessment
 
-    today = timezone.localdate()
-    until = min(dt.date(year, 12, 31), today)
     qs = (
         PartyMember.objects.visible_to(user)
         .select_related("worker", "organization")
-        .prefetch_related("dues_assessments", "dues_payments")
+        # Only what a row shows: loading whole workers would decrypt every ID number and
+        # mobile number on the page for nothing.
+        .only("worker__name", "organization__name", "outflow_org_name", "joined_on", "kind")
+        .prefetch_related(
+            Prefetch(
+                "dues_assessments",
+                queryset=DuesAssessment.objects.filter(year=year),
+                to_attr="ledger_assessments",
+            )
+        )
         .order_by("organization_id", "id")
     )
     if organization is not None:
         qs = qs.filter(organization=organization)
+    return qs
+
+
+LEDGER_ID_BATCH = 900  # under SQLite's oldest limit on query parameters
+
+
+def _payments_by_member(
+    member_ids: list[int], *, year: int
+) -> dict[int, list[tuple[dt.date, Decimal]]]:
+    """The year's payments of the given members as (month, amount) pairs: plain rows, one
+    query per 900 members."""
+    from .models import DuesPayment
+
+    out: dict[int, list[tuple[dt.date, Decimal]]] = {pk: [] for pk in member_ids}
+    for i in range(0, len(member_ids), LEDGER_ID_BATCH):
+        rows = DuesPayment.objects.filter(
+            member_id__in=member_ids[i : i + LEDGER_ID_BATCH],
+            month__gte=dt.date(year, 1, 1),
+            month__lte=dt.date(year, 12, 1),
+        ).values_list("member_id", "month", "amount")
+        for member_id, month, amount in rows:
+            out[member_id].append((month, amount))
+    return out
+
+
+def dues_ledger_rows(members: Iterable[PartyMember], *, year: int) -> list[LedgerRow]:
+    """One row per member (from `dues_ledger_members`): rule, monthly amount, due, paid,
+    arrears and the run of unpaid months (DUES-6), all to date. A page of rows costs the
+    same few queries however many rows it shows."""
+    from .services.dues import due_months, paid_months
+
+    members = list(members)
+    payments = _payments_by_member([m.pk for m in members], year=year)
+    until = min(dt.date(year, 12, 31), timezone.localdate())
     rows = []
-    for m in qs:
-        assessment = next((a for a in m.dues_assessments.all() if a.year == year), None)
-        due = {k: v for k, v in due_by_month(m, until=until).items() if k.year == year}
-        paid_all = paid_by_month(m)
-        paid = {k: v for k, v in paid_all.items() if k.year == year}
+    for m in members:
+        assessments = m.ledger_assessments  # type: ignore[attr-defined]
+        assessment = assessments[0] if assessments else None
+        due = due_months(assessments, vote_date=m.joined_on, until=until)
+        paid = paid_months(payments[m.pk])
         due_total = sum(due.values(), Decimal(0))
         paid_total = sum(paid.values(), Decimal(0))
         arrears = sum((v for _, v in policy.arrears(due=due, paid=paid)), Decimal(0))
+        # DUES-6 looks at the months due this year; only payments for those months count.
         run = policy.consecutive_unpaid_months(
-            due_months=[k for k, v in due.items() if v > 0], paid_months=paid_all
+            due_months=[k for k, v in due.items() if v > 0], paid_months=paid
         )
         rows.append(
             LedgerRow(
@@ -231,29 +275,33 @@ def dues_ledger(
     return rows
 
 
+def dues_ledger(
+    user: Any, *, year: int, organization: Organization | None = None
+) -> list[LedgerRow]:
+    """Every row of the ledger (the Excel export)."""
+    return dues_ledger_rows(
+        dues_ledger_members(user, year=year, organization=organization), year=year
+    )
+
+
 def dues_ledger_xlsx(
     rows: list[LedgerRow], *, year: int, organization: Organization | None
 ) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(f"{year}年党费台账")
-    ws.append([f"{organization.name if organization else '全部党组织'} {year}年度党费收缴台账"])
-    ws.append(
-        [
-            "姓名",
-            "所在党组织",
-            "党员类别",
-            "计算依据",
-            "月交纳额",
-            "应交合计",
-            "已交合计",
-            "欠交",
-            "连续未交月数",
-        ]
-    )
-    for r in rows:
-        ws.append(
+    headers = [
+        "姓名",
+        "所在党组织",
+        "党员类别",
+        "计算依据",
+        "月交纳额",
+        "应交合计",
+        "已交合计",
+        "欠交",
+        "连续未交月数",
+    ]
+    return xlsx_bytes(
+        f"{year}年党费台账",
+        headers,
+        (
             [
                 r.member.worker.name,
                 r.member.organization.name if r.member.organization else r.member.outflow_org_name,
@@ -265,7 +313,7 @@ def dues_ledger_xlsx(
                 r.arrears,
                 r.unpaid_run,
             ]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+            for r in rows
+        ),
+        heading=f"{organization.name if organization else '全部党组织'} {year}年度党费收缴台账",
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core.figures import chosen, counted
-from gigbranch.core.permissions import require_capability
+from gigbranch.core.permissions import can, check_can, require_can, require_capability
 from gigbranch.organizations.models import Organization, Region, Workplace
 from gigbranch.organizations.queries import transfer_letter_validities, transfer_letter_validity
 
@@ -379,7 +380,7 @@ def transfers(request: HttpRequest) -> HttpResponse:
         validity = None
         if t in to_issue:
             validity = validities.get(t.from_org_id, default) if t.from_org_id else default
-        rows.append({"t": t, "moves": _moves_for(t), "validity": validity})
+        rows.append({"t": t, "moves": _moves_for(request.user, t), "validity": validity})
     return render(
         request,
         "members/transfers.html",
@@ -401,13 +402,15 @@ MOVE_LABELS = {
 }
 
 
-def _moves_for(t: Transfer) -> list[tuple[str, str]]:
+def _moves_for(user: Any, t: Transfer) -> list[tuple[str, str]]:
+    """The next steps of `t` that `user` may take (MOB-3): the same rule `transfer_move`
+    checks, so no button leads to a refusal."""
     from .policy import TRANSFER_MOVES
 
     return [
         (m, MOVE_LABELS[m])
         for m in ("approved", "accepted", "completed", "rejected", "cancelled")
-        if m in TRANSFER_MOVES[t.status]
+        if m in TRANSFER_MOVES[t.status] and can(user, "members.transfer.move", t, m)
     ]
 
 
@@ -419,6 +422,8 @@ def transfer_move(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
     else:
+        # MOB-3: the other side's step is refused outright (the button is not shown).
+        check_can(request.user, "members.transfer.move", t, form.cleaned_data["to"])
         try:
             services.move_transfer(actor=request.user, transfer=t, **form.cleaned_data)
             messages.success(request, f"已{MOVE_LABELS.get(form.cleaned_data['to'], '办理')}。")
@@ -447,20 +452,23 @@ def dues_ledger(request: HttpRequest) -> HttpResponse:
         org_id = ""
     branches = Organization.objects.visible_to(request.user).branches()
     org = get_object_or_404(branches, pk=org_id) if org_id else None
-    rows = queries.dues_ledger(request.user, year=year, organization=org)
+    members = queries.dues_ledger_members(request.user, year=year, organization=org)
     if request.GET.get("format") == "xlsx":
+        rows = queries.dues_ledger_rows(members, year=year)
         data = queries.dues_ledger_xlsx(rows, year=year, organization=org)
         resp = HttpResponse(
             data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
         resp["Content-Disposition"] = f"attachment; filename=dues-ledger-{year}.xlsx"
         return resp
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    # Only the members of the page are read and computed (a constant number of queries).
+    page = Paginator(members, 100).get_page(request.GET.get("page"))
     return render(
         request,
         "members/dues_ledger.html",
         {
             "page": page,
+            "rows": queries.dues_ledger_rows(page, year=year),
             "year": year,
             "org": org,
             "branches": branches[:500],
@@ -500,7 +508,7 @@ def workplace_honours(request: HttpRequest, pk: int) -> HttpResponse:
 # --- roster import ------------------------------------------------------------------------
 
 
-@require_capability("people.change")
+@require_can("members.roster_import")
 def imports(request: HttpRequest) -> HttpResponse:
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -530,7 +538,7 @@ def _import_for(request: HttpRequest, pk: int) -> RosterImport:
     )
 
 
-@require_capability("people.change")
+@require_can("members.roster_import")
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import_for(request, pk)
     form = forms.MappingForm(
@@ -562,7 +570,7 @@ IN_PROGRESS = (
 )
 
 
-@require_capability("people.change")
+@require_can("members.roster_import")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import_for(request, pk)
     if request.method == "POST":
@@ -582,7 +590,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_capability("people.change")
+@require_can("members.roster_import")
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import_for(request, pk)
     resp = render(request, "members/_import_progress.html", {"imp": imp})
@@ -591,7 +599,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return resp
 
 
-@require_capability("people.change")
+@require_can("members.roster_import")
 def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import_for(request, pk)
     resp = HttpResponse(
@@ -617,10 +625,15 @@ def my_dues(request: HttpRequest) -> HttpResponse:
                 "assessment": member.dues_assessments.filter(year=today.year).first(),
                 "payments": member.dues_payments.all()[:24],
                 "arrears": services.member_arrears(member, until=today),
-                "paid_this_year": member.dues_payments.filter(month__year=today.year).aggregate(
-                    s=Sum("amount")
-                )["s"]
-                or 0,
+                # Summed as Decimal (exact to the fen on every database).
+                "paid_this_year": sum(
+                    services.paid_months(
+                        member.dues_payments.filter(month__year=today.year).values_list(
+                            "month", "amount"
+                        )
+                    ).values(),
+                    Decimal(0),
+                ),
             }
         )
     return render(request, "members/my_dues.html", ctx)

@@ -24,6 +24,7 @@ from gigbranch.core import audit
 from gigbranch.core.masking import mask_mobile
 from gigbranch.core.text import has_control_characters
 from gigbranch.core.validators import normalize_uscc
+from gigbranch.core.xlsx import xlsx_bytes
 
 from . import services
 from .models import (
@@ -134,32 +135,8 @@ class ParseResult:
 # --- Template and export ---------------------------------------------------------------
 
 
-def _safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is written as plain text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def _workbook(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([_safe(v) for v in row])
-    for i, header in enumerate(headers, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(
-            10, len(header) * 2 + 4
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes(title, headers, rows)
 
 
 def template_bytes(kind: str) -> bytes:

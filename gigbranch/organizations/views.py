@@ -20,7 +20,7 @@ from gigbranch.core.audit import record
 from gigbranch.core.figures import chosen, counted
 from gigbranch.core.findings import Severity
 from gigbranch.core.models import AuditEvent, Finding
-from gigbranch.core.permissions import require_capability
+from gigbranch.core.permissions import require_can, require_capability
 from gigbranch.members.models import MemberKind
 from gigbranch.members.queries import FULL_MEMBER_Q
 
@@ -597,7 +597,7 @@ def _kind(kind: str) -> str:
     return kind
 
 
-@require_capability("org.change")
+@require_can("organizations.import")
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     title = excel.TEMPLATES[_kind(kind)][0]
     response = HttpResponse(excel.template_bytes(kind), content_type=XLSX)
@@ -611,7 +611,7 @@ def _quote(text: str) -> str:
     return quote(text)
 
 
-@require_capability("org.change")
+@require_can("organizations.import")
 def import_start(request: HttpRequest, kind: str) -> HttpResponse:
     _kind(kind)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -640,7 +640,7 @@ def import_start(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @require_POST
-@require_capability("org.change")
+@require_can("organizations.import")
 def import_apply(request: HttpRequest, kind: str) -> HttpResponse:
     _kind(kind)
     token = request.POST.get("token", "")

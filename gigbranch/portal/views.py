@@ -26,6 +26,7 @@ from gigbranch.accounts.roles import Role
 from gigbranch.activities import services as activity_services
 from gigbranch.activities.models import Activity, SignUp, SignUpStatus
 from gigbranch.core import ratelimit
+from gigbranch.core.masking import mask_mobile
 from gigbranch.members import consent as consent_store
 from gigbranch.members.models import ConsentPurpose
 from gigbranch.organizations import queries as org_queries
@@ -80,6 +81,13 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 def _me(request: HttpRequest) -> Any:
     """The logged-in account (portal views run only for authenticated workers)."""
     return request.user
+
+
+def _own_mobile(user: Any) -> str:
+    """The worker's own mobile number, masked the way staff see it (core.masking): the
+    account's login number, else the one in the worker's registration record."""
+    worker = getattr(user, "worker", None)
+    return mask_mobile(user.mobile or (worker.mobile if worker is not None else ""))
 
 
 def _optional_url(name: str) -> str | None:
@@ -167,7 +175,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             if not consent_store.is_granted(result.user, ConsentPurpose.BASIC):
                 return redirect(f"{reverse('portal:consent')}?next={nxt}")
             return redirect(nxt)
-    masked = mobile[:3] + "****" + mobile[-4:] if len(mobile) >= 7 else mobile
+    masked = mask_mobile(mobile)
     return render(
         request,
         "portal/verify.html",
@@ -293,6 +301,7 @@ def me(request: HttpRequest) -> HttpResponse:
         {
             "tab": "me",
             "worker": worker,
+            "mobile": _own_mobile(user),
             "now": now,
             "bookings": bookings,
             "signups": signups,
@@ -335,6 +344,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
         {
             "tab": "me",
             "worker": user.worker,
+            "mobile": _own_mobile(user),
             "consents": consent_store.answers(user),
             "records": consent_store.history(user)[:20],
         },

@@ -18,6 +18,7 @@ from django.db import transaction
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
 from gigbranch.core.text import has_control_characters
+from gigbranch.core.xlsx import xlsx_bytes
 
 from . import rules, services
 from .models import Amenity, Station, StationKind
@@ -287,29 +288,24 @@ def apply_import(*, actor: Any, data: bytes, dry_run: bool) -> ImportReport:
 
 
 def template_workbook() -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "服务站点"
-    ws.append(["站点编码", *REQUIRED, "法定节假日闭站", "设施", "运营单位", "联系人", "联系电话"])
-    ws.append(
+    return xlsx_bytes(
+        "服务站点",
+        ["站点编码", *REQUIRED, "法定节假日闭站", "设施", "运营单位", "联系人", "联系电话"],
         [
-            "YX-001",
-            "城关暖心驿站",
-            "暖心驿站",
-            "人民路1号",
-            "城关街道",
-            29.87,
-            120.35,
-            "24小时",
-            "否",
-            "饮水、热饭/微波炉、充电",
-            "县总工会",
-            "张三",
-            "0571-00000000",
-        ]
+            [
+                "YX-001",
+                "城关暖心驿站",
+                "暖心驿站",
+                "人民路1号",
+                "城关街道",
+                29.87,
+                120.35,
+                "24小时",
+                "否",
+                "饮水、热饭/微波炉、充电",
+                "县总工会",
+                "张三",
+                "0571-00000000",
+            ]
+        ],
     )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

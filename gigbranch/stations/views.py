@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core.figures import chosen, counted
-from gigbranch.core.permissions import require_capability
+from gigbranch.core.permissions import require_can, require_capability
 
 from . import imports, queries, services
 from .forms import ArticleForm, ClosureForm, ImportForm, SlotPublishForm, StationForm
@@ -197,7 +197,7 @@ def poster(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_capability("stations.manage")
+@require_can("stations.import")
 def station_import(request: HttpRequest) -> HttpResponse:
     """Upload → dry run report → confirm (the file is kept server-side between the two,
     encrypted: gigbranch/core/stash.py)."""

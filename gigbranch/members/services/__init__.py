@@ -12,6 +12,7 @@ from .dues import (
     due_by_month,
     member_arrears,
     paid_by_month,
+    paid_months,
     record_income,
     record_payment,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "member_arrears",
     "move_transfer",
     "paid_by_month",
+    "paid_months",
     "post_points",
     "probation_end",
     "record_away",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from gigbranch.core import audit
@@ -158,9 +158,23 @@ def record_payment(
 def due_by_month(member: PartyMember, *, until: dt.date) -> dict[dt.date, Decimal]:
     """Amount due per month from the start of each assessed year (or the vote date,
     DUES-5) up to `until`'s month."""
+    return due_months(
+        member.dues_assessments.filter(year__lte=until.year),
+        vote_date=member.joined_on,
+        until=until,
+    )
+
+
+def due_months(
+    assessments: Iterable[DuesAssessment], *, vote_date: dt.date | None, until: dt.date
+) -> dict[dt.date, Decimal]:
+    """Amount due per month for the given assessments, up to `until`'s month (DUES-5:
+    probationary members pay from the month of the vote). No database access."""
     out: dict[dt.date, Decimal] = {}
-    for a in member.dues_assessments.filter(year__lte=until.year):
-        start = policy.dues_start_month(year=a.year, vote_date=member.joined_on)
+    for a in assessments:
+        if a.year > until.year:
+            continue
+        start = policy.dues_start_month(year=a.year, vote_date=vote_date)
         end = min(dt.date(a.year, 12, 1), policy.month_start(until))
         for m in policy.months_between(start, end) if start <= end else []:
             out[m] = a.monthly_amount
@@ -168,8 +182,17 @@ def due_by_month(member: PartyMember, *, until: dt.date) -> dict[dt.date, Decima
 
 
 def paid_by_month(member: PartyMember) -> dict[dt.date, Decimal]:
-    rows = member.dues_payments.values("month").annotate(total=Sum("amount"))
-    return {r["month"]: r["total"] for r in rows}
+    return paid_months(member.dues_payments.values_list("month", "amount"))
+
+
+def paid_months(payments: Iterable[tuple[dt.date, Decimal]]) -> dict[dt.date, Decimal]:
+    """Total paid per month from (month, amount) pairs, summed as Decimal in Python: exact
+    to the fen on every database (SQLite's SUM over decimals returns a float-derived value
+    such as 136.8000000000000). No database access."""
+    out: dict[dt.date, Decimal] = {}
+    for month, amount in payments:
+        out[month] = out.get(month, Decimal(0)) + amount
+    return out
 
 
 def member_arrears(member: PartyMember, *, until: dt.date) -> list[tuple[dt.date, Decimal]]:

@@ -9,7 +9,6 @@ The uploaded file is kept encrypted (SM4-GCM) and deleted when the import finish
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from django.utils import timezone
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
 from gigbranch.core.crypto import get_cipher
+from gigbranch.core.xlsx import xlsx_bytes
 
 from .. import roster, rosterpipe
 from ..models import ImportStatus, Platform, RosterImport, Worker, WorkerChange, WorkerStatus
@@ -415,18 +415,10 @@ def mark_missing_left(*, actor: Any, platform: Platform, seen_pks: set[int]) -> 
 
 def error_report(roster_import: RosterImport) -> bytes:
     """The errors as an Excel file: row, column, reason, masked value."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("错误明细")
-    ws.append(["行号", "列", "原因", "内容（已脱敏）"])
-    for e in roster_import.errors:
-        ws.append([e["row"], e["column"], e["reason"], e["value"]])
+    rows = [[e["row"], e["column"], e["reason"], e["value"]] for e in roster_import.errors]
     if roster_import.error_rows and len(roster_import.errors) >= MAX_STORED_ERRORS:
-        ws.append(["", "", f"仅列出前{MAX_STORED_ERRORS}条错误，请修正后重新校验。", ""])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        rows.append(["", "", f"仅列出前{MAX_STORED_ERRORS}条错误，请修正后重新校验。", ""])
+    return xlsx_bytes("错误明细", ["行号", "列", "原因", "内容（已脱敏）"], rows)
 
 
 @transaction.atomic

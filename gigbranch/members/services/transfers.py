@@ -44,8 +44,22 @@ def _user(actor: Any) -> Any:
 def _in_scope(actor: Any, org: Organization | None) -> bool:
     if org is None or actor is None:
         return actor is None  # system actions (tests, tasks) have no scope to check
-    spec = ScopeSpec(capability="people.change", org_path="path", region_path="region__path")
-    return Organization.objects.filter(scope_filter(actor, spec), pk=org.pk).exists()
+    # Remembered on the account for the request: a list of transfers asks about the same
+    # few organisations for every row and move.
+    key = (
+        org.pk,
+        getattr(actor, "role", ""),
+        getattr(actor, "scope_region_id", None),
+        getattr(actor, "scope_organization_id", None),
+    )
+    cache = getattr(actor, "_transfer_scope_cache", None)
+    if cache is None:
+        cache = {}
+        actor._transfer_scope_cache = cache
+    if key not in cache:
+        spec = ScopeSpec(capability="people.change", org_path="path", region_path="region__path")
+        cache[key] = Organization.objects.filter(scope_filter(actor, spec), pk=org.pk).exists()
+    return bool(cache[key])
 
 
 @transaction.atomic
@@ -123,20 +137,32 @@ SIDE_FOR_MOVE = {
 }
 
 
-def _check_side(actor: Any, transfer: Transfer, target: str) -> None:
-    side = SIDE_FOR_MOVE[target]
+def may_take_side(actor: Any, transfer: Transfer, target: str) -> bool:
+    """MOB-3: may `actor` take move `target` on `transfer` as far as sides go? The sending
+    side approves and cancels, the receiving side accepts and completes, either returns. A
+    county-external side is recorded by whichever local side holds the paper."""
+    side = SIDE_FOR_MOVE.get(target)
+    if side is None:
+        return False
     external_ok = {"from": transfer.from_org_id is None, "to": transfer.to_org_id is None}
     if side == "either":
-        if _in_scope(actor, transfer.from_org) or _in_scope(actor, transfer.to_org):
-            return
-        if external_ok["from"] or external_ok["to"]:
-            return
-    elif external_ok[side] or _in_scope(
+        return (
+            external_ok["from"]
+            or external_ok["to"]
+            or _in_scope(actor, transfer.from_org)
+            or _in_scope(actor, transfer.to_org)
+        )
+    return external_ok[side] or _in_scope(
         actor, transfer.from_org if side == "from" else transfer.to_org
-    ):
-        # A county-external side is recorded by whichever local side holds the paper.
-        return
-    raise PermissionDenied("该步骤应由" + ("转出" if side == "from" else "接收") + "方党组织办理。")
+    )
+
+
+def _check_side(actor: Any, transfer: Transfer, target: str) -> None:
+    if not may_take_side(actor, transfer, target):
+        side = SIDE_FOR_MOVE[target]
+        raise PermissionDenied(
+            "该步骤应由" + ("转出" if side == "from" else "接收") + "方党组织办理。"
+        )
 
 
 @transaction.atomic

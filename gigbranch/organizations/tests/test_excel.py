@@ -305,8 +305,8 @@ def test_export_escapes_formula_like_text(network):
 
     WorkplaceFactory(name="=HYPERLINK(1)", region=network["town_a"])
     wb = load_workbook(io.BytesIO(excel.export_workplaces(Workplace.objects.all())))
-    assert wb.active["A2"].value == "'=HYPERLINK(1)"
-    assert wb.active["A2"].data_type == "s"
+    assert wb.active["A2"].value == "=HYPERLINK(1)"
+    assert wb.active["A2"].data_type == "s" and wb.active["A2"].quotePrefix
 
 
 def test_long_text_is_refused_with_its_limit_not_cut(network):

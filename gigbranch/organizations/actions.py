@@ -1,0 +1,8 @@
+"""Who may take which organisation-domain action (gigbranch.core.permissions.can)."""
+
+from __future__ import annotations
+
+from gigbranch.core.permissions import capability_action
+
+# Importing the 1+X+N tree or the workplace registry changes them: org.change.
+capability_action("organizations.import", "org.change")
