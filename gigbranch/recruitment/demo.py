@@ -60,8 +60,10 @@ def _drive(case: Any, until: int, *, contacts: list[int], sponsors: list[int], v
             if step == 5:
                 kwargs["contact_ids"] = contacts
             elif step == 7:
+                # REC-ORDER: at least 5 working days of public notice; three weeks hold
+                # them even across the longest holiday (Spring Festival, National Day).
                 kwargs.update(
-                    notice_start=day - dt.timedelta(days=14), notice_end=day - dt.timedelta(days=1)
+                    notice_start=day - dt.timedelta(days=21), notice_end=day - dt.timedelta(days=1)
                 )
             elif step == 9:
                 kwargs["sponsor_ids"] = sponsors
