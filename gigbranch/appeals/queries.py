@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from django.db.models import Count, DurationField, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, CharField, Count, F, FloatField, Func, Q, Sum, Value, When
 from django.utils import timezone
 
 from . import rules
@@ -48,8 +47,7 @@ def metric_filters(now: dt.datetime) -> dict[str, Q]:
         "responded": Q(accepted_at__isnull=False, accepted_at__lte=F("accept_due_at")),
         "rated": rated,
         "resolved": Q(resolved=True),
-        "satisfied": rated
-        & Q(satisfaction__in=[rules.SATISFIED, rules.BASICALLY_SATISFIED]),
+        "satisfied": rated & Q(satisfaction__in=[rules.SATISFIED, rules.BASICALLY_SATISFIED]),
         "overdue": ~Q(status=rules.Status.WITHDRAWN)
         & (
             Q(replied_at__isnull=False, replied_at__gt=F("reply_due_at"))
@@ -58,30 +56,65 @@ def metric_filters(now: dt.datetime) -> dict[str, Q]:
     }
 
 
+class HoursBetween(Func):
+    """(end - start) in hours as a float, natively on each backend (Django's datetime
+    subtraction runs a Python function per row on SQLite)."""
+
+    output_field = FloatField()
+
+    def __init__(self, end: str, start: str) -> None:
+        super().__init__(F(end), F(start))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # PostgreSQL
+        return super().as_sql(
+            compiler,
+            connection,
+            template="EXTRACT(EPOCH FROM (%(expressions)s)) / 3600.0",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(julianday(%(expressions)s)) * 24.0",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
 def kpi_cells(
-    qs: AppealQuerySet, *, by: str, now: dt.datetime | None = None
+    qs: AppealQuerySet, *, by: str, months: Iterable[str], now: dt.datetime | None = None
 ) -> list[dict[str, Any]]:
-    """One aggregate query: the KPI counts per department (or region) and local month.
-    kpi_table, kpi_total and trend add the cells up, so a page reads the appeals once."""
+    """One aggregate query: the KPI counts per department (or region) and local month
+    (each of `months`; "" for the others). kpi_table, kpi_total and trend add the cells
+    up, so a page reads the appeals once."""
     now = now or timezone.now()
     replied = Q(replied_at__isnull=False)
+    month = Case(
+        *(
+            When(received_at__gte=start, received_at__lt=end, then=Value(m))
+            for m in dict.fromkeys(m for m in months if m)
+            for start, end in [month_bounds(m)]
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
     rows = (
         qs.order_by()
-        .annotate(month=TruncMonth("received_at"))  # current time zone: local months
+        .annotate(month=month)
         .values(f"{by}_id", f"{by}__name", "month")
         .annotate(
             n_received=Count("pk"),
             **{f"n_{name}": Count("pk", filter=q) for name, q in metric_filters(now).items()},
             n_replied=Count("pk", filter=replied),
-            n_handling=Sum(
-                F("replied_at") - F("received_at"), filter=replied, output_field=DurationField()
-            ),
+            n_handling=Sum(HoursBetween("replied_at", "received_at"), filter=replied),
         )
     )
     cells = []
     for v in rows:
         key = v[f"{by}_id"] if v[f"{by}_id"] is not None else "none"
-        handling = v["n_handling"] or dt.timedelta(0)
         counts = rules.KpiCounts(
             received=v["n_received"],
             responded=v["n_responded"],
@@ -90,13 +123,13 @@ def kpi_cells(
             satisfied=v["n_satisfied"],
             overdue=v["n_overdue"],
             replied=v["n_replied"],
-            handling_hours=handling.total_seconds() / 3600,
+            handling_hours=v["n_handling"] or 0.0,
         )
         cells.append(
             {
                 "key": key,
                 "name": v[f"{by}__name"] or "属地兜底（乡镇街道）",
-                "month": timezone.localtime(v["month"]).strftime("%Y-%m"),
+                "month": v["month"],
                 "counts": counts,
             }
         )
@@ -111,6 +144,7 @@ def _sum(cells: Iterable[dict[str, Any]]) -> rules.KpiCounts:
 
 
 def in_month(cells: list[dict[str, Any]], month: str) -> list[dict[str, Any]]:
+    """The cells of `month` (one of the months kpi_cells was given), or all when ""."""
     return [c for c in cells if not month or c["month"] == month]
 
 

@@ -265,9 +265,7 @@ class KpiCounts:
     handling_hours: float = 0.0
 
     def __add__(self, other: KpiCounts) -> KpiCounts:
-        return KpiCounts(
-            *(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__)
-        )
+        return KpiCounts(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
 
 
 def count_kpi(rows: Iterable[KpiRow], now: dt.datetime) -> KpiCounts:

@@ -298,15 +298,18 @@ def _kpi_context(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
     # One aggregate query per page (issue 17: 5.3 s cold at county scale when the appeals
     # were read three times and counted in Python).
-    cells = queries.kpi_cells(Appeal.objects.visible_to(request.user), by=by, now=now)
+    months = queries.last_months(now)
+    cells = queries.kpi_cells(
+        Appeal.objects.visible_to(request.user), by=by, months=[*months, month], now=now
+    )
     chosen = queries.in_month(cells, month)
     return {
         "by": by,
         "month": month,
         "rows": queries.kpi_table(chosen),
         "total": queries.kpi_total(chosen),
-        "trend": queries.trend(cells, queries.last_months(now)),
-        "months": queries.last_months(now),
+        "trend": queries.trend(cells, months),
+        "months": months,
     }
 
 

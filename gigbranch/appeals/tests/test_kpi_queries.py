@@ -71,7 +71,8 @@ def _row(a):
 def test_database_counts_agree_with_the_rules(world, by):
     _appeals(world, 80, random.Random(4))
     appeals = list(Appeal.objects.all())
-    cells = queries.kpi_cells(Appeal.objects.all(), by=by, now=NOW)
+    months = ["2026-07", "2026-08", "2026-09"]  # October left out: counted under ""
+    cells = queries.kpi_cells(Appeal.objects.all(), by=by, months=months, now=NOW)
 
     groups = defaultdict(list)
     for a in appeals:
@@ -83,12 +84,12 @@ def test_database_counts_agree_with_the_rules(world, by):
         assert {k: table[key][k] for k in expected} == expected
     assert queries.kpi_total(cells) == rules.compute_kpi(map(_row, appeals), NOW)
 
-    months = ["2026-07", "2026-08", "2026-09", "2026-10"]
     for month in months:
         local = [_row(a) for a in appeals if f"{timezone.localtime(a.received_at):%Y-%m}" == month]
         assert queries.kpi_total(queries.in_month(cells, month)) == rules.compute_kpi(local, NOW)
     trend = queries.trend(cells, months)
-    assert sum(trend["received"]) == len(appeals)
+    october = [a for a in appeals if timezone.localtime(a.received_at).month == 10]
+    assert sum(trend["received"]) == len(appeals) - len(october) > 0
 
 
 def test_drill_down_finds_the_appeals_each_rule_counts(world):
