@@ -388,3 +388,17 @@ def coverage_rows_in_view(report: dict[str, Any], user: Any, region: Region) -> 
     shown = set(visible_regions(user).filter(parent=region).values_list("pk", flat=True))
     shown.add(region.pk)
     report["per_region"] = [r for r in report["per_region"] if r.region_id in shown]
+
+
+def add_worker_counts(workplaces: Iterable[Workplace]) -> None:
+    """Set `worker_count` (registered workers) on each of a page of workplaces, in one
+    query over that page only: counting in the list query groups every workplace in scope
+    before the page is cut (issue 17: 3.3 s cold at county scale)."""
+    workplaces = list(workplaces)
+    counts = dict(
+        Workplace.objects.filter(pk__in=[w.pk for w in workplaces])
+        .annotate(n=Count("workers"))
+        .values_list("pk", "n")
+    )
+    for w in workplaces:
+        w.worker_count = counts.get(w.pk, 0)  # type: ignore[attr-defined]

@@ -255,8 +255,11 @@ def workplaces(request: HttpRequest) -> HttpResponse:
     if _is_pk(region_id):
         region = get_object_or_404(queries.visible_regions(request.user), pk=int(region_id))
         qs = qs.filter(region__path__startswith=region.path)
-    qs = qs.annotate(worker_count=Count("workers")).order_by("region__path", "name", "id")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("region__path", "name", "id"), 50).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = list(page.object_list)
+    queries.add_worker_counts(page.object_list)
     query = "&".join(
         f"{k}={v}"
         for k, v in (("q", q), ("coverage", mode), ("kind", kind), ("region", region_id))
