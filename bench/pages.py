@@ -169,6 +169,47 @@ def child(url: str, scale: str, repeats: int, roles: list[str], only: str, out: 
         )
 
 
+def first_request(url: str, wsgi: bool) -> dict[str, float]:
+    """In a fresh process: the first request it serves (as county) and the same request
+    warm. wsgi=True starts as a server does (config.wsgi), else Django is only set up."""
+    _django(url)
+    if wsgi:
+        import config.wsgi  # noqa: F401
+    from django.test import Client
+
+    from gigbranch.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="county"))
+    timings = {}
+    for label in ("first", "warm"):
+        started = time.perf_counter()
+        client.get("/appeals/kpi/")
+        timings[label] = (time.perf_counter() - started) * 1000
+    return timings
+
+
+def _first_requests(url: str) -> str:
+    out = []
+    for wsgi in (False, True):
+        result = subprocess.run(
+            [sys.executable, __file__, "--first-child", url] + (["--wsgi"] if wsgi else []),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        line = [x for x in result.stdout.splitlines() if x.startswith("RESULT ")]
+        if not line:
+            return f"first request: failed {result.stderr[-500:]}"
+        t = json.loads(line[0][7:])
+        how = "process started as config.wsgi" if wsgi else "URLconf imported lazily"
+        out.append(
+            f"First request after start (/appeals/kpi/, county), {how}: {t['first']:.0f} ms; "
+            f"same request warm {t['warm']:.0f} ms; ratio {t['first'] / t['warm']:.1f}x"
+        )
+    return "\n".join(out)
+
+
 def _ms(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}"
 
@@ -242,7 +283,12 @@ def main() -> int:
     parser.add_argument("--seed-child", default="")
     parser.add_argument("--scale", default="county")
     parser.add_argument("--out", default="")
+    parser.add_argument("--first-child", default="")
+    parser.add_argument("--wsgi", action="store_true")
     args = parser.parse_args()
+    if args.first_child:
+        print("RESULT " + json.dumps(first_request(args.first_child, args.wsgi)))
+        return 0
     if args.seed_child:
         _django(args.seed_child)
         _seed(args.scale)
@@ -274,6 +320,9 @@ def main() -> int:
             )
             if url is None:
                 continue
+            first = _first_requests(url)
+            print(first, flush=True)
+            report.append(f"## {name}\n{first}")
             out = Path(tmp) / f"{name}.json"
             result = subprocess.run(
                 [
