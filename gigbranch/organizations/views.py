@@ -633,7 +633,7 @@ def export_ledger(request: HttpRequest, kind: str) -> FileResponse:
     _kind(kind)
     reveal = has_capability(request.user, "pii.reveal")
     if kind == "workplaces":
-        wps = Workplace.objects.visible_to(request.user).annotate(n_workers=Count("workers"))
+        wps = Workplace.objects.visible_to(request.user)
         data, title, rows = excel.export_workplaces(wps, reveal=reveal), "企业站点台账", wps.count()
     else:
         orgs = Organization.objects.visible_to(request.user).annotate(

@@ -299,3 +299,30 @@ def test_workplace_list_counts_workers_for_the_shown_page_only(client, network):
     assert "members_worker" not in page_query
     rows = {w.name: w.worker_count for w in response.context["page"]}
     assert len(rows) == 50 and rows["网点03"] == 3 and rows["网点04"] == 0
+
+
+def test_workplace_ledger_counts_workers_without_grouping_the_workplaces(client, network):
+    """Issue 17: the ledger export grouped every workplace joined to its workers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import WorkerFactory
+
+    client.force_login(network["county_admin"])
+    busy = WorkplaceFactory(name="忙网点", region=network["town_a"])
+    WorkplaceFactory(name="空网点", region=network["town_a"])
+    for _ in range(3):
+        WorkerFactory(region=network["town_a"], workplace=busy)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("organizations:export", args=["workplaces"]))
+        ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+
+    column = [c.value for c in ws[1]].index("登记劳动者")
+    counts = {r[0]: r[column] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert counts == {"忙网点": 3, "空网点": 0}
+    grouped = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if 'FROM "organizations_workplace"' in q["sql"] and "GROUP BY" in q["sql"]
+    ]
+    assert grouped == []
