@@ -143,20 +143,24 @@ def _safe(value: Any) -> Any:
 
 def _workbook(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    # Write-only: rows are streamed to the file, not kept as cell objects (issue 17).
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31])
+    for i, header in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, len(header) * 2 + 4)
+    bold = Font(bold=True)
+    head = []
+    for header in headers:
+        cell = WriteOnlyCell(ws, value=header)
+        cell.font = bold
+        head.append(cell)
+    ws.append(head)
     for row in rows:
         ws.append([_safe(v) for v in row])
-    for i, header in enumerate(headers, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(
-            10, len(header) * 2 + 4
-        )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
