@@ -222,6 +222,8 @@ def table(name: str, data: dict, cold_goal: float | None, warm_goal: float | Non
         f"{'URL pattern':<56} {'role':<11} {'status':>6} {'cold':>6} {'p50':>6} {'p99':>6} "
         f"{'sql':>6} {'q':>4}  ratio",
     ]
+    for r in rows:
+        r["route"] = r["route"] or "/"  # the home page's route is empty
     for r in sorted(rows, key=lambda r: (r["route"], r["role"], r["url"])):
         if r["kind"] != "page":
             flag = "" if r["kind"] != "ERROR" else "  ERROR"
