@@ -65,7 +65,7 @@ class HoursBetween(Func):
     def __init__(self, end: str, start: str) -> None:
         super().__init__(F(end), F(start))
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # PostgreSQL
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return super().as_sql(
             compiler,
             connection,
