@@ -8,41 +8,13 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
+from django.db.models import Case, CharField, Count, F, FloatField, Func, Q, Sum, Value, When
 from django.utils import timezone
 
 from gigbranch.core.figures import Figure, index
 
 from . import rules
 from .models import Appeal, AppealQuerySet
-
-KPI_FIELDS = (
-    "id",
-    "received_at",
-    "accept_due_at",
-    "accepted_at",
-    "reply_due_at",
-    "replied_at",
-    "status",
-    "resolved",
-    "satisfaction",
-    "department_id",
-    "department__name",
-    "region_id",
-    "region__name",
-)
-
-
-def _row(v: dict[str, Any]) -> rules.KpiRow:
-    return rules.KpiRow(
-        received_at=v["received_at"],
-        accept_due_at=v["accept_due_at"],
-        accepted_at=v["accepted_at"],
-        reply_due_at=v["reply_due_at"],
-        replied_at=v["replied_at"],
-        status=v["status"],
-        resolved=v["resolved"],
-        satisfaction=v["satisfaction"] or "",
-    )
 
 
 def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
@@ -69,25 +41,124 @@ def filtered(
     return qs
 
 
-def _values(qs: AppealQuerySet) -> list[dict[str, Any]]:
-    return list(qs.values(*KPI_FIELDS))
+def metric_filters(now: dt.datetime) -> dict[str, Q]:
+    """rules.METRICS as database filters (APL-4), so the KPIs are counted where the rows
+    are; tests/test_kpi_queries.py checks both give the same appeals."""
+    rated = Q(resolved__isnull=False)
+    return {
+        "responded": Q(accepted_at__isnull=False, accepted_at__lte=F("accept_due_at")),
+        "rated": rated,
+        "resolved": Q(resolved=True),
+        "satisfied": rated & Q(satisfaction__in=[rules.SATISFIED, rules.BASICALLY_SATISFIED]),
+        "overdue": ~Q(status=rules.Status.WITHDRAWN)
+        & (
+            Q(replied_at__isnull=False, replied_at__gt=F("reply_due_at"))
+            | Q(replied_at__isnull=True, reply_due_at__lt=now)
+        ),
+    }
 
 
-def kpi_table(
-    qs: AppealQuerySet, *, by: str, now: dt.datetime | None = None
+class HoursBetween(Func):
+    """(end - start) in hours as a float, natively on each backend (Django's datetime
+    subtraction runs a Python function per row on SQLite)."""
+
+    output_field = FloatField()
+
+    def __init__(self, end: str, start: str) -> None:
+        super().__init__(F(end), F(start))
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="EXTRACT(EPOCH FROM (%(expressions)s)) / 3600.0",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(julianday(%(expressions)s)) * 24.0",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def kpi_cells(
+    qs: AppealQuerySet, *, by: str, months: Iterable[str], now: dt.datetime | None = None
 ) -> list[dict[str, Any]]:
-    """One row per department (by='department') or region (by='region'), ranked."""
+    """One aggregate query: the KPI counts per department (or region) and local month
+    (each of `months`; "" for the others). kpi_table, kpi_total and trend add the cells
+    up, so a page reads the appeals once."""
     now = now or timezone.now()
-    groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    names: dict[Any, str] = {}
-    for v in _values(qs):
+    replied = Q(replied_at__isnull=False)
+    month = Case(
+        *(
+            When(received_at__gte=start, received_at__lt=end, then=Value(m))
+            for m in dict.fromkeys(m for m in months if m)
+            for start, end in [month_bounds(m)]
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    rows = (
+        qs.order_by()
+        .annotate(month=month)
+        .values(f"{by}_id", f"{by}__name", "month")
+        .annotate(
+            n_received=Count("pk"),
+            **{f"n_{name}": Count("pk", filter=q) for name, q in metric_filters(now).items()},
+            n_replied=Count("pk", filter=replied),
+            n_handling=Sum(HoursBetween("replied_at", "received_at"), filter=replied),
+        )
+    )
+    cells = []
+    for v in rows:
         key = v[f"{by}_id"] if v[f"{by}_id"] is not None else "none"
-        groups[key].append(v)
-        names[key] = v[f"{by}__name"] or "属地兜底（乡镇街道）"
+        counts = rules.KpiCounts(
+            received=v["n_received"],
+            responded=v["n_responded"],
+            rated=v["n_rated"],
+            resolved=v["n_resolved"],
+            satisfied=v["n_satisfied"],
+            overdue=v["n_overdue"],
+            replied=v["n_replied"],
+            handling_hours=v["n_handling"] or 0.0,
+        )
+        cells.append(
+            {
+                "key": key,
+                "name": v[f"{by}__name"] or "属地兜底（乡镇街道）",
+                "month": v["month"],
+                "counts": counts,
+            }
+        )
+    return cells
+
+
+def _sum(cells: Iterable[dict[str, Any]]) -> rules.KpiCounts:
+    total = rules.KpiCounts()
+    for cell in cells:
+        total = total + cell["counts"]
+    return total
+
+
+def in_month(cells: list[dict[str, Any]], month: str) -> list[dict[str, Any]]:
+    """The cells of `month` (one of the months kpi_cells was given), or all when ""."""
+    return [c for c in cells if not month or c["month"] == month]
+
+
+def kpi_table(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per department (or region), ranked."""
+    groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for cell in cells:
+        groups[cell["key"]].append(cell)
     out = []
-    for key, values in groups.items():
-        kpi = rules.compute_kpi((_row(v) for v in values), now)
-        out.append({"key": key, "name": names[key], **asdict(kpi)})
+    for key, group in groups.items():
+        kpi = rules.kpi_from_counts(_sum(group))
+        out.append({"key": key, "name": group[0]["name"], **asdict(kpi)})
     # Ranking by service results (not by app activity, BURDEN): satisfaction, resolution, response.
     out.sort(
         key=lambda r: (
@@ -102,22 +173,16 @@ def kpi_table(
     return out
 
 
-def total(qs: AppealQuerySet, now: dt.datetime | None = None) -> rules.Kpi:
-    return rules.compute_kpi((_row(v) for v in _values(qs)), now or timezone.now())
+def kpi_total(cells: list[dict[str, Any]]) -> rules.Kpi:
+    return rules.kpi_from_counts(_sum(cells))
 
 
-def trend(
-    qs: AppealQuerySet, months: Iterable[str], now: dt.datetime | None = None
-) -> dict[str, Any]:
-    now = now or timezone.now()
+def trend(cells: list[dict[str, Any]], months: Iterable[str]) -> dict[str, Any]:
     series: dict[str, list[float | None]] = {"response": [], "resolution": [], "satisfaction": []}
     counts = []
     months = list(months)
-    by_month: dict[str, list[rules.KpiRow]] = defaultdict(list)
-    for v in _values(qs):
-        by_month[timezone.localtime(v["received_at"]).strftime("%Y-%m")].append(_row(v))
     for m in months:
-        kpi = rules.compute_kpi(by_month.get(m, []), now)
+        kpi = rules.kpi_from_counts(_sum(in_month(cells, m)))
         series["response"].append(kpi.response_rate)
         series["resolution"].append(kpi.resolution_rate)
         series["satisfaction"].append(kpi.satisfaction_rate)
@@ -139,10 +204,7 @@ def drill_down(qs: AppealQuerySet, metric: str, now: dt.datetime | None = None) 
     """The appeals behind one KPI number: the same predicate the KPI used."""
     if metric not in rules.METRICS or metric == "received":
         return qs
-    now = now or timezone.now()
-    pred = rules.METRICS[metric]
-    ids = [v["id"] for v in _values(qs) if pred(_row(v), now)]
-    return qs.filter(pk__in=ids)
+    return qs.filter(metric_filters(now or timezone.now())[metric])
 
 
 def overdue_ids(appeals: Iterable[Appeal], now: dt.datetime) -> set[int]:

@@ -249,26 +249,52 @@ class Kpi:
     avg_handling_hours: float | None
 
 
-def compute_kpi(rows: Iterable[KpiRow], now: dt.datetime) -> Kpi:
-    """APL-4 formulas over a set of appeals (all received in the period)."""
+@dataclass(frozen=True)
+class KpiCounts:
+    """What the APL-4 rates are computed from; counts add up across groups and months.
+    `replied` and `handling_hours` (summed over the replied appeals) give the average."""
+
+    received: int = 0
+    responded: int = 0
+    rated: int = 0
+    resolved: int = 0
+    satisfied: int = 0
+    overdue: int = 0
+    replied: int = 0
+    handling_hours: float = 0.0
+
+    def __add__(self, other: KpiCounts) -> KpiCounts:
+        return KpiCounts(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
+
+
+def count_kpi(rows: Iterable[KpiRow], now: dt.datetime) -> KpiCounts:
     rows = list(rows)
     counts = {name: sum(1 for r in rows if pred(r, now)) for name, pred in METRICS.items()}
     durations = [
         (r.replied_at - r.received_at).total_seconds() / 3600 for r in rows if r.replied_at
     ]
-    avg = round(sum(durations) / len(durations), 1) if durations else None
+    return KpiCounts(**counts, replied=len(durations), handling_hours=sum(durations))
+
+
+def kpi_from_counts(c: KpiCounts) -> Kpi:
+    """APL-4: response rate over all received, resolution and satisfaction over the rated."""
     return Kpi(
-        received=counts["received"],
-        responded=counts["responded"],
-        rated=counts["rated"],
-        resolved=counts["resolved"],
-        satisfied=counts["satisfied"],
-        overdue=counts["overdue"],
-        response_rate=rate(counts["responded"], counts["received"]),
-        resolution_rate=rate(counts["resolved"], counts["rated"]),
-        satisfaction_rate=rate(counts["satisfied"], counts["rated"]),
-        avg_handling_hours=avg,
+        received=c.received,
+        responded=c.responded,
+        rated=c.rated,
+        resolved=c.resolved,
+        satisfied=c.satisfied,
+        overdue=c.overdue,
+        response_rate=rate(c.responded, c.received),
+        resolution_rate=rate(c.resolved, c.rated),
+        satisfaction_rate=rate(c.satisfied, c.rated),
+        avg_handling_hours=round(c.handling_hours / c.replied, 1) if c.replied else None,
     )
+
+
+def compute_kpi(rows: Iterable[KpiRow], now: dt.datetime) -> Kpi:
+    """APL-4 formulas over a set of appeals (all received in the period)."""
+    return kpi_from_counts(count_kpi(rows, now))
 
 
 # --- Routing -----------------------------------------------------------------------------

@@ -347,19 +347,25 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
 def _kpi_context(request: HttpRequest) -> dict[str, Any]:
     by = "region" if request.GET.get("by") == "region" else "department"
     month = request.GET.get("month", "").strip()
-    base = Appeal.objects.visible_to(request.user)
     try:
-        qs = queries.filtered(base, month=month)
+        month = f"{queries.month_bounds(month)[0]:%Y-%m}" if month else ""
     except (ValueError, TypeError):
-        month, qs = "", base
+        month = ""
     now = timezone.now()
+    # One aggregate query per page (issue 17: 5.3 s cold at county scale when the appeals
+    # were read three times and counted in Python).
+    months = queries.last_months(now)
+    cells = queries.kpi_cells(
+        Appeal.objects.visible_to(request.user), by=by, months=[*months, month], now=now
+    )
+    chosen = queries.in_month(cells, month)
     return {
         "by": by,
         "month": month,
-        "rows": queries.kpi_table(qs, by=by, now=now),
-        "total": queries.total(qs, now),
-        "trend": queries.trend(base, queries.last_months(now), now),
-        "months": queries.last_months(now),
+        "rows": queries.kpi_table(chosen),
+        "total": queries.kpi_total(chosen),
+        "trend": queries.trend(cells, months),
+        "months": months,
     }
 
 

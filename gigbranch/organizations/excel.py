@@ -159,9 +159,10 @@ def _drop_masked(out: dict[str, Any], *keys: str) -> None:
 
 def export_workplaces(qs: Any, *, reveal: bool = False) -> bytes:
     headers = [c.header for c in WORKPLACE_COLUMNS] + ["登记劳动者", "正式党员"]
-    from .queries import full_members_by_workplace
+    from .queries import full_members_by_workplace, workers_by_workplace
 
     full = full_members_by_workplace()
+    workers = workers_by_workplace()
     rows = []
     for wp in qs.select_related("region", "organization", "instructor").order_by(
         "region__path", "name", "pk"
@@ -182,7 +183,7 @@ def export_workplaces(qs: Any, *, reveal: bool = False) -> bytes:
                 wp.get_coverage_mode_display(),
                 wp.organization.name if wp.organization else "",
                 wp.instructor.name if wp.instructor else "",
-                getattr(wp, "n_workers", ""),
+                workers.get(wp.pk, 0),
                 full.get(wp.pk, 0),
             ]
         )

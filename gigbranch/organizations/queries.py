@@ -28,7 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Substr
 
 from gigbranch.core.figures import Figure, index
-from gigbranch.members.models import MemberKind, MemberStatus, PartyMember
+from gigbranch.members.models import MemberKind, MemberStatus, PartyMember, Worker
 
 from . import boundaries
 from .models import (
@@ -155,6 +155,21 @@ def full_members_by_workplace(workplace_ids: list[int] | None = None) -> dict[in
         .values_list("worker__workplace_id")
         .annotate(n=Count("id"))
         .values_list("worker__workplace_id", "n")
+    )
+
+
+def workers_by_workplace(workplace_ids: list[int] | None = None) -> dict[int, int]:
+    """Registered workers per workplace, grouped on the worker table's workplace index
+    (grouping the workplaces joined to their workers sorts every workplace row: 1.1 s
+    of a 4.3 s ledger export at county scale, issue 17)."""
+    qs = Worker.objects.filter(workplace__isnull=False)
+    if workplace_ids is not None:
+        qs = qs.filter(workplace_id__in=workplace_ids)
+    return dict(
+        qs.order_by()
+        .values_list("workplace_id")
+        .annotate(n=Count("id"))
+        .values_list("workplace_id", "n")
     )
 
 
@@ -510,3 +525,13 @@ def coverage_rows_in_view(report: dict[str, Any], user: Any, region: Region) -> 
     shown = set(visible_regions(user).filter(parent=region).values_list("pk", flat=True))
     shown.add(region.pk)
     report["per_region"] = [r for r in report["per_region"] if r.region_id in shown]
+
+
+def add_worker_counts(workplaces: Iterable[Workplace]) -> None:
+    """Set `worker_count` (registered workers) on each of a page of workplaces, in one
+    query over that page only: counting in the list query groups every workplace in scope
+    before the page is cut (issue 17: 3.3 s cold at county scale)."""
+    workplaces = list(workplaces)
+    counts = workers_by_workplace([w.pk for w in workplaces])
+    for w in workplaces:
+        w.worker_count = counts.get(w.pk, 0)  # type: ignore[attr-defined]

@@ -278,8 +278,11 @@ def workplaces(request: HttpRequest) -> HttpResponse:
     if _is_pk(region_id):
         region = get_object_or_404(queries.visible_regions(request.user), pk=int(region_id))
         qs = qs.filter(region__path__startswith=region.path)
-    qs = qs.annotate(worker_count=Count("workers")).order_by("region__path", "name", "id")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("region__path", "name", "id"), 50).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = list(page.object_list)
+    queries.add_worker_counts(page.object_list)
     query = "&".join(
         f"{k}={v}"
         for k, v in (
@@ -673,7 +676,7 @@ def export_ledger(request: HttpRequest, kind: str) -> FileResponse:
     _kind(kind)
     reveal = has_capability(request.user, "pii.reveal")
     if kind == "workplaces":
-        wps = Workplace.objects.visible_to(request.user).annotate(n_workers=Count("workers"))
+        wps = Workplace.objects.visible_to(request.user)
         data, title, rows = excel.export_workplaces(wps, reveal=reveal), "企业站点台账", wps.count()
     else:
         orgs = Organization.objects.visible_to(request.user).annotate(

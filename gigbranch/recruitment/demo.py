@@ -71,6 +71,8 @@ def _drive(case: Any, until: int, *, contacts: list[int], sponsors: list[int], v
             if step == 5:
                 kwargs["contact_ids"] = contacts
             elif step == 7:
+                # REC-ORDER: at least 5 working days of public notice; three weeks hold
+                # them even across the longest holiday (Spring Festival, National Day).
                 kwargs.update(
                     notice_start=notice_start(
                         day, services.case_rules(case).public_notice_working_days

@@ -263,3 +263,66 @@ def test_workplace_detail_scoped(client, covered):
         .paginator.count
         == 1
     )
+
+
+def _list_queries(client, url="/org/workplaces/"):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_workplace_list_counts_workers_for_the_shown_page_only(client, network):
+    """Issue 17: counting workers inside the list query grouped every workplace in scope
+    before the page of 50 was cut (3.3 s cold at county scale)."""
+    from tests.factories import WorkerFactory
+
+    client.force_login(network["county_admin"])
+    for i in range(5):
+        WorkplaceFactory(name=f"网点{i:02d}", region=network["town_a"])
+    _list_queries(client)  # first request of the session: caches filled
+    _, few = _list_queries(client)
+    for i in range(5, 60):
+        WorkplaceFactory(name=f"网点{i:02d}", region=network["town_a"])
+    busy = Workplace.objects.get(name="网点03")
+    for _ in range(3):
+        WorkerFactory(region=network["town_a"], workplace=busy)
+    response, many = _list_queries(client)
+
+    assert len(few) == len(many), "\n".join(
+        q[:150] for q in many
+    )  # 5 rows or a full page of 50: the same queries
+    page_query = next(q for q in many if "LIMIT 50" in q)
+    assert "members_worker" not in page_query
+    rows = {w.name: w.worker_count for w in response.context["page"]}
+    assert len(rows) == 50 and rows["网点03"] == 3 and rows["网点04"] == 0
+
+
+def test_workplace_ledger_counts_workers_without_grouping_the_workplaces(client, network):
+    """Issue 17: the ledger export grouped every workplace joined to its workers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import WorkerFactory
+
+    client.force_login(network["county_admin"])
+    busy = WorkplaceFactory(name="忙网点", region=network["town_a"])
+    WorkplaceFactory(name="空网点", region=network["town_a"])
+    for _ in range(3):
+        WorkerFactory(region=network["town_a"], workplace=busy)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("organizations:export", args=["workplaces"]))
+        ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+
+    column = [c.value for c in ws[1]].index("登记劳动者")
+    counts = {r[0]: r[column] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert counts == {"忙网点": 3, "空网点": 0}
+    grouped = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if 'FROM "organizations_workplace"' in q["sql"] and "GROUP BY" in q["sql"]
+    ]
+    assert grouped == []
