@@ -90,6 +90,11 @@ FILL: dict[str, Obj | Values | tuple[Obj, Values]] = {
     "accounts:user_toggle": obj("accounts.User"),
     "accounts:api_token_revoke": obj("accounts.ApiToken"),
     "accounts:unlock": obj("accounts.User"),
+    "accounts:user_change": obj("accounts.User", {"role": "county_admin"}),
+    "accounts:password_reset": obj("accounts.User", {"role": "county_admin"}),
+    "accounts:change_approve": obj("accounts.AccountChange"),
+    "accounts:change_reject": obj("accounts.AccountChange"),
+    "accounts:change_withdraw": obj("accounts.AccountChange"),
     "core:calendar_day_delete": obj("core.CalendarDay"),
     "organizations:tree_children": _ORG,
     "organizations:detail": _ORG,
@@ -133,6 +138,7 @@ FILL: dict[str, Obj | Values | tuple[Obj, Values]] = {
     "recruitment:record_assessment": _CASE,
     "recruitment:probation_decision": (_CASE, Values("kind", ("extend", "cancel"))),
     "recruitment:stop_case": _CASE,
+    "recruitment:review_delay": obj("recruitment.StepDelay", pk="case_id", delay_pk="pk"),
     "recruitment:attach": _CASE,
     "recruitment:case_document": (_CASE, Values("kind", ("candidate_review", "vote_record"))),
     "recruitment:attachment": obj("recruitment.Attachment", via="case"),
@@ -427,12 +433,12 @@ def complete_data() -> None:
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from gigbranch.accounts.models import ApiToken, User
+    from gigbranch.accounts.models import AccountChange, ApiToken, User
     from gigbranch.activities.models import Activity, SignUp
     from gigbranch.appeals.models import Appeal, AppealPhoto
     from gigbranch.core.models import CalendarDay
     from gigbranch.members.models import Platform, RosterImport
-    from gigbranch.recruitment.models import Attachment, Case
+    from gigbranch.recruitment.models import Attachment, Case, StepDelay, StepRecord
     from gigbranch.stations.models import Booking, Slot, Station, StationClosure
 
     now = timezone.now()
@@ -480,6 +486,29 @@ def complete_data() -> None:
         )
         att.file.save("bench.png", ContentFile(png), save=False)
         att.save()
+    sysadmin = User.objects.filter(username="sysadmin").first()
+    if sysadmin is not None and not AccountChange.objects.exists():
+        AccountChange.objects.create(
+            kind="create",
+            username="bench-proposed",
+            role="township_admin",
+            scope_region=getattr(county, "scope_region", None),
+            reason="基准",
+            proposed_by=sysadmin,
+        )
+    record = StepRecord.objects.order_by("pk").first()
+    if record is not None and not StepDelay.objects.exists():
+        StepDelay.objects.create(
+            record=record,
+            case=record.case,
+            step=record.step,
+            deadline=record.date,
+            days_late=1,
+            rule_id="REC-ORDER",
+            rule_name="基准",
+            rule_source="基准",
+            reason="基准",
+        )
     platform = Platform.objects.order_by("pk").first()
     if platform is not None and county is not None and not RosterImport.objects.exists():
         RosterImport.objects.create(platform=platform, uploaded_by=county, filename="基准.xlsx")

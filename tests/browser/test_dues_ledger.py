@@ -3,7 +3,9 @@ amounts shown to the fen, narrows it to one branch and exports it to Excel, wher
 typed as a formula stays text."""
 
 import datetime as dt
+import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -67,7 +69,9 @@ def test_township_admin_reads_and_exports_the_dues_ledger(desktop, two_townships
 
     with desktop.expect_download() as download_info:
         desktop.click("button >> text=导出Excel")
-    ws = load_workbook(download_info.value.path()).active
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    ws = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
     by_name = {r[0].value: r for r in ws.iter_rows(min_row=3)}
     assert by_name["=HYPERLINK(1)"][0].data_type == "s"
     assert by_name["周建国"][6].value == 136.8
