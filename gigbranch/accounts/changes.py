@@ -59,6 +59,16 @@ def _require_proposer(actor: Any) -> None:
         raise PermissionDenied("只有系统管理员可以提出账号变更。")
 
 
+def _proposed(actor: Any, change: AccountChange) -> AccountChange:
+    audit.record(
+        actor=actor,
+        action="account_change.proposed",
+        obj=change,
+        changes={"kind": change.kind, "username": change.username, "role": change.role},
+    )
+    return change
+
+
 def _pending_for(user: User | None, username: str) -> bool:
     pending = AccountChange.objects.filter(status=AccountChange.Status.PENDING)
     if user is not None:
@@ -109,13 +119,7 @@ def propose_create(
         reason=reason,
         proposed_by=actor,
     )
-    audit.record(
-        actor=actor,
-        action="account_change.proposed",
-        obj=change,
-        changes={"kind": change.kind, "username": username, "role": role},
-    )
-    return change
+    return _proposed(actor, change)
 
 
 @transaction.atomic
@@ -158,13 +162,7 @@ def propose_change(
         reason=reason,
         proposed_by=actor,
     )
-    audit.record(
-        actor=actor,
-        action="account_change.proposed",
-        obj=change,
-        changes={"kind": change.kind, "username": user.username, "role": role},
-    )
-    return change
+    return _proposed(actor, change)
 
 
 @transaction.atomic
@@ -192,13 +190,7 @@ def set_account_active(*, actor: Any, user: User, active: bool, reason: str = ""
         reason=reason or ("启用账号" if active else "停用账号"),
         proposed_by=actor,
     )
-    audit.record(
-        actor=actor,
-        action="account_change.proposed",
-        obj=change,
-        changes={"kind": kind, "username": user.username},
-    )
-    return change
+    return _proposed(actor, change)
 
 
 def _locked_pending(change: AccountChange) -> AccountChange:
