@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
@@ -92,6 +93,54 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> Any:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> Any:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": "数据校验失败。", "errors": errors}, status=422)
+
+
+# Pydantic's error types in the words a user reads (the English text is kept for the rest).
+_SCHEMA_MESSAGES = {
+    "missing": "必填。",
+    "int_parsing": "应为整数。",
+    "int_type": "应为整数。",
+    "float_parsing": "应为数字。",
+    "decimal_parsing": "应为数字。",
+    "bool_parsing": "应为 true 或 false。",
+    "string_type": "应为文字。",
+    "less_than_equal": "不能大于{le}。",
+    "greater_than_equal": "不能小于{ge}。",
+    "less_than": "应小于{lt}。",
+    "greater_than": "应大于{gt}。",
+    "string_too_long": "不能超过{max_length}个字符。",
+    "string_too_short": "至少{min_length}个字符。",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）。",
+    "date_parsing": "应为日期（YYYY-MM-DD）。",
+    "datetime_parsing": "应为日期时间（ISO 8601）。",
+    "literal_error": "不是可选的值。",
+    "enum": "不是可选的值。",
+    "json_invalid": "不是有效的JSON。",
+    "model_attributes_type": "格式不正确。",
+    "dict_type": "应为对象。",
+    "list_type": "应为列表。",
+}
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> Any:
+    """Schema errors in the same shape as every other 422 (ErrorOut: `detail` a string,
+    `errors` by field), with the field path and a Chinese message."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "form", "header", "cookie"):
+            loc = loc[1:]
+        if len(loc) > 1 and loc[0] == "payload":
+            loc = loc[1:]
+        field = ".".join(loc) or "__all__"
+        template = _SCHEMA_MESSAGES.get(error.get("type", ""))
+        try:
+            message = template.format(**error.get("ctx", {})) if template else error["msg"]
+        except (KeyError, IndexError):
+            message = error.get("msg", "格式不正确。")
+        errors.setdefault(field, []).append(message)
     return api.create_response(request, {"detail": "数据校验失败。", "errors": errors}, status=422)
 
 

@@ -61,7 +61,8 @@ def test_every_paginated_endpoint_is_listed_here():
 def test_out_of_range_paging_is_a_422_naming_the_field(county_client, url, query, field):
     response = county_client.get(f"{url}?{query}")
     assert response.status_code == 422, response.content[:300]
-    assert field in str(response.json()["detail"])
+    body = response.json()
+    assert body["detail"] == "数据校验失败。" and field in body["errors"]
 
 
 @pytest.mark.parametrize("url", LISTS)
@@ -84,3 +85,8 @@ def test_a_page_of_workers_is_capped_and_audited(county_client, county_admin, co
 def test_lists_without_personal_data_are_not_audited(county_client):
     county_client.get("/api/v1/stations")
     assert not AuditEvent.objects.filter(action="api.personal_data_read").exists()
+
+
+def test_schema_errors_have_the_documented_shape_in_chinese(county_client):
+    response = county_client.get("/api/v1/stations?limit=501")
+    assert response.json() == {"detail": "数据校验失败。", "errors": {"limit": ["不能大于500。"]}}
