@@ -475,7 +475,16 @@ def _confirm(*, actor: Any, case: Case, date: dt.date) -> None:
     confirm = getattr(member_services, "confirm_full_membership", None)
     if confirm is None:
         raise ValidationError({"step": "党员管理模块尚未提供预备党员转正功能，暂不能记录审批。"})
-    member = PartyMember.objects.get(worker=case.worker)
+    member = PartyMember.objects.filter(worker=case.worker).first()
+    if member is None:
+        # The probationary member's record is made at step 17; without it there is nothing
+        # to confirm (removed or never made): a clear refusal instead of an error page.
+        raise ValidationError(
+            {
+                "step": "REC-ORDER：党员名册中没有该同志的预备党员记录（应在第17步批准时建立），"
+                "请先在党员管理中补录后再记录转正审批。"
+            }
+        )
     # Party age counts from the end of probation (REC-PROB).
     confirm(actor=actor, member=member, date=case.probation_end or date)
 

@@ -105,6 +105,20 @@ def test_full_membership_at_step_24_and_archive(rec, open_case):
     assert case.full_date == case.probation_end and case.next_step is None
 
 
+def test_step_24_without_a_member_record_is_refused_not_an_error(rec, open_case):
+    # E.g. a case carried over from paper records, whose member record was never made.
+    from gigbranch.members.models import MemberEvent
+
+    case = drive(rec, open_case(), 23)
+    MemberEvent.objects.filter(member__worker=rec["applicant"]).delete()
+    PartyMember.objects.filter(worker=rec["applicant"]).delete()
+    with pytest.raises(ValidationError) as exc:
+        services.record_step(actor=rec["secretary"], case=case, step=24, date=step_date(case, 24))
+    assert "没有该同志的预备党员记录" in exc.value.message_dict["step"][0]
+    case.refresh_from_db()
+    assert case.last_step == 23
+
+
 def test_probationary_sponsor_refused_changes_nothing(rec, open_case):
     case = drive(rec, open_case(), 8)
     before = snapshot()
