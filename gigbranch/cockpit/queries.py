@@ -43,7 +43,7 @@ def home_figures(user: Any) -> list[FigureValue]:
 
 
 @dataclass(frozen=True)
-class TodoSource:
+class ToDoSource:
     """One section of a to-do list: the rows come from a query function of the domain app
     (a figure, so "show all" opens the list with exactly these rows). `applies` says whose
     to-do list carries the section; `deadline` names the row's deadline field and label.
@@ -58,8 +58,8 @@ class TodoSource:
 
 
 @dataclass
-class TodoSection:
-    source: TodoSource
+class ToDoSection:
+    source: ToDoSource
     rows: list[Any]
     total: int
     now: dt.datetime
@@ -81,8 +81,8 @@ def _department_handler(user: Any) -> bool:
     return bool(getattr(user, "department_id", None)) and has_capability(user, "appeals.handle")
 
 
-TODO_SOURCES: tuple[TodoSource, ...] = (
-    TodoSource(
+TO_DO_SOURCES: tuple[ToDoSource, ...] = (
+    ToDoSource(
         figure=appeal_queries.APPEAL_FIGURES["overdue_appeals"],
         applies=_department_handler,
         deadline_field="reply_due_at",
@@ -90,7 +90,7 @@ TODO_SOURCES: tuple[TodoSource, ...] = (
         detail_url_name="appeals:detail",
         related=("category", "region"),
     ),
-    TodoSource(
+    ToDoSource(
         figure=appeal_queries.APPEAL_FIGURES["appeals_to_accept"],
         applies=_department_handler,
         deadline_field="accept_due_at",
@@ -98,7 +98,7 @@ TODO_SOURCES: tuple[TodoSource, ...] = (
         detail_url_name="appeals:detail",
         related=("category", "region"),
     ),
-    TodoSource(
+    ToDoSource(
         figure=appeal_queries.APPEAL_FIGURES["appeals_due_soon"],
         applies=_department_handler,
         deadline_field="reply_due_at",
@@ -108,19 +108,19 @@ TODO_SOURCES: tuple[TodoSource, ...] = (
     ),
 )
 
-TODO_ROWS = 10  # rows shown per section; the rest through the section's list link
+TO_DO_ROWS = 10  # rows shown per section; the rest through the section's list link
 
 
-def todo_sections(user: Any, limit: int = TODO_ROWS) -> list[TodoSection]:
+def to_do_sections(user: Any, limit: int = TO_DO_ROWS) -> list[ToDoSection]:
     """The user's to-do list: one section per applicable source, even when empty (an empty
     section says there is nothing to do, which is worth knowing)."""
     now = timezone.now()
     sections = []
-    for source in TODO_SOURCES:
+    for source in TO_DO_SOURCES:
         if not source.applies(user):
             continue
         qs: QuerySet[Any] = source.figure.rows(user)
         rows = list(qs.select_related(*source.related)[:limit])
         total = len(rows) if len(rows) < limit else qs.count()
-        sections.append(TodoSection(source=source, rows=rows, total=total, now=now))
+        sections.append(ToDoSection(source=source, rows=rows, total=total, now=now))
     return sections

@@ -29,14 +29,14 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("portal:home")
     if user.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
         return render(request, "core/admin_home.html", {"notices": _notices(user)})
-    from gigbranch.cockpit.queries import home_figures, todo_sections
+    from gigbranch.cockpit.queries import home_figures, to_do_sections
 
     return render(
         request,
         "core/console_home.html",
         {
             "figures": home_figures(user),
-            "todo": todo_sections(user),
+            "todo": to_do_sections(user),
             "notices": _notices(user),
         },
     )

@@ -133,7 +133,7 @@ def test_more_rows_than_shown_are_counted_in_full(todo_world):
     for _ in range(3):
         _appeal(todo_world, status=Status.SUBMITTED, accept_due=NOW + hour, reply_due=NOW + hour)
     with time_machine.travel(NOW, tick=False):
-        sections = cockpit_queries.todo_sections(todo_world["handler"], limit=2)
+        sections = cockpit_queries.to_do_sections(todo_world["handler"], limit=2)
     to_accept = next(s for s in sections if s.figure.key == "appeals_to_accept")
     assert (len(to_accept.rows), to_accept.total) == (2, 4)
 
