@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "gigbranch.appeals",
     "gigbranch.stations",
     "gigbranch.activities",
+    "gigbranch.planning",
     "gigbranch.cockpit",
     "gigbranch.portal",
     "gigbranch.api",

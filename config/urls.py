@@ -18,6 +18,7 @@ urlpatterns = [
     path("appeals/", include("gigbranch.appeals.urls")),
     path("stations/", include("gigbranch.stations.urls")),
     path("activities/", include("gigbranch.activities.urls")),
+    path("planning/", include("gigbranch.planning.urls")),
     path("cockpit/", include("gigbranch.cockpit.urls")),
     path("m/", include("gigbranch.portal.urls")),
     path("api/v1/", api.urls),

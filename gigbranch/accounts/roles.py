@@ -105,6 +105,16 @@ APPEAL_CAPABILITIES: dict[str, set[str]] = {
 for _role, _caps in APPEAL_CAPABILITIES.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
 
+# Coverage planning (issue 18, PLAN-1): where to put the next branch or station. A
+# region-scoped decision: the county and townships plan and save; the inspector reads.
+PLANNING_CAPABILITIES: dict[str, set[str]] = {
+    Role.COUNTY_ADMIN: {"planning.view", "planning.save"},
+    Role.TOWNSHIP_ADMIN: {"planning.view", "planning.save"},
+    Role.INSPECTOR: {"planning.view"},
+}
+for _role, _caps in PLANNING_CAPABILITIES.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
+
 SCOPE_OF_ROLE: dict[str, str] = {
     Role.COUNTY_ADMIN: ScopeKind.REGION,
     Role.INDUSTRY_ADMIN: ScopeKind.ORGANIZATION,

@@ -38,6 +38,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         gettext_noop("问题清单"), "organizations:findings", "org.view", gettext_noop("组织建设")
     ),
+    # Coverage planning (issue 18): where to put the next branch or station.
+    NavItem(gettext_noop("选址规划"), "planning:index", "planning.view", gettext_noop("组织建设")),
     NavItem(gettext_noop("劳动者"), "members:workers", "people.view", gettext_noop("人员管理")),
     NavItem(
         gettext_noop("花名册导入"), "members:imports", "people.change", gettext_noop("人员管理")
