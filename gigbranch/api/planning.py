@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from gigbranch.accounts.roles import has_capability
@@ -38,7 +38,9 @@ class ProposalIn(Schema):
     region: int = Field(..., description="规划区域编号")
     kind: Literal["branch", "station"] = Field(..., description="新增站点类型")
     k: int = Field(..., ge=1, le=200, description="新增个数")
-    radius_km: float | None = Field(None, ge=0.1, le=20, description="服务半径（公里），默认按 PLAN-1")
+    radius_km: float | None = Field(
+        None, ge=0.1, le=20, description="服务半径（公里），默认按 PLAN-1"
+    )
     candidates: list[CandidateIn] = Field(default_factory=list)
     use_workplaces: bool = Field(True, description="是否以区域内的企业/站点为候选点")
     pinned: list[str] = Field(default_factory=list, description="必选的候选点编号")
@@ -107,11 +109,11 @@ def create_proposal(request: Any, payload: ProposalIn) -> Any:
         for c in data["candidates"]
     ]
     proposal = services.save_proposal(actor=request.auth, name=payload.name, request=data)
-    return 201, _out(proposal)
+    return Status(201, _out(proposal))
 
 
 @router.get("/proposals/{proposal_id}", response={200: ProposalOut, 403: ErrorOut})
 def get_proposal(request: Any, proposal_id: int) -> Any:
     if not has_capability(request.auth, "planning.view"):
-        return 403, {"detail": "您的角色无权查看选址方案。"}
+        return Status(403, {"detail": "您的角色无权查看选址方案。"})
     return _out(get_object_or_404(Proposal.objects.visible_to(request.auth), pk=proposal_id))

@@ -166,7 +166,7 @@ def propose(
     )
     total = int(demand_pts.weight.sum())
     before = int(demand_pts.weight[already].sum())
-    after = before + int(round(solution.value))
+    after = before + round(solution.value)
     notes: list[str] = []
     if "k_exceeds_candidates" in solution.notes:
         notes.append(
@@ -187,7 +187,7 @@ def propose(
             already=already,
             time_limit=EXACT_TIME_LIMIT,
         )
-        optimum = before + int(round(best.value))
+        optimum = before + round(best.value)
         exact = {
             "workers_after": optimum,
             "gap_percent": mc.gap_percent(solution.value, best.value),
@@ -210,7 +210,7 @@ def propose(
             "lat": pool[j].lat,
             "lng": pool[j].lng,
             "source": pool[j].source,
-            "workers_new": int(round(gain)),
+            "workers_new": round(gain),
             "pinned": pool[j].key in pins,
         }
         for j, gain in zip(solution.chosen, solution.gains, strict=True)

@@ -155,9 +155,7 @@ def checkin_layer(user: Any, region: Region) -> list[list[Any]]:
         CheckIn.objects.filter(station__in=stations, created_at__gte=since)
         .order_by()
         .values("station_id")
-        .annotate(
-            n=Count("id"), lat=F("station__latitude"), lng=F("station__longitude")
-        )
+        .annotate(n=Count("id"), lat=F("station__latitude"), lng=F("station__longitude"))
         .values_list("lat", "lng", "n", "station__name")
     )
     return [[lat, lng, n, name] for lat, lng, n, name in rows]

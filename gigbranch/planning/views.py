@@ -111,8 +111,7 @@ def layers(request: HttpRequest) -> JsonResponse:
         {
             "hexes": queries.hex_layer(points, queries.resolution_for_zoom(zoom)),
             "workplaces": [
-                [p.lat, p.lng, p.workers, p.name, p.mode in queries.BRANCH_MODES]
-                for p in points
+                [p.lat, p.lng, p.workers, p.name, p.mode in queries.BRANCH_MODES] for p in points
             ],
             "branches": [
                 [s.lat, s.lng, s.name]

@@ -57,7 +57,7 @@ def test_the_gap_is_found_and_figures_are_exact(client, plan):
     r = ask(client, plan)
     assert r.status_code == 200, r.content
     res = r.json()
-    w1, w2, w3, w4 = plan["w"]
+    _w1, w2, _w3, _w4 = plan["w"]
     assert res["workers_total"] == 50 + 80 + 20 + 2
     assert res["workers_before"] == 50
     assert [c["key"] for c in res["chosen"]] == [f"w{w2.pk}"]
@@ -74,7 +74,7 @@ def test_the_gap_is_found_and_figures_are_exact(client, plan):
 @pytest.mark.django_db
 def test_pinned_site_is_chosen_and_excluded_never(client, plan):
     client.force_login(plan["admin"])
-    w1, w2, w3, w4 = plan["w"]
+    _w1, w2, w3, w4 = plan["w"]
     res = ask(client, plan, k=2, pinned=[f"w{w4.pk}"], excluded=[f"w{w2.pk}"]).json()
     assert [c["key"] for c in res["chosen"]] == [f"w{w4.pk}", f"w{w3.pk}"]
     assert res["chosen"][0]["pinned"] is True
@@ -85,7 +85,7 @@ def test_pinned_site_is_chosen_and_excluded_never(client, plan):
 def test_branch_kind_counts_branches_at_covered_workplaces(client, plan):
     client.force_login(plan["admin"])
     res = ask(client, plan, kind="branch").json()
-    w1, w2, *_ = plan["w"]
+    w1, _w2, *_ = plan["w"]
     assert res["workers_before"] == 50  # W1 has its own branch
     assert f"w{w1.pk}" not in [c["key"] for c in res["chosen"]]
     assert res["existing"] == [
@@ -182,7 +182,9 @@ def test_save_audit_detail_and_export(client, plan):
     assert "物流园分拨中心" in page.content.decode()
     xlsx = client.get(f"/planning/proposals/{proposal.pk}/export/")
     assert xlsx.status_code == 200
-    ws = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content if xlsx.streaming else [xlsx.content]))).active
+    ws = load_workbook(
+        io.BytesIO(b"".join(xlsx.streaming_content if xlsx.streaming else [xlsx.content]))
+    ).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[1] == ("序号", "名称", "纬度", "经度", "来源", "必选", "新增覆盖人数")
     assert rows[2][1] == "物流园分拨中心" and rows[2][6] == 100
