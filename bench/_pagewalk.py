@@ -160,6 +160,8 @@ FILL: dict[str, Obj | Values | tuple[Obj, Values]] = {
     "activities:detail": obj("activities.Activity"),
     "activities:edit": obj("activities.Activity"),
     "activities:signup_cancel": obj("activities.SignUp"),
+    "planning:detail": obj("planning.Proposal"),
+    "planning:export": obj("planning.Proposal"),
     "portal:station": _STATION,
     "portal:checkin": obj("stations.Station", token="qr_token"),
     "portal:provider": obj("stations.ServiceProvider"),

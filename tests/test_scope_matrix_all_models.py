@@ -152,6 +152,10 @@ HOMES: dict[str, tuple[str, Callable[[Any], Home]]] = {
         "activities.view",
         lambda a: Home(region=_path(a, "region", "path"), org=_path(a, "organization", "path")),
     ),
+    "planning.Proposal": (
+        "planning.view",
+        lambda p: Home(region=_path(p, "region", "path")),
+    ),
     "core.Finding": (
         "org.view",
         lambda f: Home(region=_path(f, "region", "path"), org=_path(f, "organization", "path")),

@@ -61,3 +61,24 @@ def seed(*, rng: random.Random, ctx: Any, scale: str) -> None:
             for i, (name, kind, workers) in enumerate(PARK_WORKPLACES)
         ]
     )
+    _proposals(ctx, town)
+
+
+def _proposals(ctx: Any, park_town: Any) -> None:
+    """Two saved proposals, through the service (computed and audited like any other)."""
+    from . import services
+
+    county_admin = ctx.users.get("county")
+    if county_admin is not None:
+        services.save_proposal(
+            actor=county_admin,
+            name="全县新增服务站点3个（示例）",
+            request={"region": ctx.county.pk, "kind": "station", "k": 3},
+        )
+    town_admin = ctx.users.get("chengguan")
+    if town_admin is not None and town_admin.scope_region_id:
+        services.save_proposal(
+            actor=town_admin,
+            name="本镇新建党支部2个（示例）",
+            request={"region": town_admin.scope_region_id, "kind": "branch", "k": 2},
+        )

@@ -5,10 +5,10 @@ place) counts as served by a site when the great-circle distance between them is
 the radius (PLAN-1, default 1.5 km per kind of site). Haversine on a sphere is an
 approximation of travel distance: roads, rivers and gated parks make real trips longer.
 
-- `cover_lists` says which demand points each site covers. Demand is sorted by latitude
-  once; each site reads only the band of rows whose latitude can be within the radius
-  (`searchsorted`), then a vectorised haversine over that band. At city scale (7,500
-  points × 1,000 sites) this is tens of milliseconds instead of a 7.5-million-cell matrix.
+- `cover_lists` says which demand points each site covers: a vectorised grid join (cells
+  one radius wide, the site's cell and its eight neighbours), so at city scale (7,500
+  points × 1,000 sites) only the nearby pairs get a haversine, not a 7.5-million-cell
+  matrix (bench/planning.py measures both).
 - `greedy` picks k sites by largest marginal gain with lazy evaluation (CELF): a site's
   gain can only shrink as others are chosen, so a stale gain is an upper bound and only
   the top of the heap is recomputed. The greedy answer is within 1 − 1/e (≈ 63 %) of the
@@ -75,24 +75,64 @@ def haversine_km(lat1: float, lng1: float, lat2: FloatArray, lng2: FloatArray) -
 
 
 def cover_lists(demand: Points, sites: Points, radius_km: float) -> list[IntArray]:
-    """For each site, the indices (into `demand`) of the points within `radius_km`."""
+    """For each site, the indices (into `demand`, ascending) of the points within
+    `radius_km`.
+
+    A grid join, vectorised: cells at least one radius wide (longitude step widened for
+    the highest latitude in the data), so a point within the radius lies in the site's
+    cell or one of its eight neighbours. For each of the nine offsets every (site, point)
+    pair in those cells is generated at once (`searchsorted` into the points sorted by
+    cell), the haversine is computed on all pairs together, and the pairs within the
+    radius are split per site. Regions crossing the ±180° meridian are not supported."""
     if radius_km <= 0:
         raise ValueError("radius must be positive")
-    order = np.argsort(demand.lat, kind="stable")
-    lat_sorted = demand.lat[order]
-    lng_sorted = demand.lng[order]
-    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
-    out: list[IntArray] = []
-    for la, ln in zip(sites.lat.tolist(), sites.lng.tolist(), strict=True):
-        lo = int(np.searchsorted(lat_sorted, la - dlat, side="left"))
-        hi = int(np.searchsorted(lat_sorted, la + dlat, side="right"))
-        if lo >= hi:
-            out.append(np.empty(0, dtype=np.intp))
-            continue
-        d = haversine_km(la, ln, lat_sorted[lo:hi], lng_sorted[lo:hi])
-        hit = np.nonzero(d <= radius_km)[0]
-        out.append(np.sort(order[lo:hi][hit]).astype(np.intp))
-    return out
+    m = len(sites)
+    if m == 0 or len(demand) == 0:
+        return [np.empty(0, dtype=np.intp) for _ in range(m)]
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM) * 1.001
+    top = min(
+        MAX_ABS_LAT,
+        max(float(np.abs(demand.lat).max()), float(np.abs(sites.lat).max())) + dlat,
+    )
+    dlng = dlat / math.cos(math.radians(top))
+    lat0 = min(float(demand.lat.min()), float(sites.lat.min())) - dlat
+    lng0 = min(float(demand.lng.min()), float(sites.lng.min())) - dlng
+    d_row = np.floor((demand.lat - lat0) / dlat).astype(np.int64)
+    d_col = np.floor((demand.lng - lng0) / dlng).astype(np.int64)
+    s_row = np.floor((sites.lat - lat0) / dlat).astype(np.int64)
+    s_col = np.floor((sites.lng - lng0) / dlng).astype(np.int64)
+    width = int(max(d_col.max(), s_col.max())) + 3
+    key = d_row * width + d_col
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    site_parts, point_parts = [], []
+    for a in (-1, 0, 1):
+        for b in (-1, 0, 1):
+            cell = (s_row + a) * width + (s_col + b)
+            lo = np.searchsorted(sorted_key, cell, side="left")
+            hi = np.searchsorted(sorted_key, cell, side="right")
+            count = hi - lo
+            total = int(count.sum())
+            if not total:
+                continue
+            site_idx = np.repeat(np.arange(m), count)
+            starts = np.repeat(lo - (np.cumsum(count) - count), count)
+            point_parts.append(order[starts + np.arange(total)])
+            site_parts.append(site_idx)
+    if not site_parts:
+        return [np.empty(0, dtype=np.intp) for _ in range(m)]
+    site_idx = np.concatenate(site_parts)
+    point_idx = np.concatenate(point_parts)
+    p1 = np.radians(sites.lat[site_idx])
+    p2 = np.radians(demand.lat[point_idx])
+    dl = np.radians(demand.lng[point_idx] - sites.lng[site_idx])
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    within = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0))) <= radius_km
+    site_idx, point_idx = site_idx[within], point_idx[within]
+    by = np.lexsort((point_idx, site_idx))
+    site_idx, point_idx = site_idx[by], point_idx[by].astype(np.intp)
+    bounds = np.searchsorted(site_idx, np.arange(m + 1))
+    return [point_idx[bounds[j] : bounds[j + 1]] for j in range(m)]
 
 
 def cover_lists_brute(demand: Points, sites: Points, radius_km: float) -> list[IntArray]:
@@ -247,13 +287,15 @@ def exact(
     )
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     # Rows: y_g − Σ x_j ≤ 0 for each group, then Σ x_j ≤ k.
-    starts, index, value = [], [], []
-    for g, cols in enumerate(groups):
+    starts: list[int] = []
+    index: list[int] = []
+    value: list[float] = []
+    for g, group_cols in enumerate(groups):
         starts.append(len(index))
         index.append(m + g)
         value.append(1.0)
-        index.extend(cols)
-        value.extend([-1.0] * len(cols))
+        index.extend(group_cols)
+        value.extend([-1.0] * len(group_cols))
     starts.append(len(index))
     index.extend(range(m))
     value.extend([1.0] * m)

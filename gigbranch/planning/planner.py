@@ -26,10 +26,11 @@ from .queries import Site
 
 MAX_K = 200
 MAX_CANDIDATES = 5000
-# The exact solver runs when there are at most this many candidates (HiGHS proves these
-# optimal in seconds at county scale); larger instances show the greedy answer alone.
-EXACT_MAX_CANDIDATES = 400
-EXACT_TIME_LIMIT = 20.0
+# The exact solver runs when there are at most this many candidates (HiGHS proves the
+# city-scale instance of bench/planning.py optimal in about a second or two); larger
+# instances show the greedy answer alone. The time limit bounds a request in any case.
+EXACT_MAX_CANDIDATES = 1000
+EXACT_TIME_LIMIT = 10.0
 
 
 def default_radius_km(kind: str) -> float:
@@ -132,7 +133,7 @@ def propose(
     points = queries.demand(user, region)
     pool: list[Site] = []
     if use_workplaces or not given:
-        pool = queries.workplace_candidates(user, region, kind)
+        pool = queries.workplace_candidates(user, region, kind, points)
     known = {s.key for s in pool}
     pool += [s for s in given if s.key not in known]
     index = {s.key: j for j, s in enumerate(pool)}
@@ -148,7 +149,7 @@ def propose(
     demand_pts = mc.Points.of(
         [(p.lat, p.lng) for p in points], [float(max(p.workers, 0)) for p in points]
     )
-    existing = queries.existing_sites(user, region, kind)
+    existing = queries.existing_sites(user, region, kind, points)
     already = (
         mc.served_mask(demand_pts, _points(existing), radius)
         if existing and len(demand_pts)

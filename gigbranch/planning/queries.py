@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import h3
+from django.db import connections
 from django.db.models import Count, F, FloatField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -56,9 +57,19 @@ def _workplaces(user: Any, region: Region) -> Any:
     )
 
 
+def _rows(qs: Any) -> list[tuple[Any, ...]]:
+    """The rows of a scoped queryset straight from the cursor: at city scale that is
+    thousands of rows and Django's per-row converters would cost more than the query
+    (as organizations.queries.map_points)."""
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
 def demand(user: Any, region: Region) -> list[DemandPoint]:
     """Located workplaces in the region with their workers (roster, else reported)."""
-    roster = dict(
+    roster_qs = (
         Worker.objects.visible_to(user)
         .filter(
             status=WorkerStatus.ACTIVE,
@@ -70,7 +81,8 @@ def demand(user: Any, region: Region) -> list[DemandPoint]:
         .annotate(n=Count("id"))
         .values_list("workplace_id", "n")
     )
-    rows = (
+    roster = dict(_rows(roster_qs))
+    rows = _rows(
         _workplaces(user, region)
         .order_by("pk")
         .annotate(lat=Cast("latitude", FloatField()), lng=Cast("longitude", FloatField()))
@@ -91,16 +103,18 @@ class Site:
     source: str  # workplace, station, point, upload
 
 
-def existing_sites(user: Any, region: Region, kind: str) -> list[Site]:
+def existing_sites(
+    user: Any, region: Region, kind: str, points: list[DemandPoint] | None = None
+) -> list[Site]:
     """Where the kind of site already serves: branches at the workplaces they cover (own
-    or joint branch), or the active stations."""
+    or joint branch), or the active stations. `points`: `demand(user, region)` if read."""
     if kind == SiteKind.BRANCH:
         return [
             Site(f"w{p.workplace_id}", p.name, p.lat, p.lng, "workplace")
-            for p in demand(user, region)
+            for p in (demand(user, region) if points is None else points)
             if p.mode in BRANCH_MODES
         ]
-    rows = (
+    rows = _rows(
         Station.objects.visible_to(user)
         .active()
         .filter(region__path__startswith=region.path)
@@ -110,10 +124,13 @@ def existing_sites(user: Any, region: Region, kind: str) -> list[Site]:
     return [Site(f"s{pk}", name, lat, lng, "station") for pk, name, lat, lng in rows]
 
 
-def workplace_candidates(user: Any, region: Region, kind: str) -> list[Site]:
+def workplace_candidates(
+    user: Any, region: Region, kind: str, points: list[DemandPoint] | None = None
+) -> list[Site]:
     """The default candidates: workplaces that could host the new site. A new branch goes
     to a workplace without one; a station may go next to any workplace."""
-    points = demand(user, region)
+    if points is None:
+        points = demand(user, region)
     if kind == SiteKind.BRANCH:
         points = [p for p in points if p.mode not in BRANCH_MODES]
     return [Site(f"w{p.workplace_id}", p.name, p.lat, p.lng, "workplace") for p in points]

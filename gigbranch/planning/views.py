@@ -115,7 +115,7 @@ def layers(request: HttpRequest) -> JsonResponse:
             ],
             "branches": [
                 [s.lat, s.lng, s.name]
-                for s in queries.existing_sites(request.user, region, SiteKind.BRANCH)
+                for s in queries.existing_sites(request.user, region, SiteKind.BRANCH, points)
             ],
             "stations": [
                 [s.lat, s.lng, s.name]

@@ -115,6 +115,26 @@ def test_banded_cover_lists_equal_brute_force():
     assert [a.tolist() for a in fast] == [b.tolist() for b in slow]
 
 
+@pytest.mark.parametrize(
+    "lat0, spread, radius", [(30.0, 0.3, 1.5), (52.0, 0.5, 3.0), (-33.9, 0.2, 0.5)]
+)
+def test_grid_join_equals_brute_force_across_latitudes_and_radii(lat0, spread, radius):
+    rng = np.random.default_rng(int(lat0 * 10) % 97)
+    demand = mc.Points(
+        rng.normal(lat0, spread, 3000), rng.normal(116.0, spread, 3000), np.ones(3000)
+    )
+    sites = mc.Points(
+        np.append(rng.normal(lat0, spread, 200), lat0 + 5),  # the last covers nothing
+        np.append(rng.normal(116.0, spread, 200), 116.0),
+        np.ones(201),
+    )
+    fast = mc.cover_lists(demand, sites, radius)
+    slow = mc.cover_lists_brute(demand, sites, radius)
+    assert [a.tolist() for a in fast] == [b.tolist() for b in slow]
+    assert fast[-1].tolist() == []
+    assert sum(len(a) for a in fast) > 50
+
+
 def test_greedy_is_near_the_optimum_on_a_geometric_instance():
     rng = np.random.default_rng(11)
     demand = mc.Points(
