@@ -218,17 +218,15 @@ def greedy(
     # Every candidate's first gain at once: one weighted bincount over all (site, point)
     # pairs instead of a numpy call per candidate.
     lengths = np.fromiter((len(c) for c in covers), dtype=np.intp, count=len(covers))
-    first = np.zeros(len(covers))
+    first: FloatArray = np.zeros(len(covers))
     if lengths.sum():
         free = np.where(covered, 0.0, weights)
         first = np.bincount(
             np.repeat(np.arange(len(covers)), lengths),
             weights=free[np.concatenate(covers)],
             minlength=len(covers),
-        )
-    heap = [
-        (-float(first[j]), j) for j in range(len(covers)) if j not in banned and j not in taken
-    ]
+        ).astype(np.float64)
+    heap = [(-float(first[j]), j) for j in range(len(covers)) if j not in banned and j not in taken]
     heapq.heapify(heap)
     while len(chosen) < k and heap:
         _neg, j = heapq.heappop(heap)
