@@ -242,6 +242,12 @@ MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 UPLOAD_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Each file's bytes are counted as they arrive and refused past UPLOAD_MAX_BYTES (ADR 0046).
+FILE_UPLOAD_HANDLERS = [
+    "gigbranch.core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Backups (core/backup.py, ADR 0040; keys are backed up separately) -------------------
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
