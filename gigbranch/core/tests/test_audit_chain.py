@@ -376,3 +376,78 @@ def test_concurrent_writers_keep_one_unbroken_chain():
     assert seqs == list(range(1, 2 * per_thread + 1))
     actions = list(AuditEvent.objects.order_by("chain_seq").values_list("action", flat=True))
     assert "test.a" in actions and "test.b" in actions
+
+
+# --- archival: export, verify, then remove (retention: at least six months online) -------
+
+
+def _old_and_new():
+    old = []
+    for day in (dt.date(2026, 1, 5), dt.date(2026, 1, 6)):
+        for i in range(2):
+            with time_machine.travel(dt.datetime.combine(day, dt.time(9, i), TZ), tick=False):
+                old.append(audit.record(actor=None, action="test.old", object_id=str(i)))
+    recent = _write(2)
+    return old, recent
+
+
+def test_archive_purges_only_verified_days_older_than_the_retention(tmp_path, settings):
+    settings.AUDIT_RETENTION_DAYS = 183
+    old, recent = _old_and_new()
+    path = tmp_path / "audit-2026-01.jsonl"
+    out = io.StringIO()
+    with time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=TZ), tick=False):
+        call_command(
+            "audit_archive", "--before", "2026-02-01", "--output", str(path), "--purge", stdout=out
+        )
+    assert "已从数据库删除 4 条已归档的审计记录。" in out.getvalue()
+    assert not AuditEvent.objects.filter(pk__in=[e.pk for e in old]).exists()
+    assert AuditEvent.objects.filter(pk__in=[e.pk for e in recent]).count() == 2
+    assert [(r.day, r.rows, r.ok) for r in auditchain.verify_lines(path.open())] == [
+        (dt.date(2026, 1, 5), 2, True),
+        (dt.date(2026, 1, 6), 2, True),
+    ]
+    assert all(r.ok for r in auditchain.verify_database())
+    archived = AuditEvent.objects.get(action="audit.archived")
+    assert archived.changes["rows"] == 4 and archived.changes["to"] == "2026-01-31"
+    assert auditchain.triggers_present()
+
+
+def test_archive_refuses_to_purge_within_six_months_and_keeps_everything(tmp_path, settings):
+    settings.AUDIT_RETENTION_DAYS = 183
+    _old_and_new()
+    before = AuditEvent.objects.count()
+    with (
+        time_machine.travel(dt.datetime(2026, 6, 1, 9, 0, tzinfo=TZ), tick=False),
+        pytest.raises(CommandError, match="在线保留期为 183 天"),
+    ):
+        call_command(
+            "audit_archive",
+            "--before",
+            "2026-02-01",
+            "--output",
+            str(tmp_path / "a.jsonl"),
+            "--purge",
+        )
+    assert AuditEvent.objects.count() == before
+    assert not (tmp_path / "a.jsonl").exists()
+
+
+def test_archive_refuses_a_broken_range_and_removes_nothing(tmp_path, settings):
+    settings.AUDIT_RETENTION_DAYS = 183
+    old, _ = _old_and_new()
+    raw("DELETE FROM core_auditevent WHERE id = %s", [old[0].pk])
+    before = AuditEvent.objects.count()
+    with (
+        time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=TZ), tick=False),
+        pytest.raises(CommandError, match="审计链已断裂"),
+    ):
+        call_command(
+            "audit_archive",
+            "--before",
+            "2026-02-01",
+            "--output",
+            str(tmp_path / "a.jsonl"),
+            "--purge",
+        )
+    assert AuditEvent.objects.count() == before
