@@ -93,7 +93,9 @@ class AuditEvent(models.Model):
         from . import auditchain
 
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
+        # No savepoint: a failure here must fail the caller's whole transaction (a change
+        # never commits without its audit event).
+        with transaction.atomic(using=using, savepoint=False):
             head = auditchain.seal(self, using=using)  # locks the day's chain head
             super().save(*args, **kwargs)
             auditchain.advance(head, self, using=using)
