@@ -298,12 +298,14 @@ def chained_days(using: str = "default") -> list[dt.date]:
     from .models import AuditChain, AuditEvent
 
     days = set(AuditChain.objects.using(using).values_list("day", flat=True))
-    days |= set(
-        AuditEvent.objects.using(using)
+    days |= {
+        day
+        for day in AuditEvent.objects.using(using)
         .filter(chain_day__isnull=False)
         .values_list("chain_day", flat=True)
         .distinct()
-    )
+        if day is not None
+    }
     return sorted(days)
 
 
