@@ -79,6 +79,13 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", []) or [
     "dev1:" + _secret("FIELD_ENCRYPTION_KEY", 16)
 ]
 FIELD_HASH_KEY = _secret("FIELD_HASH_KEY", 32)
+# Audit hash chain (core/auditchain.py, ADR 0046): "kid:hex-key" pairs, comma separated, at
+# least 32 bytes each and used for nothing else; the first signs, all verify (rotation).
+AUDIT_HMAC_KEYS = env_list("AUDIT_HMAC_KEYS", []) or ["dev1:" + _secret("AUDIT_HMAC_KEY", 32)]
+# The periodic verification walks this many recent local days (today included).
+AUDIT_VERIFY_DAYS = env_int("AUDIT_VERIFY_DAYS", 7)
+# Days kept online; an archive purge never removes a day younger than this (>= 183).
+AUDIT_RETENTION_DAYS = max(env_int("AUDIT_RETENTION_DAYS", 400), 183)
 FIELD_CIPHER_PROVIDER = env_str("FIELD_CIPHER_PROVIDER", "gigbranch.core.crypto.Sm4GcmProvider")
 
 ALLOWED_HOSTS = env_list(
@@ -243,6 +250,12 @@ MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 UPLOAD_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Each file's bytes are counted as they arrive and refused past UPLOAD_MAX_BYTES (ADR 0046).
+FILE_UPLOAD_HANDLERS = [
+    "gigbranch.core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Backups (core/backup.py, ADR 0040; keys are backed up separately) -------------------
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))

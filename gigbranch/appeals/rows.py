@@ -32,8 +32,9 @@ from django.db import connections, models, router, transaction
 from django.db.models.signals import post_save, pre_save
 
 # Models whose save() override only refuses to update an existing row (append-only logs):
-# an insert of a new row does exactly what Model.save() does.
-INSERT_ONLY_SAVE = frozenset({"appeals.appealevent", "core.auditevent"})
+# an insert of a new row does exactly what Model.save() does. (Not core.auditevent: its
+# save() takes the row's place in the audit hash chain, ADR 0046.)
+INSERT_ONLY_SAVE = frozenset({"appeals.appealevent"})
 
 _JSON_KEY = re.compile(r"^[A-Za-z0-9_]+$")
 

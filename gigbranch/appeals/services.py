@@ -11,7 +11,6 @@ import hashlib
 import secrets
 import weakref
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -328,8 +327,9 @@ def submit_appeal(
         if department is not None:
             appeal.department = department
         handler = appeal.handler_label if department_id else f"{region.name}（属地兜底）"
-        # The appeal, its first event, the notification task (outbox) and the audit event
-        # go in one statement on PostgreSQL (rows.insert): all of them or none.
+        # The appeal, its first event and the notification task (outbox) go in one
+        # statement on PostgreSQL (rows.insert), the audit event after it in the same
+        # transaction: all of them or none.
         event = _new_event(
             appeal=appeal,
             action="submit",
@@ -355,14 +355,18 @@ def submit_appeal(
                 "region": region.pk,
             },
         )
-        new.append(rows.Row(audit_event, {"object_id": rows.Ref(0)}))
         try:
-            with transaction.atomic(using=using) if photos else nullcontext():
+            # The audit event is saved after the statement, in the same transaction: its
+            # save() locks the day's audit chain head and hashes the row, which needs the
+            # appeal's id (ADR 0046).
+            with transaction.atomic(using=using):
                 rows.insert(new, using=using)
                 for upload, (content_type, _ext) in zip(photos, kinds, strict=True):
                     AppealPhoto.objects.create(
                         appeal=appeal, file=upload, content_type=content_type, size=upload.size or 0
                     )
+                audit_event.object_id = str(appeal.pk)
+                audit_event.save(force_insert=True, using=using)
         except IntegrityError as exc:
             error = exc
             # Either the same key committed first (a retry or a concurrent duplicate):

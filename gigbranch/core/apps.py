@@ -22,10 +22,16 @@ class CoreConfig(AppConfig):
                 no_control_characters,
             ]
 
+        from django.db.backends.signals import connection_created
+
         from . import (
             checks,
             lookups,  # noqa: F401  (registers field__anyof)
         )
+        from .auditchain import register_sqlite_function
+
+        # The SQLite audit trigger's condition function (ADR 0046).
+        connection_created.connect(register_sqlite_function, dispatch_uid="audit_erasable")
 
         if getattr(settings, "PRODUCTION", False):
             checks.refuse_unsafe_production_settings()

@@ -110,11 +110,48 @@ def check_backup_schedule(app_configs: Any = None, **kwargs: Any) -> list[Error]
     return []
 
 
+MIN_AUDIT_KEY_BYTES = 32
+
+
+@register("security")
+def check_audit_keys(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """core.E005: the audit hash-chain keys (ADR 0046) are "kid:hex", at least 32 bytes,
+    with unique ids, and not the blind-index key (a key serves one purpose)."""
+    keys = list(getattr(settings, "AUDIT_HMAC_KEYS", []))
+    seen: set[str] = set()
+    bad = not keys
+    for pair in keys:
+        kid, _, hexkey = pair.partition(":")
+        kid = kid.strip()
+        key = _hex_bytes(hexkey)
+        if (
+            not kid
+            or len(kid) > 16
+            or kid in seen
+            or key is None
+            or len(key) < MIN_AUDIT_KEY_BYTES
+            or key == _hex_bytes(settings.FIELD_HASH_KEY)
+        ):
+            bad = True
+        seen.add(kid)
+    if not bad:
+        return []
+    return [
+        Error(
+            f"审计哈希链密钥 AUDIT_HMAC_KEYS 无效：须为“编号:十六进制密钥”（编号不超过16个字符、"
+            f"互不相同），每个密钥至少 {MIN_AUDIT_KEY_BYTES} 字节"
+            f"（{MIN_AUDIT_KEY_BYTES * 2} 个十六进制字符），且不得与盲索引密钥相同。",
+            obj="settings.AUDIT_HMAC_KEYS",
+            id="core.E005",
+        )
+    ]
+
+
 def refuse_unsafe_production_settings() -> None:
     """Run the security checks at start-up in production (gunicorn does not run
     `manage.py check`): a misconfigured key or gateway stops the process at once."""
     from django.core.exceptions import ImproperlyConfigured
 
-    errors = check_sms_backend() + check_keys() + check_sms_gateway()
+    errors = check_sms_backend() + check_keys() + check_sms_gateway() + check_audit_keys()
     if errors:
         raise ImproperlyConfigured("; ".join(f"{e.id}: {e.msg}" for e in errors))

@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
+from django.utils import timezone
 
 
 class TimeStampedModel(models.Model):
@@ -25,15 +26,31 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("audit events are append-only")
 
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[AuditEvent]:
+        """One by one: each event takes its place in its day's hash chain."""
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            for obj in objs:
+                obj.save(force_insert=True, using=self.db)
+        return objs
+
 
 class AuditEvent(models.Model):
     """Append-only record of a write or a sensitive read (DESIGN §2, issue: audit log).
 
     Written by services in the same transaction as the change. No code path updates or
-    deletes a row; on PostgreSQL a trigger refuses it at the database too.
+    deletes a row; triggers refuse it at the database too (PostgreSQL and SQLite, ADR 0046).
+    Each row carries a keyed hash (HMAC-SHA256) chained to the previous row of its local
+    day (core/auditchain.py), so an altered, removed or inserted row is found by
+    `manage.py audit_verify`.
+
+    A later migration that alters this table on SQLite rebuilds it and loses the triggers:
+    recreate them in that migration (test_audit_chain checks they exist).
     """
 
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # Set when the event is built (not auto_now_add, which would overwrite it at save):
+    # the hash covers this exact value.
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",
@@ -50,6 +67,12 @@ class AuditEvent(models.Model):
     object_repr = models.CharField("对象", max_length=200, blank=True)
     changes = models.JSONField("变更内容", default=dict, blank=True)
     ip_address = models.GenericIPAddressField("IP地址", null=True, blank=True)
+    # The hash chain (ADR 0046): local day, position in it, key id and HMAC-SHA256 (hex).
+    # Empty on rows written before the chain existed.
+    chain_day = models.DateField("链日期", null=True, blank=True)
+    chain_seq = models.PositiveBigIntegerField("链序号", null=True, blank=True)
+    chain_key = models.CharField("密钥编号", max_length=16, blank=True, default="")
+    chain_hash = models.CharField("哈希", max_length=64, blank=True, default="")
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -57,14 +80,25 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "审计事件"
         indexes = [models.Index(fields=["object_type", "object_id", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["chain_day", "chain_seq"], name="audit_chain_position")
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
+        if self.pk is not None or not self._state.adding:
             raise AppendOnlyError("audit events are append-only")
-        super().save(*args, **kwargs)
+        from . import auditchain
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        # No savepoint: a failure here must fail the caller's whole transaction (a change
+        # never commits without its audit event).
+        with transaction.atomic(using=using, savepoint=False):
+            head = auditchain.seal(self, using=using)  # locks the day's chain head
+            super().save(*args, **kwargs)
+            auditchain.advance(head, self, using=using)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("audit events are append-only")
@@ -80,6 +114,46 @@ class AuditEvent(models.Model):
         import json
 
         return json.dumps(self.changes, ensure_ascii=False) if self.changes else ""
+
+
+class AuditChain(models.Model):
+    """The head of one local day's audit hash chain: its last position and hash.
+
+    Writers lock this row (SELECT ... FOR UPDATE) to take the next position, so concurrent
+    transactions append one after another; `head_mac` binds the head to the key, so a
+    removed tail cannot be hidden by rewriting the head without the key."""
+
+    day = models.DateField("日期", unique=True)
+    last_seq = models.PositiveBigIntegerField("末条序号", default=0)
+    last_hash = models.CharField("末条哈希", max_length=64, blank=True, default="")
+    head_key = models.CharField("密钥编号", max_length=16, blank=True, default="")
+    head_mac = models.CharField("链头校验值", max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = "审计哈希链"
+
+    def __str__(self) -> str:
+        return f"{self.day} #{self.last_seq}"
+
+
+class AuditDayCheck(models.Model):
+    """The latest verification of one day's audit chain (periodic job, ADR 0046)."""
+
+    day = models.DateField("日期", unique=True)
+    checked_at = models.DateTimeField("验证时间")
+    ok = models.BooleanField("完整")
+    rows = models.PositiveIntegerField("记录数", default=0)
+    event_id = models.BigIntegerField("首个问题记录", null=True, blank=True)
+    problem = models.CharField("问题", max_length=300, blank=True, default="")
+    broken_since = models.DateTimeField("首次发现问题", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = "审计链验证"
+
+    def __str__(self) -> str:
+        return f"{self.day} {'完整' if self.ok else '异常'}"
 
 
 class CalendarYear(models.Model):

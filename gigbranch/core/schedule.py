@@ -34,6 +34,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("gigbranch.appeals.tasks.sla_sweep", 300),
     PeriodicJob("gigbranch.stations.tasks.booking_reminders", 900),
     PeriodicJob("gigbranch.core.tasks.daily_backup", 86400, daily_at_setting="BACKUP_DAILY_AT"),
+    PeriodicJob("gigbranch.core.tasks.audit_verify_sweep", 3600),  # ADR 0046
 ]
 
 

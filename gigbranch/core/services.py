@@ -158,3 +158,67 @@ def recompute_findings(*, rule_ids: list[str] | None = None) -> dict[str, int]:
                 last_seen_at=now
             )
     return stats
+
+
+def verify_audit_chain(*, today: dt.date | None = None) -> list[Any]:
+    """Verify the audit chain of the last AUDIT_VERIFY_DAYS local days and store each
+    day's result (AuditDayCheck, shown on the audit page; ADR 0046). A day that turns
+    broken is written to the audit log and the error log once, not at every run."""
+    import logging
+
+    from django.conf import settings
+
+    from . import auditchain
+    from .models import AuditDayCheck
+
+    today = today or timezone.localdate()
+    since = today - dt.timedelta(days=max(settings.AUDIT_VERIFY_DAYS, 1) - 1)
+    results = {r.day: r for r in auditchain.verify_database(since, today)}
+    # A day checked before with rows that now has none at all (rows and head removed).
+    for check in AuditDayCheck.objects.filter(day__gte=since, day__lte=today, rows__gt=0):
+        if check.day not in results:
+            gone = auditchain.DayResult(check.day)
+            gone.breaks.append(
+                auditchain.Break(
+                    check.day, None, None, f"当日记录全部缺失（此前验证时有{check.rows}条）"
+                )
+            )
+            results[check.day] = gone
+    now = timezone.now()
+    out = []
+    for day in sorted(results):
+        result = results[day]
+        first = result.breaks[0] if result.breaks else None
+        with transaction.atomic():
+            previous = AuditDayCheck.objects.select_for_update().filter(day=day).first()
+            was_ok = previous is None or previous.ok
+            check, _ = AuditDayCheck.objects.update_or_create(
+                day=day,
+                defaults={
+                    "checked_at": now,
+                    "ok": result.ok,
+                    # a day whose rows are all gone keeps the count it had
+                    "rows": result.rows or (previous.rows if previous else 0),
+                    "event_id": first.event_id if first else None,
+                    "problem": str(first.problem)[:300] if first else "",
+                    "broken_since": None
+                    if result.ok
+                    else (previous.broken_since if previous and previous.broken_since else now),
+                },
+            )
+            if first is not None and was_ok:
+                logging.getLogger("gigbranch.audit").error("audit chain broken: %s", first)
+                audit.record(
+                    actor=None,
+                    action="audit.chain_broken",
+                    object_type="core.auditdaycheck",
+                    object_id=str(check.pk),
+                    changes={
+                        "day": day.isoformat(),
+                        "event_id": first.event_id,
+                        "seq": first.seq,
+                        "problem": first.problem,
+                    },
+                )
+        out.append(check)
+    return out

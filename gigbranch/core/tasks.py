@@ -34,3 +34,9 @@ def daily_backup() -> str:
     from . import backup
 
     return backup.run_backup(trigger="scheduled").path.name
+
+
+@task()
+def audit_verify_sweep() -> dict[str, int]:
+    checks = services.verify_audit_chain()
+    return {"days": len(checks), "broken": sum(not c.ok for c in checks)}

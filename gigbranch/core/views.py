@@ -14,9 +14,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gigbranch.accounts.roles import Role, has_capability
 
-from . import services
+from . import auditchain, services
 from .forms import AuditSearchForm, CalendarDayForm, CalendarYearForm
-from .models import AuditEvent, CalendarDay, CalendarYear, SystemNotice, WorkerHeartbeat
+from .models import (
+    AuditDayCheck,
+    AuditEvent,
+    CalendarDay,
+    CalendarYear,
+    SystemNotice,
+    WorkerHeartbeat,
+)
 from .permissions import require_capability
 from .workcalendar import default_calendar, package_knows_year
 
@@ -105,10 +112,18 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    recent = timezone.localdate() - dt.timedelta(days=max(settings.AUDIT_VERIFY_DAYS, 1) + 6)
     return render(
         request,
         "core/audit_log.html",
-        {"form": form, "page": page, "query": query.urlencode(), "roles": dict(Role.choices)},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "roles": dict(Role.choices),
+            "checks": AuditDayCheck.objects.filter(day__gte=recent)[:14],
+            "triggers_present": auditchain.triggers_present(),
+        },
     )
 
 

@@ -203,7 +203,7 @@ def _stored(appeal):
     event.pop("appeal_id")
     event["public_text"] = event["public_text"].replace(appeal.tracking_no, "#")
     audit = AuditEvent.objects.values().get(object_id=str(appeal.pk), action="appeal.submitted")
-    for k in ("id", "created_at", "object_id"):
+    for k in ("id", "created_at", "object_id", "chain_seq", "chain_hash"):  # its chain place
         audit.pop(k)
     audit["object_repr"] = audit["object_repr"].replace(appeal.tracking_no, "#")
     task = DBTaskResult.objects.values().get(args_kwargs__args=[event_id])
@@ -330,7 +330,9 @@ def test_rows_refuse_saved_instances_and_forward_refs(world):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement on PostgreSQL")
-def test_submission_is_one_statement_on_postgresql(world):
+def test_submission_rows_are_one_statement_and_the_audit_event_follows_on_postgresql(world):
+    """The appeal, its event and the task row in one statement; the audit event after it in
+    the same transaction (its save() takes the day's hash-chain position, ADR 0046)."""
     with CaptureQueriesContext(connection) as ctx:
         services.submit_appeal(
             actor=None,
@@ -342,7 +344,9 @@ def test_submission_is_one_statement_on_postgresql(world):
         )
     sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
     inserts = [s for s in sql if s.startswith("WITH")]
-    assert len(inserts) == 1 and inserts[0].count("INSERT INTO") == 4, sql
+    assert len(inserts) == 1 and inserts[0].count("INSERT INTO") == 3, sql
+    audit_inserts = [i for i, s in enumerate(sql) if s.startswith('INSERT INTO "core_auditevent"')]
+    assert len(audit_inserts) == 1 and audit_inserts[0] > sql.index(inserts[0]), sql
 
 
 # --- APL-5 under concurrency ---------------------------------------------------------------

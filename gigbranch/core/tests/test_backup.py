@@ -154,6 +154,7 @@ def test_archive_holds_no_key_material_only_key_ids(backup_env, seeded):
     data = result.path.read_bytes()
     secrets_ = [settings.SECRET_KEY, settings.FIELD_HASH_KEY]
     secrets_ += [pair.partition(":")[2] for pair in settings.FIELD_ENCRYPTION_KEYS]
+    secrets_ += [pair.partition(":")[2] for pair in settings.AUDIT_HMAC_KEYS]  # ADR 0046
     for value in secrets_:
         assert value and value.encode() not in data
         assert value.upper().encode() not in data
@@ -277,6 +278,7 @@ def test_backup_and_restore_commands_run_a_restore_drill(backup_env, seeded, tmp
             "SECRET_KEY": settings.SECRET_KEY,
             "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
             "FIELD_HASH_KEY": settings.FIELD_HASH_KEY,
+            "AUDIT_HMAC_KEYS": ",".join(settings.AUDIT_HMAC_KEYS),
         }
 
         def restore_cmd() -> subprocess.CompletedProcess[str]:

@@ -33,6 +33,36 @@ def test_short_or_malformed_keys_are_refused(settings, keys, hash_key, expected)
     assert _ids(checks.check_keys()) == expected
 
 
+def test_the_configured_audit_key_passes():
+    assert checks.check_audit_keys() == []
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        [],
+        ["a1:" + "ab" * 31],  # 31 bytes
+        ["a1:not-hex"],
+        [":" + "ab" * 32],  # no key id
+        ["a1:" + "ab" * 32, "a1:" + "cd" * 32],  # the same id twice
+        ["a1:" + "cd" * 32],  # the blind-index key (below) used again
+    ],
+)
+def test_a_missing_short_or_shared_audit_key_is_refused(settings, keys):
+    settings.FIELD_HASH_KEY = "cd" * 32
+    settings.AUDIT_HMAC_KEYS = keys
+    assert _ids(checks.check_audit_keys()) == ["core.E005"]
+
+
+def test_production_start_up_stops_on_a_short_audit_key(settings):
+    settings.PRODUCTION = True
+    settings.SMS_BACKEND = "gigbranch.core.sms.HttpGatewaySmsBackend"
+    settings.SMS_GATEWAY_URL = "https://sms.example.gov.cn/send"
+    settings.AUDIT_HMAC_KEYS = ["a1:" + "ab" * 8]
+    with pytest.raises(ImproperlyConfigured, match=r"core\.E005"):
+        checks.refuse_unsafe_production_settings()
+
+
 def test_plain_http_sms_gateway_is_refused_in_production(settings):
     settings.PRODUCTION = True
     settings.SMS_GATEWAY_URL = "http://sms.example.gov.cn/send"
