@@ -34,6 +34,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("gigbranch.appeals.tasks.sla_sweep", 300),
     PeriodicJob("gigbranch.stations.tasks.booking_reminders", 900),
     PeriodicJob("gigbranch.core.tasks.daily_backup", 86400, daily_at_setting="BACKUP_DAILY_AT"),
+    # ADR 0048: roster imports whose worker died mid-run are queued again.
+    PeriodicJob("gigbranch.members.tasks.resume_interrupted_imports", 300),
 ]
 
 
