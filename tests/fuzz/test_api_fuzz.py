@@ -22,7 +22,7 @@ from django.utils import timezone
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 # Valid requests (the found-row paths) and invalid ones (the 4xx paths must not be 5xx).
 MODES = os.environ.get("FUZZ_MODES", "positive,negative").split(",")
 

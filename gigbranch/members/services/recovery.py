@@ -13,6 +13,7 @@ batches already written kept whole.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -69,6 +70,6 @@ def resume_interrupted_imports(*, now: dt.datetime | None = None) -> dict[str, i
             imp.message = "导入中断（处理任务的进程退出），已自动重新排队续导。"
             imp.save(update_fields=["status", "message", "updated_at"])
             audit.record(actor=None, action=RESUMED, obj=imp, changes=changes)
-            transaction.on_commit(lambda pk=imp.pk: run_roster_import.enqueue(pk))
+            transaction.on_commit(partial(run_roster_import.enqueue, imp.pk))
             done["resumed"] += 1
     return done
