@@ -84,6 +84,21 @@ def fuzz_world(two_townships, county_admin, settings, tmp_path):
     }
 
 
+@pytest.fixture
+def keep_test_connection():
+    """The WSGI handler closes "old" connections when a request starts and finishes; the
+    test's connection holds the test transaction (and the rows of fuzz_world), so keep it
+    open, as Django's own test client does."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 def _operations():
     import schemathesis
     from django.core.wsgi import get_wsgi_application
@@ -92,7 +107,7 @@ def _operations():
     return schema, [result.ok() for result in schema.get_all_operations()]
 
 
-def test_every_operation_answers_within_its_schema(fuzz_world):
+def test_every_operation_answers_within_its_schema(fuzz_world, keep_test_connection):
     from django.db import transaction
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
