@@ -9,7 +9,7 @@ ASSET_STAMP := build/vendor/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint format bench install assets system-deps clean
+.PHONY: run test test-fast lint format bench install assets system-deps clean audit fault
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "需要 Python 3.11 或更高版本"; exit 1; }
@@ -58,6 +58,17 @@ lint: install
 	$(BIN)/mypy gigbranch config
 	$(BIN)/djlint gigbranch/templates --lint
 	GIGBRANCH_PROFILE=test $(BIN)/python manage.py makemigrations --check --dry-run
+	@if [ "$(AUDIT_LATER)" != 1 ]; then $(MAKE) --no-print-directory audit; fi
+
+# Known vulnerabilities in constraints.txt and the served npm packages (ADR 0048): exit 1 on
+# one not in tools/advisory_allowlist.toml, exit 2 when an advisory service does not answer.
+audit: install
+	$(BIN)/python tools/supply_chain.py
+
+# Fault tests (ADR 0048): a worker killed mid-import, PostgreSQL restarted mid-intake.
+# Need PostgreSQL (DATABASE_URL) and Debian's PostgreSQL binaries; not part of `make test`.
+fault: install
+	FAULT_TESTS=1 $(BIN)/pytest -m fault -n 0 -p no:randomly -q
 
 format: install
 	$(BIN)/ruff format .

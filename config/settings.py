@@ -214,6 +214,8 @@ MEMBERS_IMPORT_SYNC_MAX_ROWS = env_int("MEMBERS_IMPORT_SYNC_MAX_ROWS", 2000)
 # Validate large roster files in a second process while the batches are written
 # (members/rosterpipe.py); off, validation runs in the importing process.
 MEMBERS_IMPORT_PARALLEL = env_bool("MEMBERS_IMPORT_PARALLEL", True)
+# A RUNNING import without progress for this long lost its worker: queued again (ADR 0048).
+MEMBERS_IMPORT_STALE_SECONDS = env_int("MEMBERS_IMPORT_STALE_SECONDS", 900)
 WORKER_SESSION_SECONDS = env_int("WORKER_SESSION_SECONDS", 14 * 24 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
@@ -73,7 +74,17 @@ class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class DocumentedErrorsAPI(NinjaAPI):
+    """The schema also lists the error answers every operation can give (api/openapi.py)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        from .openapi import document_error_answers
+
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_error_answers(schema)
+
+
+api = DocumentedErrorsAPI(
     renderer=ChineseJSONRenderer(),
     parser=CheckedJSONParser(),
     throttle=[AccountRateThrottle()],
@@ -164,6 +175,22 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> Any:
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         return api.create_response(request, {"detail": "请求体不是有效的JSON。"}, status=400)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> Any:
+    """The database is restarting or out of reach: 503 with Retry-After, so a client
+    retries (with its Idempotency-Key for submissions) instead of treating it as a bug
+    (ADR 0048, fault test b). The broken connection is dropped at the request's end."""
+    import logging
+
+    logging.getLogger("gigbranch.api").warning("database unavailable: %s", exc)
+    response = api.create_response(
+        request, {"detail": "数据库暂时不可用，请稍后重试。"}, status=503
+    )
+    response["Retry-After"] = "1"
+    return response
 
 
 @api.exception_handler(AuthenticationError)

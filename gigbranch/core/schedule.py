@@ -35,6 +35,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("gigbranch.stations.tasks.booking_reminders", 900),
     PeriodicJob("gigbranch.core.tasks.daily_backup", 86400, daily_at_setting="BACKUP_DAILY_AT"),
     PeriodicJob("gigbranch.core.tasks.audit_verify_sweep", 3600),  # ADR 0046
+    # ADR 0048: roster imports whose worker died mid-run are queued again.
+    PeriodicJob("gigbranch.members.tasks.resume_interrupted_imports", 300),
 ]
 
 

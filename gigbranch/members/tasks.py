@@ -15,3 +15,10 @@ def run_roster_import(roster_import_id: int) -> int:
 @task()
 def check_roster_import(roster_import_id: int, actor_id: int) -> int:
     return roster.run_check(roster_import_id=roster_import_id, actor_id=actor_id).error_rows
+
+
+@task()
+def resume_interrupted_imports() -> dict[str, int]:
+    from .services import recovery
+
+    return recovery.resume_interrupted_imports()

@@ -284,7 +284,10 @@ def run_import(*, roster_import_id: int) -> RosterImport:
     if imp.status == ImportStatus.DONE:
         return imp
     actor, platform = imp.uploaded_by, imp.platform
-    RosterImport.objects.filter(pk=imp.pk).update(status=ImportStatus.RUNNING, processed_rows=0)
+    # updated_at is the import's heartbeat: recovery.py resumes an import that stops moving.
+    RosterImport.objects.filter(pk=imp.pk).update(
+        status=ImportStatus.RUNNING, processed_rows=0, updated_at=timezone.now()
+    )
     batches: Iterator[rosterpipe.Batch] = iter(())
     try:
         data = _load(imp.stored_file)
@@ -333,7 +336,9 @@ def run_import(*, roster_import_id: int) -> RosterImport:
                     meanwhile=validate_following,
                 )
                 processed += size
-                RosterImport.objects.filter(pk=imp.pk).update(processed_rows=processed)
+                RosterImport.objects.filter(pk=imp.pk).update(
+                    processed_rows=processed, updated_at=timezone.now()
+                )
             errors.extend(scope_errors)
             created, updated, unchanged = (
                 created + stats.created,
