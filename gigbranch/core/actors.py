@@ -9,7 +9,10 @@ the event as 系统 with the reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard, cast
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
 if TYPE_CHECKING:
     from gigbranch.accounts.models import User
@@ -51,3 +54,18 @@ Actor: TypeAlias = "User | SystemActor"
 
 def is_system(actor: Any) -> TypeGuard[SystemActor]:
     return isinstance(actor, SystemActor)
+
+
+def person(actor: Any) -> User | None:
+    """The signed-in user behind `actor`, or None for the system and for nobody."""
+    if is_system(actor) or not getattr(actor, "is_authenticated", False):
+        return None
+    return cast("User", actor)
+
+
+def of(request: HttpRequest) -> User:
+    """The signed-in user making `request` (views behind a login or capability check)."""
+    user = person(request.user)
+    if user is None:
+        raise PermissionDenied("请先登录。")
+    return user

@@ -68,19 +68,20 @@ def enqueue_notifications(event_id: int) -> None:
         transaction.on_commit(lambda: task.enqueue(event_id))
 
 
-def _actor_label(actor: Actor) -> str:
-    if actors.is_system(actor) or not getattr(actor, "is_authenticated", False):
+def _actor_label(actor: Actor | None) -> str:
+    user = actors.person(actor)
+    if user is None:
         return actors.SYSTEM_LABEL
-    if getattr(actor, "department_id", None):
-        return actor.department.name
-    return actor.full_name or actor.username
+    if user.department_id:
+        return user.department.name
+    return user.full_name or user.username
 
 
 def new_event(
     *,
     appeal: Appeal,
     action: str,
-    actor: Actor,
+    actor: Actor | None,
     from_status: str,
     to_status: str,
     note: str = "",
@@ -94,7 +95,7 @@ def new_event(
         action=action,
         from_status=from_status,
         to_status=to_status,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actors.person(actor),
         actor_label=_actor_label(actor),
         note=note,
         public_text=public_text,

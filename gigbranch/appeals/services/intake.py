@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
-from gigbranch.core import audit
+from gigbranch.core import actors, audit
 from gigbranch.core.actors import Actor
 from gigbranch.core.validators import normalize_mobile
 
@@ -52,7 +52,7 @@ class Submission:
 
 def submit_appeal(
     *,
-    actor: Actor,
+    actor: Actor | None,
     category: Category,
     description: str,
     channel: str,
@@ -73,6 +73,8 @@ def submit_appeal(
     snapshot: config.Snapshot | None = None,
 ) -> Submission:
     """Create one appeal in one transaction. A key seen before returns the first appeal (APL-5).
+
+    `actor` is None only for an Open311 client with no account (recorded as nobody).
 
     The key is not looked up first: the INSERT is tried, and the unique constraint on
     `idempotency_key` decides (a retry costs one failed INSERT; a first submission no extra
@@ -141,7 +143,7 @@ def submit_appeal(
             status=Status.SUBMITTED,
             channel=channel,
             worker=worker,
-            submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
+            submitted_by=actors.person(actor),
             anonymous=anonymous,
             contact_name=contact_name[:40],
             contact_mobile=contact_mobile,

@@ -9,7 +9,6 @@ from typing import Any
 from django.db import transaction
 
 from gigbranch.accounts.models import User
-from gigbranch.core.actors import Actor
 from gigbranch.core.scoping import ScopeSpec, covers
 from gigbranch.notifications import services as notifications
 from gigbranch.notifications.sms import send_sms
@@ -84,5 +83,6 @@ def deliver_notifications(*, event_id: int) -> int:
     return sent
 
 
-def mark_notifications_read(*, actor: Actor) -> int:
-    return notifications.mark_read(actor=actor)  # type: ignore[arg-type]
+def mark_notifications_read(*, actor: User) -> int:
+    """The actor's own inbox (notifications app)."""
+    return notifications.mark_read(actor=actor)

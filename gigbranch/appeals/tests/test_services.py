@@ -298,3 +298,13 @@ def test_send_sms_development_backend_logs(caplog):
     assert res.ok and res.backend == "development-log"
     assert "138****1111" in caplog.text and "13800001111" not in caplog.text
     assert SmsMessage.objects.get().text == "验证码 ******"  # codes masked when stored
+
+
+def test_the_sweep_acts_as_the_scheduler_and_is_audited_so(world):
+    a = submit(world).appeal
+    services.sweep(now=at(2026, 9, 24, 17, 40))
+    event = AuditEvent.objects.get(action="appeal.warning", object_id=str(a.pk))
+    assert (event.actor_id, event.actor_username, event.actor_role) == (None, "系统", "system")
+    assert event.changes["system_reason"] == "定时任务"
+    warn = AppealEvent.objects.get(appeal=a, action="warn")
+    assert (warn.actor_id, warn.actor_label) == (None, "系统")

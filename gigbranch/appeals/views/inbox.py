@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from gigbranch.core import actors
 from gigbranch.core.permissions import require_capability
 from gigbranch.notifications.models import Notification, SmsMessage
 
@@ -25,7 +26,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     items = list(Notification.objects.filter(recipient=request.user).select_related("appeal")[:50])
     if request.method == "POST":
-        services.mark_notifications_read(actor=request.user)
+        services.mark_notifications_read(actor=actors.of(request))
         return redirect("appeals:notifications")
     template = (
         "appeals/portal_notifications.html"

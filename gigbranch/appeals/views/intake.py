@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from gigbranch.core import ratelimit
+from gigbranch.core import actors, ratelimit
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Region
 
@@ -45,7 +45,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             sub = services.submit_appeal(
-                actor=request.user,
+                actor=actors.of(request),
                 category=d["category"],
                 description=d["description"],
                 channel=Channel.HOTLINE,

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from gigbranch.core import ratelimit
+from gigbranch.core import actors, ratelimit
 from gigbranch.core.permissions import require_capability
 from gigbranch.organizations.models import Workplace
 
@@ -59,7 +59,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
             region = queries.nearest_township(d["latitude"], d["longitude"])
         try:
             sub = services.submit_appeal(
-                actor=request.user,
+                actor=actors.of(request),
                 category=d["category"],
                 description=d["description"],
                 channel=Channel.PORTAL,
@@ -113,7 +113,7 @@ def portal_detail(request: HttpRequest, tracking_no: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.rate(
-                actor=request.user,
+                actor=actors.of(request),
                 appeal=appeal,
                 resolved=form.cleaned_data["resolved"],
                 satisfaction=form.cleaned_data["satisfaction"],

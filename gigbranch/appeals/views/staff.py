@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from gigbranch.core import actors
 from gigbranch.core.figures import chosen, counted
 from gigbranch.core.paging import CappedCountPaginator
 from gigbranch.core.permissions import can, require_capability
@@ -143,15 +144,17 @@ def appeal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     post = request.POST
     try:
         if action == "accept":
-            services.accept(actor=request.user, appeal=appeal)
+            services.accept(actor=actors.of(request), appeal=appeal)
         elif action == "return":
-            services.return_appeal(actor=request.user, appeal=appeal, reason=post.get("reason", ""))
+            services.return_appeal(
+                actor=actors.of(request), appeal=appeal, reason=post.get("reason", "")
+            )
         elif action == "extend":
             services.request_extension(
-                actor=request.user, appeal=appeal, reason=post.get("reason", "")
+                actor=actors.of(request), appeal=appeal, reason=post.get("reason", "")
             )
         elif action == "reply":
-            services.reply(actor=request.user, appeal=appeal, text=post.get("text", ""))
+            services.reply(actor=actors.of(request), appeal=appeal, text=post.get("text", ""))
         elif action == "reroute":
             dept_id = (post.get("department") or "").strip()
             if dept_id and not dept_id.isdecimal():
@@ -162,7 +165,10 @@ def appeal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 else None
             )
             services.reroute(
-                actor=request.user, appeal=appeal, department=dept, reason=post.get("reason", "")
+                actor=actors.of(request),
+                appeal=appeal,
+                department=dept,
+                reason=post.get("reason", ""),
             )
         else:
             raise PermissionDenied("未知操作。")
