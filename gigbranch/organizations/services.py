@@ -198,9 +198,7 @@ def import_boundaries(*, actor: Any, data: Any) -> boundaries.Matching:
 
 
 @transaction.atomic
-def create_organization(
-    *, actor: Any, parent: Organization | None, **fields: Any
-) -> Organization:
+def create_organization(*, actor: Any, parent: Organization | None, **fields: Any) -> Organization:
     _check_fields(fields, ORG_EDITABLE)
     _require_change(actor)
     _require_visible(actor, Organization, parent, "上级党组织")
@@ -221,9 +219,7 @@ def create_organization(
 
 
 @transaction.atomic
-def update_organization(
-    *, actor: Any, organization: Organization, **fields: Any
-) -> Organization:
+def update_organization(*, actor: Any, organization: Organization, **fields: Any) -> Organization:
     _check_fields(fields, ORG_EDITABLE)
     _require_change(actor)
     _require_visible(actor, Organization, organization, "党组织")
@@ -280,9 +276,7 @@ def set_transfer_letter_days(
 
 
 @transaction.atomic
-def move_subtree(
-    *, actor: Any, organization: Organization, new_parent: Organization
-) -> int:
+def move_subtree(*, actor: Any, organization: Organization, new_parent: Organization) -> int:
     """Re-parent `organization` with its whole subtree: one UPDATE replacing the path
     prefix. Needs org.change and both the node and the target in the actor's scope.
     Returns the number of organisations whose path changed."""
@@ -480,9 +474,7 @@ def assign_instructor(
 
 
 @transaction.atomic
-def set_ruleset(
-    *, actor: Any, region: Region | None, note: str = "", **values: int
-) -> OrgRuleSet:
+def set_ruleset(*, actor: Any, region: Region | None, note: str = "", **values: int) -> OrgRuleSet:
     """Set a jurisdiction's ORG thresholds (rules.md: configurable, defaults from rules.md).
     County administrators only (capability org.rules)."""
     _require_change(actor)
