@@ -56,6 +56,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy gigbranch config
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/djlint gigbranch/templates --lint
 	GIGBRANCH_PROFILE=test $(BIN)/python manage.py makemigrations --check --dry-run
 	@if [ "$(AUDIT_LATER)" != 1 ]; then $(MAKE) --no-print-directory audit; fi

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "ninja",
     "gigbranch.core",
     "gigbranch.accounts",
+    "gigbranch.notifications",
     "gigbranch.organizations",
     "gigbranch.members",
     "gigbranch.recruitment",
@@ -119,6 +120,7 @@ INSTALLED_APPS = [
     "gigbranch.cockpit",
     "gigbranch.portal",
     "gigbranch.api",
+    "gigbranch.seeding",
 ]
 
 MIDDLEWARE = [
@@ -312,8 +314,8 @@ CACHES = {
 # --- Pluggable external services ---------------------------------------------------------
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
-SMS_BACKEND = env_str("SMS_BACKEND", "gigbranch.core.sms.DevelopmentLogSmsBackend")
-# For gigbranch.core.sms.HttpGatewaySmsBackend (production):
+SMS_BACKEND = env_str("SMS_BACKEND", "gigbranch.notifications.sms.DevelopmentLogSmsBackend")
+# For gigbranch.notifications.sms.HttpGatewaySmsBackend (production):
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_SECRET = env_str("SMS_GATEWAY_SECRET", "")
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "新就业群体党建")

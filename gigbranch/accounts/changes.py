@@ -363,7 +363,7 @@ def send_one_time_password(*, actor: Any, user: User, password: str) -> Any:
 
     Neither administrator sees it: the approver learns only whether the SMS went out.
     """
-    from gigbranch.core.sms import send_sms
+    from gigbranch.notifications.sms import send_sms
 
     text = (
         f"【新就业群体党建工作平台】账号 {user.username} 的一次性密码：{password} ，"

@@ -130,7 +130,7 @@ def _promote(*, actor: Any, activity: Activity) -> list[SignUp]:
 
 
 def _notify_promoted(signup: SignUp) -> None:
-    from gigbranch.core.sms import send_sms
+    from gigbranch.notifications.sms import send_sms
 
     mobile = signup.user.mobile
     if mobile:

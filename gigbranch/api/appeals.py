@@ -17,8 +17,8 @@ from gigbranch.appeals import config, queries, services
 from gigbranch.appeals.models import Appeal, Channel
 from gigbranch.core import ratelimit
 from gigbranch.core.figures import chosen
-from gigbranch.core.scoping import NOTHING, scope_filter
-from gigbranch.organizations.models import Region, RegionQuerySet, Workplace
+from gigbranch.core.permissions import can
+from gigbranch.organizations.models import Region, Workplace
 
 router = Router(tags=["诉求"])
 
@@ -83,29 +83,13 @@ def _regions_for(user: Any, worker: Any) -> Any:
 
 
 def _region_for(user: Any, worker: Any, snap: config.Snapshot, code: str) -> Region | None:
-    """`_regions_for(user, worker).filter(code=code).first()` without a query per request:
-    the region comes from the config snapshot (config.region_by_code), and the account's
-    scope is the same `scope_filter` condition, checked on the region's path."""
+    """The region `code` names, if this account may file an appeal there: read from the
+    config snapshot (config.region_by_code, no query per request) and decided by the
+    policy `appeals.file_in_region` (appeals.actions), as `_regions_for` would answer."""
     region = config.region_by_code(snap, code)
-    if region is None:
+    if region is None or not can(user, "appeals.file_in_region", region, worker):
         return None
-    if user.role == "worker":
-        allowed = worker is not None and bool(worker.region_id) and region.pk == worker.region_id
-        return region if allowed else None
-    if not user.scope_region_id:
-        return region
-    condition = scope_filter(user, RegionQuerySet.scope_spec)  # = Region.objects.visible_to
-    if condition == NOTHING:
-        return None
-    if (
-        not condition.negated
-        and len(condition.children) == 1
-        and isinstance(condition.children[0], tuple)
-        and condition.children[0][0] == "path__startswith"
-    ):
-        return region if region.path.startswith(condition.children[0][1]) else None
-    # Any other form of scope: let the database decide, as before.
-    return _regions_for(user, worker).filter(pk=region.pk).first()
+    return region
 
 
 def _workplaces_for(user: Any, worker: Any) -> Any:

@@ -6,6 +6,6 @@ class AppealsConfig(AppConfig):
     label = "appeals"
 
     def ready(self) -> None:
-        from . import config
+        from . import actions, config  # noqa: F401  (actions: registers the app's action rules)
 
         config.connect_signals()

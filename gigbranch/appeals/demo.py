@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from gigbranch.core import actors
 from gigbranch.core.workcalendar import default_calendar
 from gigbranch.members.models import Worker
 
@@ -66,7 +67,7 @@ def seed(*, rng: random.Random, ctx: Any, scale: str) -> None:
             category=categories[code], region=None, defaults={"department": ctx.departments[idx]}
         )
     key = demo_open311_key(ctx.county.code)
-    services.create_open311_client(actor=None, name="演示Open311客户端", raw_key=key)
+    services.create_open311_client(actor=actors.DEMO_SEED, name="演示Open311客户端", raw_key=key)
     print(f"Open311 演示 api_key：{key}（jurisdiction_id={ctx.county.code}）")
 
     count = {"county": 5_000, "city": 75_000}.get(scale, 5_000)

@@ -1,4 +1,6 @@
-"""Appeals (诉求): categories, routing rules, appeals, their events, notifications, SMS.
+"""Appeals (诉求): categories, routing rules, appeals and their events.
+
+In-app notifications and the SMS outbox are the notifications app's (ADR 0049).
 
 Appeal status changes go through `services.transition()` only, with the table in
 `rules.TRANSITIONS`; every change appends an `AppealEvent` (never updated or deleted).
@@ -296,55 +298,6 @@ class AppealPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
-
-
-class Notification(models.Model):
-    """An in-app notification for a staff member or a worker."""
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeal_notifications"
-    )
-    appeal = models.ForeignKey(
-        Appeal, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    event = models.ForeignKey(
-        AppealEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    text = models.CharField(max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["recipient", "event"], name="appeal_notify_once")
-        ]
-
-    def __str__(self) -> str:
-        return self.text
-
-
-class SmsMessage(models.Model):
-    """Outbox of the DEVELOPMENT SMS backend (nothing is sent). Read at /appeals/sms-outbox/."""
-
-    mobile = EncryptedTextField("手机号", context="mobile")
-    text = models.CharField("内容", max_length=500)
-    backend = models.CharField(max_length=40)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    event = models.ForeignKey(
-        AppealEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = "开发环境短信"
-
-    def __str__(self) -> str:
-        return f"{self.masked_mobile} {self.text[:20]}"
-
-    @property
-    def masked_mobile(self) -> str:
-        return mask_mobile(self.mobile)
 
 
 class Open311Client(models.Model):

@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from gigbranch.core import ratelimit
 from gigbranch.organizations.models import Region
 
-from . import services
+from . import queries, services
 from .models import Appeal, Category, Channel, Open311Client
 from .rules import Status
 
@@ -316,9 +316,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     region = None
     if lat is not None and lng is not None:
-        from .views import _nearest_township
-
-        region = _nearest_township(lat, lng)
+        region = queries.nearest_township(lat, lng)
     if region is None:
         jurisdiction = _param(request, "jurisdiction_id")
         region = (

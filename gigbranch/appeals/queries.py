@@ -6,12 +6,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, CharField, Count, F, FloatField, Func, Q, Sum, Value, When
 from django.utils import timezone
 
 from gigbranch.core.figures import Figure, index
+from gigbranch.organizations.models import Region
 
 from . import rules
 from .models import Appeal, AppealQuerySet
@@ -329,3 +331,13 @@ APPEAL_FIGURES = index(
         ),
     ]
 )
+
+
+def nearest_township(lat: Decimal, lng: Decimal) -> Region | None:
+    """The township whose centre is nearest to (lat, lng), for an appeal located by a point."""
+    best, best_d = None, None
+    for r in Region.objects.filter(parent__isnull=False, latitude__isnull=False):
+        d = (float(r.latitude) - float(lat)) ** 2 + (float(r.longitude) - float(lng)) ** 2  # type: ignore[arg-type]
+        if best_d is None or d < best_d:
+            best, best_d = r, d
+    return best

@@ -1,4 +1,4 @@
-"""Background jobs for appeals: thin wrappers around services."""
+"""Background jobs for appeals: thin wrappers around services, run as the system."""
 
 from __future__ import annotations
 

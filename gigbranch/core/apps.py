@@ -25,10 +25,14 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from . import (
+            auditchain,
             checks,
             lookups,  # noqa: F401  (registers field__anyof)
         )
         from .auditchain import register_sqlite_function
+
+        # AuditEvent.save seals each row into its day's chain (ADR 0046).
+        self.audit_chain = auditchain
 
         # The SQLite audit trigger's condition function (ADR 0046).
         connection_created.connect(register_sqlite_function, dispatch_uid="audit_erasable")

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 
+from .actors import SYSTEM_LABEL, SYSTEM_ROLE, is_system
 from .models import AuditEvent
 
 
@@ -57,15 +58,21 @@ def build(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     user = actor if getattr(actor, "is_authenticated", False) else None
+    changes = dict(changes or {})
+    if is_system(actor):
+        # The system, named as such with its reason (core.actors), not an empty actor.
+        changes.setdefault("system_reason", actor.reason)
     return AuditEvent(
         actor=user,
-        actor_username=getattr(user, "username", "") if user else "",
-        actor_role=getattr(user, "role", "") if user else "",
+        actor_username=getattr(user, "username", "")
+        if user
+        else (SYSTEM_LABEL if is_system(actor) else ""),
+        actor_role=getattr(user, "role", "") if user else (SYSTEM_ROLE if is_system(actor) else ""),
         action=action,
         object_type=object_type,
         object_id=object_id,
         object_repr=str(obj)[:200] if obj is not None else "",
-        changes=_jsonable(changes or {}),
+        changes=_jsonable(changes),
         ip_address=ctx.ip_address if ctx else None,
     )
 

@@ -7,13 +7,16 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
+DEVELOPMENT_SMS_BACKEND = "DevelopmentLogSmsBackend"
+
 
 @register("security")
 def check_sms_backend(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    """core.E001: the development SMS backend sends nothing and must not run in production."""
-    from gigbranch.core.sms import DEVELOPMENT_BACKEND
+    """core.E001: the development SMS backend sends nothing and must not run in production.
 
-    if getattr(settings, "PRODUCTION", False) and settings.SMS_BACKEND == DEVELOPMENT_BACKEND:
+    Named by its dotted path (core imports no app): notifications.sms, or its old module."""
+    backend = settings.SMS_BACKEND.rsplit(".", 1)
+    if getattr(settings, "PRODUCTION", False) and backend[-1] == DEVELOPMENT_SMS_BACKEND:
         return [
             Error(
                 "生产环境不得使用开发用短信后端（DevelopmentLogSmsBackend）。",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models, router, transaction
 from django.utils import timezone
@@ -90,8 +91,9 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None or not self._state.adding:
             raise AppendOnlyError("audit events are append-only")
-        from . import auditchain
-
+        # The chain (core/auditchain.py) is handed to the model when the app is ready, so
+        # the models module does not import the module that imports it.
+        auditchain = apps.get_app_config("core").audit_chain  # type: ignore[attr-defined]
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         # No savepoint: a failure here must fail the caller's whole transaction (a change
         # never commits without its audit event).

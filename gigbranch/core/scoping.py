@@ -68,6 +68,39 @@ def _scope_covers_every_region(user: Any) -> bool:
     return bool(covers)
 
 
+def covers(user: Any, spec: ScopeSpec, obj: Any) -> bool:
+    """Whether `scope_filter(user, spec)` would let `obj` through, on an object already
+    loaded (no query): the same rules in the same order, for policies that decide on one
+    object (an action's rule, an API lookup answered from a cache)."""
+    from gigbranch.accounts.roles import has_capability
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if spec.owner_worker and user.role == "worker":
+        worker_id = getattr(user, "worker_id", None)
+        return bool(worker_id) and _value(obj, spec.owner_worker) == worker_id
+    if not has_capability(user, spec.capability):
+        return False
+    if user.scope_region_id is not None and spec.region_path:
+        path = _value(obj, spec.region_path)
+        return path is not None and path.startswith(user.scope_region.path)
+    if user.scope_organization_id is not None and spec.org_path:
+        path = _value(obj, spec.org_path)
+        return path is not None and path.startswith(user.scope_organization.path)
+    if user.department_id is not None and spec.department:
+        return bool(_value(obj, spec.department) == user.department_id)
+    return False
+
+
+def _value(obj: Any, lookup: str) -> Any:
+    """`obj.a.b.c` for the lookup "a__b__c"; None where a link is empty."""
+    for name in lookup.split("__"):
+        if obj is None:
+            return None
+        obj = getattr(obj, name)
+    return obj
+
+
 class ScopedQuerySet(models.QuerySet[M], Generic[M]):
     scope_spec: ScopeSpec
 

@@ -6,4 +6,4 @@ class MembersConfig(AppConfig):
     label = "members"
 
     def ready(self) -> None:
-        from . import actions  # noqa: F401  (registers the app's action rules)
+        from . import actions, headcounts  # noqa: F401  (register action rules, people counts)

@@ -28,9 +28,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Substr
 
 from gigbranch.core.figures import Figure, index
-from gigbranch.members.models import MemberKind, MemberStatus, PartyMember, Worker
 
 from . import boundaries
+from .headcounts import people
 from .models import (
     PATH_STEP,
     CoverageMode,
@@ -43,10 +43,10 @@ from .models import (
 )
 from .policy import DEFAULT_THRESHOLDS, Thresholds
 
-IN_STANDING = (MemberStatus.NORMAL, MemberStatus.LOST_CONTACT)
-# The ORG rule checks (ORG-1 …) count full members in normal standing. Pages and ledgers
-# count 正式党员 as the headline figure does (members.queries.FULL_MEMBER_Q).
-FULL_Q = Q(kind=MemberKind.FULL, status=MemberStatus.NORMAL)
+# Member statuses in standing (the people domain's, members.headcounts; a test checks the
+# two agree). Pages and ledgers count 正式党员 as the headline figure does
+# (members.queries.FULL_MEMBER_Q), through headcounts.people().
+IN_STANDING = ("normal", "lost_contact")
 
 
 # --- Rule-sets --------------------------------------------------------------------------
@@ -144,33 +144,13 @@ def transfer_letter_validity(org: Organization | None) -> LetterValidity:
 
 
 def full_members_by_workplace(workplace_ids: list[int] | None = None) -> dict[int, int]:
-    """正式党员 per workplace, as the headline figure counts them (members.queries)."""
-    from gigbranch.members.queries import FULL_MEMBER_Q
-
-    qs = PartyMember.objects.filter(FULL_MEMBER_Q, worker__workplace__isnull=False)
-    if workplace_ids is not None:
-        qs = qs.filter(worker__workplace_id__in=workplace_ids)
-    return dict(
-        qs.order_by()
-        .values_list("worker__workplace_id")
-        .annotate(n=Count("id"))
-        .values_list("worker__workplace_id", "n")
-    )
+    """正式党员 per workplace, as the headline figure counts them (the people domain's)."""
+    return people().full_members_by_workplace(workplace_ids)
 
 
 def workers_by_workplace(workplace_ids: list[int] | None = None) -> dict[int, int]:
-    """Registered workers per workplace, grouped on the worker table's workplace index
-    (grouping the workplaces joined to their workers sorts every workplace row: 1.1 s
-    of a 4.3 s ledger export at county scale, issue 17)."""
-    qs = Worker.objects.filter(workplace__isnull=False)
-    if workplace_ids is not None:
-        qs = qs.filter(workplace_id__in=workplace_ids)
-    return dict(
-        qs.order_by()
-        .values_list("workplace_id")
-        .annotate(n=Count("id"))
-        .values_list("workplace_id", "n")
-    )
+    """Registered workers per workplace (the people domain's count)."""
+    return people().workers_by_workplace(workplace_ids)
 
 
 def _count_subquery(qs: QuerySet[Any], outer_lookup: str, expr: Any = None) -> Subquery:
@@ -184,13 +164,11 @@ def _count_subquery(qs: QuerySet[Any], outer_lookup: str, expr: Any = None) -> S
 def annotate_subtree_counts(nodes: QuerySet[Organization], user: Any) -> QuerySet[Organization]:
     """Per node: party organisations, workplaces, workers (reported) and full members in its
     subtree, counting only what `user` may see. One SQL statement for any number of nodes.
-    Full members are the headline figure's (members.queries.full_members, the members'
+    Full members are the headline figure's (headcounts.people(), the members'
     own scope), so a root's count equals the home page's 正式党员 for an organisation line."""
-    from gigbranch.members.queries import full_members
-
     orgs = Organization.objects.visible_to(user)
     wps = Workplace.objects.visible_to(user)
-    members = full_members(user)
+    members = people().full_members_visible_to(user)
     return nodes.annotate(
         # 党组织 as the headline figure counts them (no party groups), the node included.
         n_orgs=_count_subquery(party_organizations(user), "path"),

@@ -15,9 +15,9 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from gigbranch.core.findings import Candidate, checker
-from gigbranch.members.models import PartyMember
 
 from . import policy
+from .headcounts import people
 from .models import (
     BRANCH_KINDS,
     CommitteeMember,
@@ -26,7 +26,7 @@ from .models import (
     OrgKind,
     Workplace,
 )
-from .queries import FULL_Q, IN_STANDING, ThresholdResolver
+from .queries import ThresholdResolver
 
 M = TypeVar("M", bound=models.Model)
 NOT_OWN_BRANCH = [m for m in CoverageMode.values if m != CoverageMode.OWN_BRANCH]
@@ -93,7 +93,7 @@ def _org_candidate(verdict: policy.Verdict, org: dict[str, Any]) -> Candidate:
 def check_should_build() -> Iterable[Candidate]:
     resolver = ThresholdResolver()
     floor = resolver.minimum("branch_min_full_members")
-    counts = _workplace_counts(PartyMember.objects.filter(FULL_Q), floor)
+    counts = _workplace_counts(people().full_in_normal_standing(), floor)
     for wp in _workplaces(counts, coverage_mode__in=NOT_OWN_BRANCH):
         th = resolver.for_path(wp["region_path"])
         verdict = policy.org1_should_build(
@@ -133,12 +133,14 @@ def check_branches() -> Iterable[Candidate]:
     resolver = ThresholdResolver()
     members = {
         org_id: (n, full)
-        for org_id, n, full in PartyMember.objects.filter(organization__kind__in=BRANCH_KINDS)
+        for org_id, n, full in people()
+        .all_members()
+        .filter(organization__kind__in=BRANCH_KINDS)
         .order_by()
         .values_list("organization_id")
         .annotate(
-            n=Count("pk", filter=Q(status__in=IN_STANDING)),
-            full=Count("pk", filter=FULL_Q),
+            n=Count("pk", filter=Q(status__in=people().in_standing_statuses)),
+            full=Count("pk", filter=people().full_in_normal_standing_q()),
         )
         .values_list("organization_id", "n", "full")
     }
@@ -199,7 +201,7 @@ def check_general_branches() -> Iterable[Candidate]:
     from .queries import _count_subquery
 
     resolver = ThresholdResolver()
-    members = PartyMember.objects.filter(status__in=IN_STANDING)
+    members = people().in_standing()
     rows = (
         Organization.objects.filter(kind=OrgKind.GENERAL_BRANCH)
         .order_by("pk")
@@ -218,7 +220,7 @@ def check_general_branches() -> Iterable[Candidate]:
 def check_mobile_gathering() -> Iterable[Candidate]:
     resolver = ThresholdResolver()
     floor = resolver.minimum("mobile_gathering_min_members")
-    mobile = PartyMember.objects.filter(organization__isnull=True, status__in=IN_STANDING)
+    mobile = people().mobile_in_standing()
     counts = _workplace_counts(mobile, floor)
     for wp in _workplaces(counts):
         verdict = policy.org7_mobile_gathering(

@@ -42,7 +42,7 @@ MAX_ATTEMPTS = 5
 
 
 def _send(mobile: str, text: str) -> Any:
-    from gigbranch.core.sms import send_sms
+    from gigbranch.notifications.sms import send_sms
 
     return send_sms(mobile=mobile, text=text)
 

@@ -436,7 +436,7 @@ def record_outcome(*, actor: Any, booking: Booking, attended: bool) -> Booking:
 
 def send_reminders(*, now: dt.datetime | None = None, hours_ahead: int = 24) -> int:
     """SMS reminders for bookings starting within `hours_ahead` hours; idempotent."""
-    from gigbranch.core.sms import send_sms
+    from gigbranch.notifications.sms import send_sms
 
     now = now or timezone.now()
     due = Booking.objects.filter(

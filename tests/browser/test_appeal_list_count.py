@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gigbranch.appeals import views
 from gigbranch.appeals.models import Appeal, Category, Channel
+from gigbranch.appeals.views import staff as views
 from tests.browser.conftest import login, screenshot
 from tests.factories import PASSWORD
 

@@ -101,7 +101,7 @@ def world():
 
 def test_worker_journey_on_a_phone(phone, world, monkeypatch):
     sent: list[dict] = []
-    monkeypatch.setattr("gigbranch.core.sms.send_sms", lambda **kw: sent.append(kw))
+    monkeypatch.setattr("gigbranch.notifications.sms.send_sms", lambda **kw: sent.append(kw))
     page = phone
     weigh = Weigher(page)
     weights = {}

@@ -4,7 +4,7 @@ approves it, the new official receives a one-time password by SMS and must chang
 import pytest
 
 from gigbranch.accounts.models import User
-from gigbranch.core.sms import DevelopmentLogSmsBackend
+from gigbranch.notifications.sms import DevelopmentLogSmsBackend
 from tests.browser.conftest import login, screenshot
 from tests.factories import PASSWORD, UserFactory
 

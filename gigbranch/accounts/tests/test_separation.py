@@ -12,7 +12,7 @@ from gigbranch.accounts.models import AccountChange, User
 from gigbranch.accounts.roles import Role
 from gigbranch.accounts.separation import ChangeKind, approval_refusal, needs_approval
 from gigbranch.core.models import AuditEvent
-from gigbranch.core.sms import DevelopmentLogSmsBackend, mask_codes
+from gigbranch.notifications.sms import DevelopmentLogSmsBackend, mask_codes
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +154,7 @@ def test_approved_account_gets_its_password_by_sms_only(sysadmin, secadmin, coun
     # Neither administrator sees it: not on the approver's page, not in the outbox.
     assert password not in response.content.decode()
     assert "已通过短信发送" in response.content.decode()
-    from gigbranch.appeals.models import SmsMessage
+    from gigbranch.notifications.models import SmsMessage
 
     assert all(password not in m.text for m in SmsMessage.objects.all())
     assert (

@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 from gigbranch.accounts.services import issue_api_token
 from gigbranch.appeals import services
 from gigbranch.appeals.formtoken import FORM_SALT
-from gigbranch.appeals.models import Appeal, Channel, SmsMessage
+from gigbranch.appeals.models import Appeal, Channel
+from gigbranch.notifications.models import SmsMessage
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +142,7 @@ def test_kpi_page_and_excel_export(client, world):
 
 
 def test_sms_outbox_only_for_sysadmin(client, world):
-    from gigbranch.core.sms import send_sms
+    from gigbranch.notifications.sms import send_sms
 
     send_sms(mobile="13800001111", text="验证码 654321")
     client.force_login(UserFactory(username="sys", role="system_admin"))

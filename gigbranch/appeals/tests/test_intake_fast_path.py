@@ -10,12 +10,14 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from gigbranch.accounts.services import issue_api_token
 from gigbranch.api.appeals import _region_for, _regions_for
 from gigbranch.appeals import config, rows, services, tasks
 from gigbranch.appeals.models import Appeal, AppealEvent, Category, Channel, ConfigVersion
+from gigbranch.appeals.services import intake
 from gigbranch.core.models import AuditEvent
 from gigbranch.organizations.models import Region, path_segment
 from tests.factories import RegionFactory, UserFactory
@@ -222,7 +224,7 @@ def test_one_statement_stores_what_save_stores(world, monkeypatch):
         "region": world["b"]["town"],
         "contact_mobile": "13900000000",
         "contact_name": "张三",
-        "now": services.timezone.now(),
+        "now": timezone.now(),
     }
     fast = services.submit_appeal(idempotency_key="api:1:fast", **kwargs).appeal
     monkeypatch.setattr(rows, "_insertable", lambda model: False)  # the save() path
@@ -407,7 +409,7 @@ def test_integrity_error_other_than_the_key_is_not_swallowed(world, monkeypatch)
         channel=Channel.API,
         region=world["a"]["town"],
     ).appeal
-    monkeypatch.setattr(services, "new_tracking_no", lambda now: first.tracking_no)
+    monkeypatch.setattr(intake, "new_tracking_no", lambda now: first.tracking_no)
     before = written()
     with pytest.raises(IntegrityError):
         services.submit_appeal(

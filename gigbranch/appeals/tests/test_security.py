@@ -9,9 +9,10 @@ from django.core.management.base import SystemCheckError
 
 from gigbranch.accounts.services import issue_api_token
 from gigbranch.appeals import formtoken, services
-from gigbranch.appeals.models import Appeal, AppealEvent, Channel, RoutingRule, SmsMessage
+from gigbranch.appeals.models import Appeal, AppealEvent, Channel, RoutingRule
 from gigbranch.appeals.rules import Status
-from gigbranch.core import sms
+from gigbranch.notifications import sms
+from gigbranch.notifications.models import SmsMessage
 from gigbranch.organizations.models import Department
 from tests.factories import RegionFactory, UserFactory, WorkplaceFactory
 

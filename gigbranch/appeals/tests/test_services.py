@@ -12,11 +12,11 @@ from gigbranch.appeals.models import (
     AppealEvent,
     Channel,
     Escalation,
-    Notification,
-    SmsMessage,
 )
 from gigbranch.appeals.rules import Status
 from gigbranch.core.models import AuditEvent
+from gigbranch.core.permissions import can
+from gigbranch.notifications.models import Notification, SmsMessage
 
 from .conftest import at
 
@@ -77,8 +77,8 @@ def test_region_specific_rule_and_township_fallback(world):
     ).appeal
     assert b.department is None and b.region == world["b"]["town"]
     assert b.handler_label == "乙镇（属地兜底）"
-    assert services.can_handle(world["b"]["admin"], b) is True
-    assert services.can_handle(world["a"]["admin"], b) is False
+    assert can(world["b"]["admin"], "appeals.handle", b) is True
+    assert can(world["a"]["admin"], "appeals.handle", b) is False
 
 
 def test_same_idempotency_key_returns_the_first_appeal(world):
@@ -284,17 +284,27 @@ def test_events_are_append_only(world):
 
 
 def test_send_sms_refuses_empty_mobile():
-    from gigbranch.core.sms import send_sms
+    from gigbranch.notifications.sms import send_sms
 
     assert send_sms(mobile="", text="x").ok is False
 
 
 @pytest.mark.django_db
 def test_send_sms_development_backend_logs(caplog):
-    from gigbranch.core.sms import send_sms
+    from gigbranch.notifications.sms import send_sms
 
     with caplog.at_level("INFO", logger="gigbranch.sms"):
         res = send_sms(mobile="13800001111", text="验证码 123456")
     assert res.ok and res.backend == "development-log"
     assert "138****1111" in caplog.text and "13800001111" not in caplog.text
     assert SmsMessage.objects.get().text == "验证码 ******"  # codes masked when stored
+
+
+def test_the_sweep_acts_as_the_scheduler_and_is_audited_so(world):
+    a = submit(world).appeal
+    services.sweep(now=at(2026, 9, 24, 17, 40))
+    event = AuditEvent.objects.get(action="appeal.warning", object_id=str(a.pk))
+    assert (event.actor_id, event.actor_username, event.actor_role) == (None, "系统", "system")
+    assert event.changes["system_reason"] == "定时任务"
+    warn = AppealEvent.objects.get(appeal=a, action="warn")
+    assert (warn.actor_id, warn.actor_label) == (None, "系统")

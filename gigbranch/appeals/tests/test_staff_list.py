@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gigbranch.appeals import views
 from gigbranch.appeals.models import Appeal, Category, Channel
+from gigbranch.appeals.views import staff as views
 from tests.factories import RegionFactory
 
 TZ = ZoneInfo("Asia/Shanghai")

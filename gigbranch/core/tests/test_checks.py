@@ -76,7 +76,7 @@ def test_plain_http_sms_gateway_is_refused_in_production(settings):
 
 def test_production_start_up_stops_on_any_error(settings):
     settings.PRODUCTION = True
-    settings.SMS_BACKEND = "gigbranch.core.sms.HttpGatewaySmsBackend"
+    settings.SMS_BACKEND = "gigbranch.notifications.sms.HttpGatewaySmsBackend"
     settings.SMS_GATEWAY_URL = "https://sms.example.gov.cn/send"
     settings.FIELD_HASH_KEY = "01"
     with pytest.raises(ImproperlyConfigured, match=r"core\.E003"):

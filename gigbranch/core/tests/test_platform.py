@@ -29,7 +29,7 @@ def test_production_profile_passes_check_deploy(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         "GIGBRANCH_VAR_DIR": str(tmp_path),
         "STATIC_ROOT": str(tmp_path / "static"),
-        "SMS_BACKEND": "gigbranch.core.sms.HttpGatewaySmsBackend",
+        "SMS_BACKEND": "gigbranch.notifications.sms.HttpGatewaySmsBackend",
         "SMS_GATEWAY_URL": "https://sms.example.gov.cn/send",
         "SMS_GATEWAY_SECRET": "s" * 32,
     }

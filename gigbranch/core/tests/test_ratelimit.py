@@ -61,7 +61,7 @@ def test_login_is_limited_per_account_across_addresses(settings, county_admin):
 def test_sms_codes_are_limited_per_address(settings, monkeypatch):
     from gigbranch.portal.models import SmsCode
 
-    monkeypatch.setattr("gigbranch.core.sms.send_sms", lambda **kw: None)
+    monkeypatch.setattr("gigbranch.notifications.sms.send_sms", lambda **kw: None)
     settings.RATE_LIMITS = {"sms_code.ip": "2/3600"}
     client = Client()
     for n in range(2):

@@ -13,14 +13,13 @@ batches already written kept whole.
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from gigbranch.core import audit
+from gigbranch.core import audit, jobs
 from gigbranch.core.models import AuditEvent
 
 from ..models import ImportStatus, RosterImport
@@ -37,8 +36,6 @@ def stale_seconds() -> int:
 def resume_interrupted_imports(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Queue again (or report failed) every import RUNNING without progress for longer
     than `stale_seconds()`. Idempotent: a resumed import is QUEUED, not RUNNING."""
-    from ..tasks import run_roster_import
-
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=stale_seconds())
     done = {"resumed": 0, "failed": 0}
@@ -70,6 +67,6 @@ def resume_interrupted_imports(*, now: dt.datetime | None = None) -> dict[str, i
             imp.message = "导入中断（处理任务的进程退出），已自动重新排队续导。"
             imp.save(update_fields=["status", "message", "updated_at"])
             audit.record(actor=None, action=RESUMED, obj=imp, changes=changes)
-            transaction.on_commit(partial(run_roster_import.enqueue, imp.pk))
+            jobs.enqueue_on_commit("gigbranch.members.tasks.run_roster_import", imp.pk)
             done["resumed"] += 1
     return done

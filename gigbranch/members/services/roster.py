@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gigbranch.accounts.roles import has_capability
-from gigbranch.core import audit
+from gigbranch.core import audit, jobs
 from gigbranch.core.crypto import get_cipher
 from gigbranch.core.xlsx import xlsx_bytes
 
@@ -180,13 +180,11 @@ def start_check(*, actor: Any, roster_import: RosterImport) -> RosterImport:
     roster.check_mapping(imp.mapping)
     if imp.total_rows <= sync_max_rows():
         return dry_run(actor=actor, roster_import=imp)
-    from ..tasks import check_roster_import
-
     with transaction.atomic():
         imp.status, imp.processed_rows, imp.message = ImportStatus.CHECK_QUEUED, 0, ""
         imp.save(update_fields=["status", "processed_rows", "message", "updated_at"])
         audit.record(actor=actor, action="roster.check_queued", obj=imp)
-        transaction.on_commit(lambda: check_roster_import.enqueue(imp.pk, actor.pk))
+        jobs.enqueue_on_commit("gigbranch.members.tasks.check_roster_import", imp.pk, actor.pk)
     return imp
 
 
@@ -252,14 +250,12 @@ def start_run(*, actor: Any, roster_import: RosterImport) -> RosterImport:
     if imp.status != ImportStatus.CHECKED:
         raise ValidationError({"status": "请先进行试导入（校验）。"})
     if imp.total_rows > sync_max_rows():
-        from ..tasks import run_roster_import
-
         with transaction.atomic():
             imp.status = ImportStatus.QUEUED
             imp.processed_rows = 0
             imp.save(update_fields=["status", "processed_rows", "updated_at"])
             audit.record(actor=actor, action="roster.queued", obj=imp)
-            transaction.on_commit(lambda: run_roster_import.enqueue(imp.pk))
+            jobs.enqueue_on_commit("gigbranch.members.tasks.run_roster_import", imp.pk)
         return imp
     return run_import(roster_import_id=imp.pk)
 

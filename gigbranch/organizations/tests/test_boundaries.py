@@ -153,7 +153,8 @@ def test_import_boundaries_command(tmp_path):
     other.refresh_from_db()
     assert town.boundary == SQUARE and other.boundary is None
     event = AuditEvent.objects.get(action="region.boundaries_imported")
-    assert event.changes == {"regions": ["339021001"], "unmatched": 1}
+    assert event.changes == {"regions": ["339021001"], "unmatched": 1, "system_reason": "运维命令"}
+    assert (event.actor_id, event.actor_username, event.actor_role) == (None, "系统", "system")
 
 
 @pytest.mark.django_db

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sms(monkeypatch):
     sent: list[dict] = []
-    monkeypatch.setattr("gigbranch.core.sms.send_sms", lambda **kw: sent.append(kw))
+    monkeypatch.setattr("gigbranch.notifications.sms.send_sms", lambda **kw: sent.append(kw))
     return sent
 
 

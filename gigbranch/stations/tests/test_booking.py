@@ -124,7 +124,7 @@ def test_two_concurrent_bookings_for_the_last_slot_exactly_one_succeeds():
 @pytest.mark.django_db
 def test_reminders_sent_once(monkeypatch, django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr("gigbranch.core.sms.send_sms", lambda **kw: sent.append(kw))
+    monkeypatch.setattr("gigbranch.notifications.sms.send_sms", lambda **kw: sent.append(kw))
     slot = SlotFactory(starts_at=NOW + dt.timedelta(hours=5), ends_at=NOW + dt.timedelta(hours=6))
     user = WorkerUserFactory(mobile="13700001111")
     services.book_slot(user=user, slot_id=slot.pk, now=NOW)

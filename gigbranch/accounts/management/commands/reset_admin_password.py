@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from gigbranch.accounts.changes import one_time_password
 from gigbranch.accounts.models import User
-from gigbranch.core import audit
+from gigbranch.core import actors, audit
 
 
 class Command(BaseCommand):
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             user.failed_login_count = 0
             user.save()
             audit.record(
-                actor=None,
+                actor=actors.OPERATOR,
                 action="user.password_reset_by_operator",
                 obj=user,
                 changes={"reason": reason[:200]},

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from gigbranch.core import audit, backup
+from gigbranch.core import actors, audit, backup
 
 
 class Command(BaseCommand):
@@ -59,7 +59,7 @@ class Command(BaseCommand):
                 f"{table:<40} {expected:>10} {got if got is not None else '-':>10}{flag}"
             )
         audit.record(
-            actor=None,
+            actor=actors.OPERATOR,
             action="backup.restored",
             object_type="backup",
             object_id=archive.name,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from gigbranch.core import actors
 from gigbranch.organizations import services
 from gigbranch.organizations.boundaries import BoundaryError
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             raise CommandError(f"文件不是有效的 JSON（第 {exc.lineno} 行）：{file}") from exc
         try:
-            matching = services.import_boundaries(actor=None, data=data)
+            matching = services.import_boundaries(actor=actors.OPERATOR, data=data)
         except BoundaryError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"已导入 {len(matching.matched)} 个区域的边界。")

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from gigbranch.core.sms import HttpGatewaySmsBackend
+from gigbranch.notifications.sms import HttpGatewaySmsBackend
 
 
 class Gateway(BaseHTTPRequestHandler):

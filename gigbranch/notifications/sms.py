@@ -6,7 +6,7 @@ settings.SMS_BACKEND; production deployments plug in their carrier gateway by wr
 class with the `SmsBackend` protocol.
 
 `DevelopmentLogSmsBackend` is for development and demos only: it does NOT send anything.
-It writes each message to the log and to `appeals.SmsMessage`, which a system
+It writes each message to the log and to `notifications.SmsMessage`, which a system
 administrator can read at /appeals/sms-outbox/. Runs of 4–8 digits (verification codes)
 are masked in both, so neither the outbox nor the log ever holds a usable login code; a
 `manage.py check` error (core.E001, gigbranch/core/checks.py) refuses this backend when
@@ -28,7 +28,10 @@ from gigbranch.core.masking import mask_mobile
 
 logger = logging.getLogger("gigbranch.sms")
 
-DEVELOPMENT_BACKEND = "gigbranch.core.sms.DevelopmentLogSmsBackend"
+DEVELOPMENT_BACKEND = "gigbranch.notifications.sms.DevelopmentLogSmsBackend"
+# Where the backends lived before the notifications app (ADR 0049): a deployment whose
+# SMS_BACKEND still names the old module keeps working.
+_OLD_MODULE = "gigbranch.core.sms."
 
 _CODE_RUN = re.compile(r"(?<!\d)\d{4,8}(?!\d)")
 _PASSWORD = re.compile(r"(密码[:：]\s*)\S+")
@@ -71,9 +74,7 @@ class DevelopmentLogSmsBackend:
     last_raw_message_for_tests: tuple[str, str] | None = None
 
     def send(self, *, mobile: str, text: str) -> SmsResult:
-        from gigbranch.appeals.models import (
-            SmsMessage,
-        )  # local import: core must not import apps at load
+        from .models import SmsMessage  # models are not ready when this module loads
 
         masked = mask_codes(text)
         msg = SmsMessage.objects.create(mobile=mobile, text=masked, backend=self.name)
@@ -86,6 +87,8 @@ class DevelopmentLogSmsBackend:
 
 @lru_cache(maxsize=4)
 def _backend_for(path: str) -> SmsBackend:
+    if path.startswith(_OLD_MODULE):
+        path = __name__ + "." + path.removeprefix(_OLD_MODULE)
     return import_string(path)()
 
 
