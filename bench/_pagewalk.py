@@ -452,7 +452,13 @@ def complete_data() -> None:
         b"N\x00\x00\x00\x00IEND\xaeB`\x82"
     )
     if not ApiToken.objects.exists() and county is not None:
-        ApiToken.objects.create(name="基准", user=county, prefix="benchwlk", token_hash="0" * 64)
+        ApiToken.objects.create(
+            name="基准",
+            user=county,
+            prefix="benchwlk",
+            token_hash="0" * 64,
+            expires_at=timezone.now() + dt.timedelta(days=365),
+        )
     if not CalendarDay.objects.exists():
         CalendarDay.objects.create(
             date=dt.date(now.year, 12, 31), is_working_day=False, name="基准"
