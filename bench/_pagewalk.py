@@ -89,6 +89,8 @@ _APPEAL = obj("appeals.Appeal")
 FILL: dict[str, Obj | Values | tuple[Obj, Values]] = {
     "accounts:user_toggle": obj("accounts.User"),
     "accounts:api_token_revoke": obj("accounts.ApiToken"),
+    "accounts:api_token_rotate": obj("accounts.ApiToken"),
+    "accounts:mfa_reset": obj("accounts.User", {"role": "county_admin"}),
     "accounts:unlock": obj("accounts.User"),
     "accounts:user_change": obj("accounts.User", {"role": "county_admin"}),
     "accounts:password_reset": obj("accounts.User", {"role": "county_admin"}),

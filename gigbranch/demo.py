@@ -193,6 +193,7 @@ DEMO_EXTENSIONS: list[str] = [
     "gigbranch.appeals.demo.seed",
     "gigbranch.recruitment.demo.seed",
     "gigbranch.stations.demo.seed",
+    "gigbranch.accounts.demo.seed",
 ]
 
 
