@@ -185,6 +185,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             "password_min_length": settings.PASSWORD_MIN_LENGTH,
             "history": settings.PASSWORD_HISTORY,
         },
+        status=400 if form.errors else 200,
     )
 
 

@@ -196,7 +196,7 @@ def test_first_login_must_change_the_password(sysadmin, secadmin, county):
         "/accounts/password/",
         {"old_password": password, "new_password": password, "new_password_again": password},
     )
-    assert bad.status_code == 200 and "不能与原密码相同" in bad.content.decode()
+    assert bad.status_code == 400 and "不能与原密码相同" in bad.content.decode()
     assert User.objects.get(username="newcounty").must_change_password
 
     new = "Own-secret-pass-77"
