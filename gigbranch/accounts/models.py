@@ -21,7 +21,9 @@ class GigbranchUserManager(UserManager["User"]):
         raise ValueError("gigbranch has no superuser; create a system administrator")
 
 
-class User(AbstractUser):
+# django-otp (MfaDevice's base) has no type information: the plugin cannot see its reverse
+# manager on User.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """An account. `role` decides capabilities; the scope fields decide which data."""
 
     role = models.CharField("角色", max_length=24, choices=Role.choices)
@@ -166,9 +168,13 @@ class MfaDevice(TimestampMixin, ThrottlingMixin, Device):
     is `confirmed` once its holder has entered a first code from it.
     """
 
+    user: Any = models.ForeignKey(
+        User, verbose_name="账号", on_delete=models.CASCADE, related_name="mfa_devices"
+    )
     secret = EncryptedTextField("密钥（十六进制）", context="mfa_secret")
-    last_t = models.BigIntegerField(default=-1)
-    drift = models.SmallIntegerField(default=0)
+    # Annotated: django-otp has no type information, so the plugin cannot infer these.
+    last_t: Any = models.BigIntegerField(default=-1)
+    drift: Any = models.SmallIntegerField(default=0)
 
     STEP = 30
     DIGITS = 6

@@ -100,7 +100,7 @@ def pending_login(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
     if time.time() - float(data.get("since", 0)) > settings.MFA_PENDING_SECONDS:
         request.session.pop(PENDING_LOGIN, None)
         return None
-    user = User.objects.filter(pk=data.get("user"), is_active=True).first()
+    user = User.objects.filter(pk=int(data.get("user") or 0), is_active=True).first()
     if user is None:
         request.session.pop(PENDING_LOGIN, None)
         return None

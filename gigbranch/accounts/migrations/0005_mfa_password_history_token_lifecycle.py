@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 ('secret', gigbranch.core.fields.EncryptedTextField(context='mfa_secret', verbose_name='密钥（十六进制）')),
                 ('last_t', models.BigIntegerField(default=-1)),
                 ('drift', models.SmallIntegerField(default=0)),
-                ('user', models.ForeignKey(help_text='The user that this device belongs to.', on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mfa_devices', to=settings.AUTH_USER_MODEL, verbose_name='账号')),
             ],
             options={
                 'verbose_name': '双因素认证器',

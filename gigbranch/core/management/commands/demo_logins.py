@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
         from gigbranch.accounts.demo import demo_mfa_base32
 
-        required = "、".join(Role(r).label for r in settings.MFA_REQUIRED_ROLES)
+        required = "、".join(str(Role(r).label) for r in settings.MFA_REQUIRED_ROLES)
         self.stdout.write(
             f"双因素认证：{required}登录时还须输入验证码。演示密钥（TOTP，6位，30秒）："
             f"{demo_mfa_base32()}，可添加到任一认证器；或运行 "
