@@ -89,6 +89,8 @@ _APPEAL = obj("appeals.Appeal")
 FILL: dict[str, Obj | Values | tuple[Obj, Values]] = {
     "accounts:user_toggle": obj("accounts.User"),
     "accounts:api_token_revoke": obj("accounts.ApiToken"),
+    "accounts:api_token_rotate": obj("accounts.ApiToken"),
+    "accounts:mfa_reset": obj("accounts.User", {"role": "county_admin"}),
     "accounts:unlock": obj("accounts.User"),
     "accounts:user_change": obj("accounts.User", {"role": "county_admin"}),
     "accounts:password_reset": obj("accounts.User", {"role": "county_admin"}),
@@ -454,7 +456,13 @@ def complete_data() -> None:
         b"N\x00\x00\x00\x00IEND\xaeB`\x82"
     )
     if not ApiToken.objects.exists() and county is not None:
-        ApiToken.objects.create(name="基准", user=county, prefix="benchwlk", token_hash="0" * 64)
+        ApiToken.objects.create(
+            name="基准",
+            user=county,
+            prefix="benchwlk",
+            token_hash="0" * 64,
+            expires_at=timezone.now() + dt.timedelta(days=365),
+        )
     if not CalendarDay.objects.exists():
         CalendarDay.objects.create(
             date=dt.date(now.year, 12, 31), is_working_day=False, name="基准"

@@ -201,6 +201,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "gigbranch.accounts.passwords.CharacterClassValidator",
         "OPTIONS": {"min_classes": PASSWORD_MIN_CHARACTER_CLASSES},
     },
+    {"NAME": "gigbranch.accounts.passwords.PasswordHistoryValidator"},
 ]
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
@@ -208,6 +209,23 @@ STAFF_IDLE_TIMEOUT_SECONDS = env_int("STAFF_IDLE_TIMEOUT_SECONDS", 30 * 60)
 # API bearer-token lookups are cached per process for this long (accounts/tokenauth.py):
 # a revocation or account change reaches other processes within it; 0 = no cache.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10)
+# --- MFA, password age and history, API-token lifecycle (ADR 0045) ---
+# Roles that must pass a second factor (TOTP or a recovery code) to sign in; others may
+# enrol. MFA_REQUIRED=false switches the requirement off, in development only.
+MFA_REQUIRED_ROLES = env_list(
+    "MFA_REQUIRED_ROLES", ["system_admin", "security_admin", "audit_admin", "county_admin"]
+)
+MFA_REQUIRED = env_bool("MFA_REQUIRED", True)
+if PRODUCTION and not MFA_REQUIRED:
+    raise ImproperlyConfigured("MFA_REQUIRED cannot be switched off in production")
+MFA_ISSUER = env_str("MFA_ISSUER", "新就业群体党建工作平台")
+MFA_RECOVERY_CODES = env_int("MFA_RECOVERY_CODES", 10)
+MFA_PENDING_SECONDS = env_int("MFA_PENDING_SECONDS", 600)  # password passed, factor pending
+MFA_THROTTLE_FACTOR = env_int("MFA_THROTTLE_FACTOR", 1)  # django-otp back-off, seconds
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)  # 0 = passwords never expire
+PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5)  # last N passwords refused; 0 = off
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 365)
+API_TOKEN_ROTATION_GRACE_HOURS = env_int("API_TOKEN_ROTATION_GRACE_HOURS", 72)
 # Transfer-letter validity when no issuing organisation sets its own (MOB-3; 30–180 days).
 MEMBERS_TRANSFER_LETTER_DAYS = env_int("MEMBERS_TRANSFER_LETTER_DAYS", 90)
 # Roster files up to this many rows are checked and imported in the request; larger ones
@@ -294,6 +312,8 @@ RATE_LIMITS: dict[str, str | None] = {
     "open311.write.ip": "120/3600",
     "api.account": "1200/60",
     "api.ip": "600/60",
+    "mfa.account": "5/300",
+    "mfa.ip": "30/300",
 }
 RATE_LIMITS.update(json.loads(env_str("RATE_LIMITS_JSON", "{}")))
 if env_bool("RATE_LIMITS_OFF", False):  # load benchmarks only (bench/staff_load.py)

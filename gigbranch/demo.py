@@ -194,6 +194,7 @@ DEMO_EXTENSIONS: list[str] = [
     "gigbranch.recruitment.demo.seed",
     "gigbranch.stations.demo.seed",
     "gigbranch.planning.demo.seed",
+    "gigbranch.accounts.demo.seed",
 ]
 
 

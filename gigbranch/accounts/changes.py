@@ -28,7 +28,7 @@ from .separation import (
     may_propose,
     needs_approval,
 )
-from .services import _check_scope, create_user, set_active
+from .services import _check_scope, create_user, remember_password, set_active
 
 _SCOPE_FIELDS = ("scope_region", "scope_organization", "department")
 
@@ -336,6 +336,7 @@ def reset_password(*, actor: Any, user: User) -> str:
     user.must_change_password = True
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    remember_password(user)
     audit.record(actor=actor, action="user.password_reset", obj=user)
     return password
 
@@ -354,6 +355,7 @@ def change_own_password(*, user: User, old_password: str, new_password: str) -> 
     user.must_change_password = False
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    remember_password(user)
     audit.record(actor=user, action="user.password_changed", obj=user)
     return user
 

@@ -89,8 +89,31 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
+class MfaCodeForm(forms.Form):
+    code = forms.CharField(
+        label="验证码",
+        max_length=20,
+        help_text="认证器上当前显示的6位数字；认证器不在身边时，可输入一个恢复码。",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        error_messages={"required": "请输入验证码。"},
+    )
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label="令牌名称（如：某平台企业花名册推送）", max_length=60)
+    days = forms.IntegerField(
+        label="有效期（天）",
+        required=False,
+        min_value=1,
+        max_value=1095,
+        error_messages={
+            "min_value": "有效期至少1天。",
+            "max_value": "有效期不能超过1095天。",
+            "invalid": "请输入天数。",
+        },
+    )
     user: forms.ModelChoiceField = forms.ModelChoiceField(
         label="接口账号（令牌的权限与该账号相同）",
         queryset=User.objects.none(),
@@ -98,7 +121,10 @@ class ApiTokenForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
         super().__init__(*args, **kwargs)
+        self.fields["days"].initial = settings.API_TOKEN_DAYS
         field = self.fields["user"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = User.objects.filter(is_active=True, role=Role.API_CLIENT).order_by(

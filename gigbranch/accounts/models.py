@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from gigbranch.core.fields import BlindIndexField, EncryptedTextField
 from gigbranch.core.masking import mask_mobile
@@ -19,7 +21,9 @@ class GigbranchUserManager(UserManager["User"]):
         raise ValueError("gigbranch has no superuser; create a system administrator")
 
 
-class User(AbstractUser):
+# django-otp (MfaDevice's base) has no type information: the plugin cannot see its reverse
+# manager on User.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """An account. `role` decides capabilities; the scope fields decide which data."""
 
     role = models.CharField("角色", max_length=24, choices=Role.choices)
@@ -127,11 +131,141 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    # Lifecycle (ADR 0045): every token ends; a rotation issues a successor and shortens
+    # the old token's life to the grace period.
+    expires_at = models.DateTimeField("有效期至")
+    rotated_at = models.DateTimeField("轮换时间", null=True, blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name="接替的令牌",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="successor",
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def status_at(self, now: Any) -> str:
+        """revoked, expired, grace (rotated, old secret still accepted) or active."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        if self.rotated_at is not None:
+            return "grace"
+        return "active"
+
+
+class MfaDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A TOTP authenticator (RFC 6238: 6 digits, 30 s) of one account (ADR 0045).
+
+    django-otp's TOTPDevice keeps its key in clear text; here the key is encrypted at
+    rest like other secrets (core/fields.py) and checked with django-otp's TOTP. A device
+    is `confirmed` once its holder has entered a first code from it.
+    """
+
+    user: Any = models.ForeignKey(
+        User, verbose_name="账号", on_delete=models.CASCADE, related_name="mfa_devices"
+    )
+    secret = EncryptedTextField("密钥（十六进制）", context="mfa_secret")
+    # Annotated: django-otp has no type information, so the plugin cannot infer these.
+    last_t: Any = models.BigIntegerField(default=-1)
+    drift: Any = models.SmallIntegerField(default=0)
+
+    STEP = 30
+    DIGITS = 6
+    TOLERANCE = 1
+
+    class Meta:
+        verbose_name = "双因素认证器"
+        constraints = [models.UniqueConstraint(fields=["user"], name="mfa_device_one_per_user")]
+
+    def get_throttle_factor(self) -> int:
+        return int(getattr(settings, "MFA_THROTTLE_FACTOR", 1))
+
+    @property
+    def bin_key(self) -> bytes:
+        return bytes.fromhex(self.secret)
+
+    @property
+    def base32_secret(self) -> str:
+        import base64
+
+        return base64.b32encode(self.bin_key).decode().rstrip("=")
+
+    def totp(self, at: float | None = None) -> Any:
+        import time
+
+        from django_otp.oath import TOTP
+
+        totp = TOTP(self.bin_key, self.STEP, 0, self.DIGITS, self.drift)
+        totp.time = time.time() if at is None else at
+        return totp
+
+    def verify_token(self, token: Any) -> bool:
+        """django-otp's TOTP check: one step either side, never the same step twice."""
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        try:
+            value = int(str(token).strip())
+        except ValueError:
+            verified = False
+        else:
+            totp = self.totp()
+            verified = bool(totp.verify(value, self.TOLERANCE, self.last_t + 1))
+            if verified:
+                self.last_t = totp.t()
+                self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+    def config_url(self, issuer: str) -> str:
+        from urllib.parse import quote
+
+        label = quote(f"{issuer}:{self.user.get_username()}")
+        return (
+            f"otpauth://totp/{label}?secret={self.base32_secret}&algorithm=SHA1"
+            f"&digits={self.DIGITS}&period={self.STEP}&issuer={quote(issuer)}"
+        )
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code; only its keyed hash is stored (ADR 0045)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "恢复码"
+
+    def __str__(self) -> str:
+        return f"恢复码 #{self.pk}"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of an account's recent passwords (PASSWORD_HISTORY, ADR 0045)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "历史密码"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"历史密码 #{self.pk}"
 
 
 class AccountChange(models.Model):

@@ -131,6 +131,7 @@ def create_user(
     user.set_password(password)
     user.password_changed_at = timezone.now()
     user.save()
+    remember_password(user)
     audit.record(
         actor=actor,
         action="user.created",
@@ -138,6 +139,28 @@ def create_user(
         changes={"role": role, "scope": user.scope_label},
     )
     return user
+
+
+def remember_password(user: User) -> None:
+    """Keep the hash of the password just set, and only the last PASSWORD_HISTORY of them
+    (passwords.PasswordHistoryValidator). Called inside the service that set it."""
+    from .models import PasswordHistory
+
+    keep = settings.PASSWORD_HISTORY
+    if keep <= 0 or not user.has_usable_password():
+        return
+    PasswordHistory.objects.create(user=user, password=user.password)
+    old = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[keep:]
+    PasswordHistory.objects.filter(pk__in=list(old)).delete()
+
+
+def password_expired(user: User, now: dt.datetime | None = None) -> bool:
+    """Whether `user` must change an expired password before signing in (staff only)."""
+    from .passwords import password_expired as expired
+
+    if not user.is_staff_role:
+        return False
+    return expired(user.password_changed_at, settings.PASSWORD_MAX_AGE_DAYS, now or timezone.now())
 
 
 @transaction.atomic
@@ -160,14 +183,31 @@ def set_active(*, actor: Any, user: User, active: bool) -> User:
     return user
 
 
-@transaction.atomic
-def issue_api_token(*, actor: Any, user: User, name: str) -> tuple[Any, str]:
-    """Create a token for `user`; return (record, plaintext). The plaintext is not stored."""
+def _new_token(*, user: User, name: str, days: int, replaces: Any = None) -> tuple[Any, str]:
     import secrets
 
     from gigbranch.core.fields import blind_index
 
     from .models import ApiToken
+
+    raw = "gb_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        name=name,
+        user=user,
+        prefix=raw[3:11],
+        token_hash=blind_index(raw, context="api_token"),
+        expires_at=timezone.now() + dt.timedelta(days=days),
+        replaces=replaces,
+    )
+    return token, raw
+
+
+@transaction.atomic
+def issue_api_token(
+    *, actor: Any, user: User, name: str, days: int | None = None
+) -> tuple[Any, str]:
+    """Create a token for `user` valid `days` (API_TOKEN_DAYS); return (record,
+    plaintext). The plaintext is not stored, only its keyed hash."""
     from .roles import Role
 
     acting_for_other = actor is not None and getattr(actor, "pk", None) != user.pk
@@ -176,12 +216,49 @@ def issue_api_token(*, actor: Any, user: User, name: str) -> tuple[Any, str]:
         # mint one for a business account and read business data through it. Accounts may
         # hold tokens of their own; others get tokens only for API-client accounts.
         raise ValidationError({"user": "只能为“接口账号”角色的账号签发令牌。"})
-    raw = "gb_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        name=name, user=user, prefix=raw[3:11], token_hash=blind_index(raw, context="api_token")
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= 3 * 365:
+        raise ValidationError({"days": "有效期应在1至1095天之间。"})
+    token, raw = _new_token(user=user, name=name, days=days)
+    audit.record(
+        actor=actor,
+        action="api_token.issued",
+        obj=token,
+        changes={"user": user.username, "expires_at": token.expires_at.isoformat()},
     )
-    audit.record(actor=actor, action="api_token.issued", obj=token, changes={"user": user.username})
     return token, raw
+
+
+@transaction.atomic
+def rotate_api_token(*, actor: Any, token: Any) -> tuple[Any, str]:
+    """Issue a successor with a new secret; the old token keeps working for
+    API_TOKEN_ROTATION_GRACE_HOURS (so the client can switch), then is refused."""
+    from .models import ApiToken
+    from .tokenauth import forget_after_commit
+
+    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    now = timezone.now()
+    if token.revoked_at is not None or token.expires_at <= now:
+        raise ValidationError("已吊销或已过期的令牌不能轮换，请重新签发。")
+    if token.rotated_at is not None:
+        raise ValidationError("该令牌已轮换过，请轮换其接替令牌。")
+    if not token.user.is_active:
+        raise ValidationError("令牌所属账号已停用。")
+    successor, raw = _new_token(
+        user=token.user, name=token.name, days=settings.API_TOKEN_DAYS, replaces=token
+    )
+    grace_end = now + dt.timedelta(hours=settings.API_TOKEN_ROTATION_GRACE_HOURS)
+    token.rotated_at = now
+    token.expires_at = min(token.expires_at, grace_end)
+    token.save(update_fields=["rotated_at", "expires_at"])
+    audit.record(
+        actor=actor,
+        action="api_token.rotated",
+        obj=token,
+        changes={"successor": successor.pk, "old_expires_at": token.expires_at.isoformat()},
+    )
+    forget_after_commit(token_hash=token.token_hash)
+    return successor, raw
 
 
 @transaction.atomic

@@ -41,6 +41,11 @@ class _Entry:
     token_pk: int
     user: User
     last_used_at: dt.datetime | None
+    token_expires_at: dt.datetime
+
+
+class TokenExpired(Exception):
+    """The token is known but past its expiry (or its rotation grace period)."""
 
 
 _cache: dict[str, _Entry] = {}
@@ -56,7 +61,8 @@ def _ttl() -> float:
 
 
 def user_for_token(raw: str) -> User | None:
-    """The active account holding the unrevoked token `raw`, or None."""
+    """The active account holding the unrevoked token `raw`, or None; TokenExpired when
+    the token is past its end (expiry, or the grace period after a rotation)."""
     from gigbranch.core.fields import blind_index
 
     from .models import ApiToken
@@ -79,7 +85,7 @@ def user_for_token(raw: str) -> User | None:
             with _lock:  # no generation bump: unknown tokens must not stall caching
                 _cache.pop(key, None)
             return None
-        entry = _Entry(clock() + ttl, token.pk, token.user, token.last_used_at)
+        entry = _Entry(clock() + ttl, token.pk, token.user, token.last_used_at, token.expires_at)
         if ttl > 0:
             with _lock:
                 if generation == _generation:
@@ -87,6 +93,8 @@ def user_for_token(raw: str) -> User | None:
                         _cache.clear()
                     _cache[key] = entry
     now = timezone.now()
+    if entry.token_expires_at <= now:
+        raise TokenExpired
     # Record use at most once a minute: a write (and a commit) per API call would be the
     # costliest part of authentication under load.
     if entry.last_used_at is None or now - entry.last_used_at >= dt.timedelta(minutes=1):

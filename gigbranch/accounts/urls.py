@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import mfa_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -28,6 +28,14 @@ urlpatterns = [
     path("changes/<int:pk>/withdraw/", views.change_withdraw, name="change_withdraw"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("tokens/<int:pk>/rotate/", views.api_token_rotate, name="api_token_rotate"),
+    # Second factor (ADR 0045)
+    path("login/continue/", views.login_continue, name="login_continue"),
+    path("mfa/verify/", mfa_views.mfa_verify, name="mfa_verify"),
+    path("mfa/enrol/", mfa_views.mfa_enrol, name="mfa_enrol"),
+    path("mfa/", mfa_views.mfa_status, name="mfa"),
+    path("mfa/recovery-codes/", mfa_views.mfa_recovery_codes, name="mfa_recovery_codes"),
+    path("users/<int:pk>/reset-mfa/", mfa_views.mfa_reset, name="mfa_reset"),
     path("security/", views.security, name="security"),
     path("security/<int:pk>/unlock/", views.unlock, name="unlock"),
 ]

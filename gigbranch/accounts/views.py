@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -19,12 +20,13 @@ from django.views.decorators.http import require_POST
 from gigbranch.core import ratelimit
 from gigbranch.core.permissions import require_capability
 
-from . import changes, services
+from . import changes, mfa, services
 from .forms import DecisionForm, LoginForm, PasswordChangeForm, UserChangeForm, UserCreateForm
-from .models import AccountChange, User
+from .models import AccountChange, MfaDevice, User
 from .roles import Role, has_capability
 
-PENDING_PASSWORD_CHANGE = "_pending_password_change"
+PENDING_LOGIN = "_pending_login"
+BACKEND = "gigbranch.accounts.backends.UsernameOrMobileBackend"
 
 
 def _form_errors(form: Any, exc: ValidationError, default_field: str | None = None) -> None:
@@ -67,18 +69,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
             identifier=form.cleaned_data["identifier"],
             password=form.cleaned_data["password"],
         )
-        if result.user is not None and result.user.must_change_password:
-            # An initial or reset password opens nothing but the change form: the account
-            # is signed in only once its holder has chosen a password nobody else knows.
-            request.session.cycle_key()
-            request.session[PENDING_PASSWORD_CHANGE] = result.user.pk
-            return redirect("accounts:password_change")
         if result.user is not None:
-            login(request, result.user)
             target = request.POST.get("next") or request.GET.get("next") or "/"
             if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
                 target = "/"
-            return redirect(target)
+            # The password alone signs nobody in: the session holds a pending sign-in
+            # until the second factor and any forced password change are done (ADR 0045).
+            request.session.cycle_key()
+            request.session[PENDING_LOGIN] = {
+                "user": result.user.pk,
+                "since": int(time.time()),
+                "mfa": False,
+                "next": target,
+            }
+            return continue_login(request, result.user, request.session[PENDING_LOGIN])
         error = result.error
     return render(
         request,
@@ -88,6 +92,52 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def pending_login(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
+    """The account whose password passed in this session, while its sign-in is pending."""
+    data = request.session.get(PENDING_LOGIN)
+    if not isinstance(data, dict):
+        return None
+    if time.time() - float(data.get("since", 0)) > settings.MFA_PENDING_SECONDS:
+        request.session.pop(PENDING_LOGIN, None)
+        return None
+    user = User.objects.filter(pk=int(data.get("user") or 0), is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING_LOGIN, None)
+        return None
+    return user, data
+
+
+def second_factor_outstanding(user: User, data: dict[str, Any]) -> str:
+    """The view name of the second-factor step still to do ("" when none)."""
+    if data.get("mfa"):
+        return ""
+    if mfa.is_enrolled(user):
+        return "accounts:mfa_verify"
+    if mfa.required_for(user):
+        return "accounts:mfa_enrol"
+    return ""
+
+
+def continue_login(request: HttpRequest, user: User, data: dict[str, Any]) -> HttpResponse:
+    """The next step of a pending sign-in: second factor (verify, or enrol when required),
+    then a forced password change (initial, reset or expired), then the session."""
+    step = second_factor_outstanding(user, data)
+    if step:
+        return redirect(step)
+    if user.must_change_password or services.password_expired(user):
+        return redirect("accounts:password_change")
+    request.session.pop(PENDING_LOGIN, None)
+    login(request, user, backend=BACKEND)
+    return redirect(data.get("next") or "/")
+
+
+def login_continue(request: HttpRequest) -> HttpResponse:
+    pending = pending_login(request)
+    if pending is None:
+        return redirect("accounts:login")
+    return continue_login(request, *pending)
+
+
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
@@ -95,14 +145,18 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def password_change(request: HttpRequest) -> HttpResponse:
-    """Change one's own password; also the forced change after an initial or reset one."""
-    pending_pk = request.session.get(PENDING_PASSWORD_CHANGE)
+    """Change one's own password; also the forced change after an initial, reset or
+    expired one (after the second factor, before the session is signed in)."""
+    pending = None
     if request.user.is_authenticated:
         user = request.user
-    elif pending_pk:
-        user = get_object_or_404(User, pk=pending_pk, is_active=True)
     else:
-        return redirect_to_login(request.get_full_path())
+        pending = pending_login(request)
+        if pending is None:
+            return redirect_to_login(request.get_full_path())
+        user, data = pending
+        if second_factor_outstanding(user, data):
+            return continue_login(request, user, data)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,19 +168,24 @@ def password_change(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _form_errors(form, exc, "new_password")
         else:
-            request.session.pop(PENDING_PASSWORD_CHANGE, None)
-            login(request, user, backend="gigbranch.accounts.backends.UsernameOrMobileBackend")
             messages.success(request, "密码已修改。")
+            if pending is not None:
+                return continue_login(request, user, pending[1])
+            update_session_auth_hash(request, user)
             return redirect("home")
     return render(
         request,
         "accounts/password_change.html",
         {
             "form": form,
-            "forced": not request.user.is_authenticated,
+            "forced": pending is not None,
+            "expired": pending is not None and not user.must_change_password,
+            "max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
             "account": user,
             "password_min_length": settings.PASSWORD_MIN_LENGTH,
+            "history": settings.PASSWORD_HISTORY,
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -156,6 +215,13 @@ def user_list(request: HttpRequest) -> HttpResponse:
             "pending": pending,
             "can_propose": has_capability(request.user, "accounts.manage"),
             "can_reset": has_capability(request.user, "accounts.approve"),
+            "can_reset_mfa": has_capability(request.user, "security.manage"),
+            "mfa_enrolled": set(
+                MfaDevice.objects.filter(confirmed=True, user__in=[u.pk for u in page]).values_list(
+                    "user_id", flat=True
+                )
+            ),
+            "mfa_required_roles": settings.MFA_REQUIRED_ROLES if settings.MFA_REQUIRED else [],
         },
     )
 
@@ -341,18 +407,48 @@ def unlock(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability("accounts.manage")
 def api_tokens(request: HttpRequest) -> HttpResponse:
     from .forms import ApiTokenForm
-    from .models import ApiToken
 
     form = ApiTokenForm(request.POST or None)
     issued = None
-    if request.method == "POST" and form.is_valid():
-        _, issued = services.issue_api_token(
-            actor=request.user, user=form.cleaned_data["user"], name=form.cleaned_data["name"]
-        )
-        form = ApiTokenForm()
-    tokens = ApiToken.objects.select_related("user").order_by("-created_at")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                _, issued = services.issue_api_token(
+                    actor=request.user,
+                    user=form.cleaned_data["user"],
+                    name=form.cleaned_data["name"],
+                    days=form.cleaned_data["days"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+                status = 400
+            else:
+                form = ApiTokenForm()
+        else:
+            status = 400
+    return _token_page(request, form, issued, status)
+
+
+def _token_page(
+    request: HttpRequest, form: Any, issued: str | None, status: int = 200
+) -> HttpResponse:
+    from .models import ApiToken
+
+    now = timezone.now()
+    tokens = list(ApiToken.objects.select_related("user").order_by("-created_at")[:500])
+    for token in tokens:
+        token.status = token.status_at(now)  # type: ignore[attr-defined]
     return render(
-        request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "issued": issued}
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "issued": issued,
+            "grace_hours": settings.API_TOKEN_ROTATION_GRACE_HOURS,
+        },
+        status=status,
     )
 
 
@@ -364,3 +460,19 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.revoke_api_token(actor=request.user, token=get_object_or_404(ApiToken, pk=pk))
     messages.success(request, "令牌已吊销。")
     return redirect("accounts:api_tokens")
+
+
+@require_capability("accounts.manage")
+@require_POST
+def api_token_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new secret for the same client; the old one works for the grace period."""
+    from .forms import ApiTokenForm
+    from .models import ApiToken
+
+    token = get_object_or_404(ApiToken, pk=pk)
+    try:
+        _, issued = services.rotate_api_token(actor=request.user, token=token)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("accounts:api_tokens")
+    return _token_page(request, ApiTokenForm(), issued)

@@ -15,12 +15,19 @@ from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import BaseThrottle
 
-from gigbranch.accounts.tokenauth import user_for_token
+from gigbranch.accounts.tokenauth import TokenExpired, user_for_token
+
+
+class ExpiredTokenError(AuthenticationError):
+    pass
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
+        try:
+            user = user_for_token(token)
+        except TokenExpired:
+            raise ExpiredTokenError() from None
         if user is not None:
             request.user = user
         return user
@@ -195,6 +202,9 @@ def on_database_unavailable(request: HttpRequest, exc: Exception) -> Any:
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> Any:
+    if isinstance(exc, ExpiredTokenError):
+        detail = "令牌已过期（或已轮换且过渡期已结束），请使用新令牌或联系系统管理员。"
+        return api.create_response(request, {"detail": detail}, status=401)
     return api.create_response(request, {"detail": "未登录或令牌无效。"}, status=401)
 
 

@@ -12,6 +12,7 @@ from gigbranch.accounts import services
 from gigbranch.accounts.models import User
 from gigbranch.core.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
+from tests.mfa import login_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def post_login(client, identifier, password):
 
 
 def test_login_with_username_lands_on_console(client, county_admin):
-    response = post_login(client, "county_admin", PASSWORD)
+    response = login_with_mfa(client, "county_admin", PASSWORD, county_admin)
     assert response.status_code == 302 and response.url == "/"
     assert client.get("/").status_code == 200
     assert AuditEvent.objects.filter(action="login.succeeded", actor=county_admin).count() == 1
@@ -40,7 +41,7 @@ def test_login_with_mobile_number(client, county):
     user = UserFactory(
         username="mobileuser", role="county_admin", scope_region=county, mobile="13912345678"
     )
-    response = post_login(client, "139 1234 5678", PASSWORD)
+    response = login_with_mfa(client, "139 1234 5678", PASSWORD, user)
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == user.pk
 
@@ -124,7 +125,7 @@ def test_there_is_no_superuser():
 
 
 def test_staff_session_expires_after_30_idle_minutes(client, county_admin):
-    post_login(client, "county_admin", PASSWORD)
+    login_with_mfa(client, "county_admin", PASSWORD, county_admin)
     client.get("/")
     assert client.session.get_expiry_age() == 30 * 60
 
@@ -213,7 +214,7 @@ def test_session_is_saved_at_most_once_a_minute_but_the_deadline_slides(client, 
 
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        post_login(client, "county_admin", PASSWORD)
+        login_with_mfa(client, "county_admin", PASSWORD, county_admin)
         client.get("/")
         first = Session.objects.get().expire_date
     with time_machine.travel(start + dt.timedelta(seconds=30), tick=False):
@@ -234,7 +235,7 @@ def test_system_admin_cannot_mint_a_token_for_a_business_account(client_for, cou
 
     client = client_for(UserFactory(role="system_admin"))
     response = client.post("/accounts/tokens/", {"name": "越权", "user": county_admin.pk})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "gb_" not in response.content.decode()
     assert not ApiToken.objects.exists()
     assert not AuditEvent.objects.filter(action="api_token.issued").exists()

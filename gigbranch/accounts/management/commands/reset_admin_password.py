@@ -25,8 +25,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("username")
         parser.add_argument("--reason", required=True, help="重置原因（写入审计日志）")
+        parser.add_argument(
+            "--mfa",
+            action="store_true",
+            help="同时解除双因素认证（认证器丢失且没有其他安全管理员时），下次登录重新绑定",
+        )
 
-    def handle(self, *args: Any, username: str, reason: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, username: str, reason: str, mfa: bool = False, **options: Any
+    ) -> None:
+        from gigbranch.accounts.models import MfaDevice, RecoveryCode
+        from gigbranch.accounts.services import remember_password
+
         with transaction.atomic():
             user = User.objects.select_for_update().filter(username=username).first()
             if user is None:
@@ -38,11 +48,21 @@ class Command(BaseCommand):
             user.locked_until = None
             user.failed_login_count = 0
             user.save()
+            remember_password(user)
             audit.record(
                 actor=actors.OPERATOR,
                 action="user.password_reset_by_operator",
                 obj=user,
                 changes={"reason": reason[:200]},
             )
+            if mfa:
+                MfaDevice.objects.filter(user=user).delete()
+                RecoveryCode.objects.filter(user=user).delete()
+                audit.record(
+                    actor=None,
+                    action="mfa.reset_by_operator",
+                    obj=user,
+                    changes={"reason": reason[:200]},
+                )
         self.stdout.write(f"账号 {username} 的一次性密码：{password}")
         self.stdout.write("请当面交给本人；下次登录须修改密码。")
