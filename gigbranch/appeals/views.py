@@ -16,11 +16,12 @@ from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import ratelimit
-from gigbranch.core.figures import chosen, counted
+from gigbranch.core.figures import chosen, counted, narrowed
 from gigbranch.core.paging import CappedCountPaginator
 from gigbranch.core.permissions import require_capability
 from gigbranch.core.xlsx import xlsx_bytes
 from gigbranch.organizations.models import Department, Region, Workplace
+from gigbranch.organizations.queries import drill_region
 
 from . import forms, formtoken, queries, rules, services
 from .models import (
@@ -71,6 +72,8 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         if figure
         else Appeal.objects.visible_to(request.user)
     )
+    within = drill_region(request.user, request.GET.get("within"))
+    qs = narrowed(qs, within.path if within else None)
     try:
         qs = queries.filtered(qs, month=f["month"], department=f["department"], region=f["region"])
     except (ValueError, TypeError):
@@ -83,7 +86,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         qs = queries.drill_down(qs, f["metric"])
     qs = qs.select_related("category", "department", "region").only(*LIST_FIELDS)
     number = request.GET.get("page")
-    if figure or any(f[k] for k in ("month", "department", "region", "metric")):
+    if figure or within or any(f[k] for k in ("month", "department", "region", "metric")):
         # A drill-down from a home-page figure or the KPI table: its total must match that
         # figure exactly.
         page = Paginator(qs, 25).get_page(number)
@@ -103,9 +106,14 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
             "figure_links": counted(queries.APPEAL_FIGURES.values(), request.user),
             "query": "&".join(
                 f"{k}={v}"
-                for k, v in [("figure", figure.key if figure else ""), *f.items()]
+                for k, v in [
+                    ("figure", figure.key if figure else ""),
+                    *f.items(),
+                    ("within", within.pk if within else ""),
+                ]
                 if v and k != "q"
             ),
+            "within": within,
             "metric_label": rules.METRIC_LABELS.get(f["metric"], ""),
             "can_intake": has_capability(request.user, "appeals.intake"),
         },

@@ -1,6 +1,10 @@
 from django.urls import path
 
-from gigbranch.core import views as core_views
+from . import views
 
 app_name = "cockpit"
-urlpatterns = [path("", core_views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("screen/", views.screen, name="screen"),
+    path("map/", views.map_data, name="map"),
+]
