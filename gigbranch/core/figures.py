@@ -61,7 +61,7 @@ def narrowed(qs: QuerySet[Any], region_path: str | None) -> QuerySet[Any]:
     county to a township narrows every figure and its list the same way."""
     if not region_path:
         return qs
-    lookup = qs.model.scope_spec.region_path  # type: ignore[attr-defined]
+    lookup = qs.scope_spec.region_path  # type: ignore[attr-defined]
     return qs.filter(**{f"{lookup}__startswith": region_path})
 
 
