@@ -192,3 +192,6 @@ api.add_router("/stations", stations.router)
 from . import overview  # noqa: E402
 
 api.add_router("/", overview.router)
+from . import stats  # noqa: E402
+
+api.add_router("/stats", stats.router)
