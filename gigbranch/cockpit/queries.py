@@ -101,19 +101,25 @@ def appeal_trend(user: Any, region_path: str | None, months: int = 12) -> dict[s
     qs = narrowed(Appeal.objects.visible_to(user), region_path)
     cells = appeal_queries.kpi_cells(qs, by="department", months=month_keys, now=now)  # type: ignore[arg-type]
     trend = appeal_queries.trend(cells, month_keys)
+    trend["series"] = {k: [percent(v) for v in vals] for k, vals in trend["series"].items()}
     this_year = [m for m in month_keys if m.startswith(str(timezone.localdate().year))]
-    total = appeal_queries.kpi_total(appeal_queries_cells_in(cells, this_year))
+    total = appeal_queries.kpi_total(cells_in(cells, this_year))
     trend["year_kpi"] = {
         "received": total.received,
-        "response_rate": total.response_rate,
-        "resolution_rate": total.resolution_rate,
-        "satisfaction_rate": total.satisfaction_rate,
+        "response_rate": percent(total.response_rate),
+        "resolution_rate": percent(total.resolution_rate),
+        "satisfaction_rate": percent(total.satisfaction_rate),
     }
     trend["by_department"] = appeal_queries.kpi_table(cells)[:8]
     return trend
 
 
-def appeal_queries_cells_in(cells: list[dict[str, Any]], months: list[str]) -> list[dict[str, Any]]:
+def percent(fraction: float | None) -> float | None:
+    """A rate kept as a fraction (appeals.rules.rate) as a percentage with one decimal."""
+    return None if fraction is None else round(100.0 * fraction, 1)
+
+
+def cells_in(cells: list[dict[str, Any]], months: list[str]) -> list[dict[str, Any]]:
     wanted = set(months)
     return [c for c in cells if c["month"] in wanted]
 

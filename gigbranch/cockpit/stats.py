@@ -23,6 +23,7 @@ from gigbranch.appeals.models import Appeal
 from gigbranch.organizations.models import Region, Workplace
 
 from .models import StatsGrant
+from .queries import percent
 from .tiles import tile_values
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -170,9 +171,9 @@ def overview(region: Region, period: Period) -> dict[str, Any]:
         "figures": figures,
         "period_figures": {
             "appeals_received": kpi.received,
-            "appeals_response_rate": kpi.response_rate,
-            "appeals_resolution_rate": kpi.resolution_rate,
-            "appeals_satisfaction_rate": kpi.satisfaction_rate,
+            "appeals_response_rate": percent(kpi.response_rate),
+            "appeals_resolution_rate": percent(kpi.resolution_rate),
+            "appeals_satisfaction_rate": percent(kpi.satisfaction_rate),
             "workplaces_registered": registered,
         },
     }
@@ -196,7 +197,11 @@ def series(metric: str, region: Region, first: str, last: str) -> dict[str, Any]
         )
         trend = appeal_queries.trend(cells, months)
         key = metric.removeprefix("appeals_").removesuffix("_rate")
-        values = trend["received"] if metric == "appeals_received" else trend["series"][key]
+        values = (
+            trend["received"]
+            if metric == "appeals_received"
+            else [percent(v) for v in trend["series"][key]]
+        )
     else:
         qs = Workplace.objects.visible_to(viewer)
         values = [

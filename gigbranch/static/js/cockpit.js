@@ -67,7 +67,7 @@
       draw("chart-appeals", {
         tooltip: { trigger: "axis" }, legend: legend,
         grid: { left: 48, right: 48, bottom: 40, top: 36 },
-        xAxis: catAxis(a.months.map(function (m) { return m.slice(2); })),
+        xAxis: catAxis(a.months.map(function (m) { return m.slice(5) + "月"; })),
         yAxis: [valAxis({ max: 100, axisLabel: { formatter: "{value}%", color: axis, fontSize: font } }), valAxis({ name: "件" })],
         series: [
           { name: "受理件数", type: "bar", yAxisIndex: 1, data: a.received, itemStyle: { color: screen ? "#2f4f7f" : "#cfd8e3" } },
@@ -80,7 +80,7 @@
     if (data.categories && data.categories.length) {
       var cats = data.categories.slice().reverse();
       draw("chart-categories", {
-        tooltip: { trigger: "axis" }, grid: { left: 110, right: 20, bottom: 24, top: 10 },
+        tooltip: { trigger: "axis" }, grid: { left: 8, right: 24, bottom: 24, top: 10, containLabel: true },
         xAxis: valAxis(), yAxis: catAxis(cats.map(function (c) { return c.name; })),
         series: [{ type: "bar", data: cats.map(function (c) { return c.value; }), itemStyle: { color: "#1e88e5" } }]
       });
