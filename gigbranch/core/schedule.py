@@ -34,6 +34,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("gigbranch.appeals.tasks.sla_sweep", 300),
     PeriodicJob("gigbranch.stations.tasks.booking_reminders", 900),
     PeriodicJob("gigbranch.core.tasks.daily_backup", 86400, daily_at_setting="BACKUP_DAILY_AT"),
+    # cockpit: the quarterly work report on the first working day after the quarter
+    PeriodicJob("gigbranch.cockpit.tasks.quarterly_report_sweep", 3600),
 ]
 
 
