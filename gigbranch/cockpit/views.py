@@ -183,11 +183,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @require_GET
 def ledger_file(request: HttpRequest, key: str) -> HttpResponse:
     """One ledger as Excel, rows in the user's scope (audited: ledgers hold names)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     ledger = ledgers.LEDGERS.get(key)
     if ledger is None:
         raise Http404
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     if not has_capability(request.user, ledger.capability):
         raise PermissionDenied("您的角色无权下载此台账。")
     data, rows = ledger.workbook(request.user)

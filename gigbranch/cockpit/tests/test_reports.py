@@ -53,14 +53,14 @@ def test_the_report_carries_the_figures_tables_and_charts(two_townships, county_
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "新业态企业/站点 3 家" in text
     assert "尚未覆盖的企业/站点 1 家（占 33.3%）" in text
-    gaps = [t for t in doc.tables if t.rows[0].cells[0].text == "企业/站点"][0]
+    gaps = next(t for t in doc.tables if t.rows[0].cells[0].text == "企业/站点")
     assert [c.text for c in gaps.rows[1].cells] == [
         "甲镇外卖站",
         gaps.rows[1].cells[1].text,
         "甲镇",
         "35",
     ]
-    regions = [t for t in doc.tables if t.rows[0].cells[0].text == "区域"][0]
+    regions = next(t for t in doc.tables if t.rows[0].cells[0].text == "区域")
     assert [r.cells[0].text for r in regions.rows[1:]] == ["甲镇", "乙镇"]
     assert len(doc.inline_shapes) == 1  # the coverage chart (no appeals: no appeal chart)
 
