@@ -63,6 +63,25 @@ def test_cockpit_coverage_door_drill_down_and_big_screen(browser, live_server, d
     page.go_back()
     page.wait_for_selector('#cockpit-map[data-loaded="1"]')
     screenshot(page, "cockpit-03-township")
+
+    # The quarterly report: downloaded from the reports page, opens with python-docx.
+    page.goto("/")
+    workplaces = _value(page.locator('[data-figure="workplaces"] .gb-stat-value'))
+    page.goto("/cockpit/reports/")
+    screenshot(page, "cockpit-05-reports")
+    with page.expect_download() as info:
+        page.click("#download-report")
+    path = info.value.path()
+    assert info.value.suggested_filename.endswith(".docx")
+    from docx import Document
+
+    from gigbranch.cockpit.reports import CHAPTERS
+
+    doc = Document(str(path))
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == list(CHAPTERS)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert f"新业态企业/站点 {workplaces} 家" in text
+    assert len(doc.inline_shapes) >= 1
     context.close()
 
     screen = browser.new_context(
