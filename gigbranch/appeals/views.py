@@ -73,7 +73,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         else Appeal.objects.visible_to(request.user)
     )
     within = drill_region(request.user, request.GET.get("within"))
-    qs = narrowed(qs, within.path if within else None)
+    qs = cast(AppealQuerySet, narrowed(qs, within.path if within else None))
     try:
         qs = queries.filtered(qs, month=f["month"], department=f["department"], region=f["region"])
     except (ValueError, TypeError):

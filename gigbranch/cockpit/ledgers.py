@@ -4,6 +4,7 @@ already exports (organisations, workplaces, dues, appeal KPIs) are linked, not c
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -119,7 +120,7 @@ def _appeals(user: Any) -> Iterable[Sequence[Any]]:
 
 
 def _stations(user: Any) -> Iterable[Sequence[Any]]:
-    since = timezone.now() - timezone.timedelta(days=30)
+    since = timezone.now() - dt.timedelta(days=30)
     qs = (
         Station.objects.visible_to(user)
         .select_related("region")
@@ -132,7 +133,7 @@ def _stations(user: Any) -> Iterable[Sequence[Any]]:
             s.region.name if s.region_id else "",
             s.address,
             "启用" if s.is_active else "停用",
-            s.n,
+            s.n,  # type: ignore[attr-defined]
         ]
 
 
@@ -152,7 +153,7 @@ def _activities(user: Any) -> Iterable[Sequence[Any]]:
             _dt(a.starts_at),
             _dt(a.ends_at),
             a.capacity,
-            a.n,
+            a.n,  # type: ignore[attr-defined]
             a.get_status_display(),
         ]
 

@@ -22,6 +22,7 @@ from gigbranch.core.models import Finding
 from gigbranch.organizations import queries as org_queries
 from gigbranch.organizations.models import PATH_STEP, CoverageMode, Region
 from gigbranch.recruitment import queries as recruitment_queries
+from gigbranch.recruitment.models import Case, StepRecord
 from gigbranch.stations import queries as station_queries
 from gigbranch.stations.models import CheckIn, Station
 
@@ -69,10 +70,11 @@ def crumbs(user: Any, region: Region | None) -> list[dict[str, Any]]:
     ]
 
 
-def coverage_rows(user: Any, region: Region | None) -> list[dict[str, Any]]:
-    """Coverage per child region in the user's view (the drill-down table and chart)."""
+def coverage(user: Any, region: Region | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Coverage per child region in the user's view (the drill-down table and chart) and
+    per workplace kind, from one pass over the workplaces (coverage_report)."""
     if region is None or not has_capability(user, "org.view"):
-        return []
+        return [], []
     report = org_queries.coverage_report(user, region)
     org_queries.coverage_rows_in_view(report, user, region)
     rows = []
@@ -82,14 +84,7 @@ def coverage_rows(user: Any, region: Region | None) -> list[dict[str, Any]]:
         row["drill"] = r.drill
         row["uncovered"] = r.by_mode.get(CoverageMode.NONE, 0)
         rows.append(row)
-    return rows
-
-
-def coverage_by_kind(user: Any, region: Region | None) -> list[dict[str, Any]]:
-    if region is None or not has_capability(user, "org.view"):
-        return []
-    report = org_queries.coverage_report(user, region)
-    return [r.as_dict() for r in report["per_kind"]]
+    return rows, [r.as_dict() for r in report["per_kind"]]
 
 
 def appeal_trend(user: Any, region_path: str | None, months: int = 12) -> dict[str, Any] | None:
@@ -182,13 +177,28 @@ def recruitment_summary(user: Any, drilled: bool) -> dict[str, Any] | None:
     scope: recruitment is counted per branch, not per township drill-down)."""
     if drilled or not has_capability(user, "recruitment.view"):
         return None
-    data = recruitment_queries.overview(user)
+    year = timezone.localdate().year
+    visible = Case.objects.visible_to(user)
+    counts = dict(
+        StepRecord.objects.filter(
+            case__in=visible, step__in=[s for s, _ in recruitment_queries.FUNNEL_STEPS]
+        )
+        .order_by()
+        .values_list("step")
+        .annotate(n=Count("id"))
+        .values_list("step", "n")
+    )
+    new_this_year = visible.filter(approval_date__year=year).count()
+    target = recruitment_queries._scope_target(user, year)
     return {
-        "funnel": data["funnel"],
-        "new_this_year": data["new_this_year"],
-        "target": data["target"],
-        "target_rate": data["target_rate"],
-        "year": data["year"],
+        "funnel": [
+            {"name": label, "value": counts.get(step, 0)}
+            for step, label in recruitment_queries.FUNNEL_STEPS
+        ],
+        "new_this_year": new_this_year,
+        "target": target,
+        "target_rate": round(new_this_year * 100 / target) if target else None,
+        "year": year,
     }
 
 
@@ -198,6 +208,7 @@ def picture(user: Any, within: Region | None) -> dict[str, Any]:
     region_path = within.path if within is not None else None
     region_pk = within.pk if within is not None else None
     tiles = tile_values(user, region_path, region_pk)
+    coverage_rows, coverage_kinds = coverage(user, region)
     sections = []
     for key, label in SECTIONS:
         rows = [t for t in tiles if t.tile.section == key]
@@ -209,8 +220,8 @@ def picture(user: Any, within: Region | None) -> dict[str, Any]:
         "crumbs": crumbs(user, region),
         "tiles": tiles,
         "sections": sections,
-        "coverage_rows": coverage_rows(user, region),
-        "coverage_kinds": coverage_by_kind(user, region),
+        "coverage_rows": coverage_rows,
+        "coverage_kinds": coverage_kinds,
         "appeals": appeal_trend(user, region_path),
         "appeal_categories": appeal_categories(user, region_path),
         "findings": open_findings_by_rule(user, region, within is not None),
@@ -260,7 +271,7 @@ def map_layers(user: Any, region: Region) -> dict[str, Any]:
             .values_list("path", "name", "latitude", "longitude")
         ):
             n = counts.get(path, 0)
-            if n and lng is not None:
+            if n and lat is not None and lng is not None:
                 density.append([float(lat), float(lng), name, n])
         out["appeals"] = density
     return out

@@ -115,7 +115,7 @@ def _stored_reports(user: Any) -> Any:
 
 
 @require_capability("org.view")
-def reports_page(request: HttpRequest) -> HttpResponse:
+def reports_page(request: HttpRequest) -> HttpResponse | FileResponse:
     """The reports: generated ones to download, any quarter or year on demand."""
     today = timezone.localdate()
     year, quarter = reports.previous_quarter(today)
@@ -181,7 +181,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_GET
-def ledger_file(request: HttpRequest, key: str) -> HttpResponse:
+def ledger_file(request: HttpRequest, key: str) -> HttpResponse | FileResponse:
     """One ledger as Excel, rows in the user's scope (audited: ledgers hold names)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
