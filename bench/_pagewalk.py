@@ -171,6 +171,10 @@ FILL: dict[str, Obj | Values | tuple[Obj, Values]] = {
     "portal:article": obj("stations.Article"),
     "portal:activity": obj("activities.Activity"),
     "portal:signup_cancel": obj("activities.SignUp"),
+    "cockpit:report_file": obj("cockpit.WorkReport", via="region"),
+    "cockpit:ledger": Values(
+        "key", ("members", "mobile_members", "recruitment", "appeals", "stations", "activities")
+    ),
 }
 
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>|\(\?P<(?P<rx>[^>]+)>")
@@ -442,6 +446,7 @@ def complete_data() -> None:
     from gigbranch.accounts.models import AccountChange, ApiToken, User
     from gigbranch.activities.models import Activity, SignUp
     from gigbranch.appeals.models import Appeal, AppealPhoto
+    from gigbranch.cockpit.models import WorkReport
     from gigbranch.core.models import CalendarDay
     from gigbranch.members.models import Platform, RosterImport
     from gigbranch.recruitment.models import Attachment, Case, StepDelay, StepRecord
@@ -463,6 +468,14 @@ def complete_data() -> None:
             token_hash="0" * 64,
             expires_at=timezone.now() + dt.timedelta(days=365),
         )
+    if not WorkReport.objects.exists():
+        from gigbranch.organizations.models import Region
+
+        top = Region.objects.filter(parent__isnull=True).order_by("path").first()
+        if top is not None:
+            WorkReport.objects.create(
+                kind="quarter", period="2026Q3", title="基准报告", region=top, content=b"PK"
+            )
     if not CalendarDay.objects.exists():
         CalendarDay.objects.create(
             date=dt.date(now.year, 12, 31), is_working_day=False, name="基准"

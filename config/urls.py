@@ -3,10 +3,11 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from gigbranch.api.urls import api
+from gigbranch.cockpit import views as cockpit_views
 from gigbranch.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", cockpit_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -11,6 +11,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from gigbranch.accounts.models import User
 from gigbranch.accounts.roles import has_capability
@@ -37,6 +38,14 @@ COUNTY_DEFINITIONS = {
     "org_covered_workplaces": lambda: Workplace.objects.filter(
         coverage_mode__in=(CoverageMode.OWN_BRANCH, CoverageMode.JOINT_BRANCH)
     ),
+    "work_covered_workplaces": lambda: Workplace.objects.filter(
+        coverage_mode__in=(
+            CoverageMode.OWN_BRANCH,
+            CoverageMode.JOINT_BRANCH,
+            CoverageMode.INSTRUCTOR,
+        )
+    ),
+    "uncovered_workplaces": lambda: Workplace.objects.filter(coverage_mode=CoverageMode.NONE),
     "active_workers": lambda: Worker.objects.filter(status=WorkerStatus.ACTIVE),
     "full_members": lambda: PartyMember.objects.filter(
         kind=MemberKind.FULL, status__in=IN_STANDING, organization__isnull=False
@@ -49,6 +58,9 @@ COUNTY_DEFINITIONS = {
     ),
     "active_stations": lambda: Station.objects.filter(is_active=True),
     "open_appeals": lambda: Appeal.objects.filter(status__in=AppealStatus.OPEN),
+    "overdue_appeals": lambda: Appeal.objects.filter(
+        status__in=AppealStatus.OPEN, reply_due_at__lt=timezone.now()
+    ),
 }
 
 HOME_VALUE = re.compile(

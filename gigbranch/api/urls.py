@@ -232,3 +232,6 @@ api.add_router("/", overview.router)
 from . import planning  # noqa: E402
 
 api.add_router("/planning", planning.router)
+from . import stats  # noqa: E402
+
+api.add_router("/stats", stats.router)

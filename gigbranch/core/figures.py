@@ -40,9 +40,29 @@ class Figure:
     def url(self) -> str:
         return f"{reverse(self.url_name)}?figure={self.key}"
 
+    def url_within(self, region_pk: int | None) -> str:
+        """The list behind the figure, narrowed to a region's subtree (a drill-down)."""
+        return f"{self.url}&within={region_pk}" if region_pk else self.url
+
+    def rows_within(self, user: Any, region_path: str | None) -> QuerySet[Any]:
+        return narrowed(self.queryset(user), region_path)
+
+    def count_within(self, user: Any, region_path: str | None) -> int:
+        return self.rows_within(user, region_path).count()
+
     @property
     def api_url(self) -> str:
         return f"/api/v1/{self.api_path}?figure={self.key}" if self.api_path else ""
+
+
+def narrowed(qs: QuerySet[Any], region_path: str | None) -> QuerySet[Any]:
+    """`qs` limited to the records in a region's subtree (属地), through the lookup the
+    model's scope already declares (`scope_spec.region_path`): a drill-down from the
+    county to a township narrows every figure and its list the same way."""
+    if not region_path:
+        return qs
+    lookup = qs.scope_spec.region_path  # type: ignore[attr-defined]
+    return qs.filter(**{f"{lookup}__startswith": region_path})
 
 
 def index(figures: Iterable[Figure]) -> dict[str, Figure]:

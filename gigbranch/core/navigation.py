@@ -22,6 +22,9 @@ class NavItem:
 # Labels and sections are message ids, translated when the menu is built.
 NAV_ITEMS: list[NavItem] = [
     NavItem(gettext_noop("工作台"), "home", "console.view", gettext_noop("综合")),
+    # cockpit: reports and ledgers generated from the records, and the big screen
+    NavItem(gettext_noop("工作报告与台账"), "cockpit:reports", "org.view", gettext_noop("综合")),
+    NavItem(gettext_noop("大屏"), "cockpit:screen", "console.view", gettext_noop("综合")),
     NavItem(gettext_noop("组织体系"), "organizations:tree", "org.view", gettext_noop("组织建设")),
     NavItem(
         gettext_noop("企业与站点"), "organizations:workplaces", "org.view", gettext_noop("组织建设")

@@ -37,6 +37,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("gigbranch.core.tasks.audit_verify_sweep", 3600),  # ADR 0046
     # ADR 0048: roster imports whose worker died mid-run are queued again.
     PeriodicJob("gigbranch.members.tasks.resume_interrupted_imports", 300),
+    # cockpit: the quarterly work report on the first working day after the quarter
+    PeriodicJob("gigbranch.cockpit.tasks.quarterly_report_sweep", 3600),
 ]
 
 

@@ -28,28 +28,7 @@ from .permissions import require_capability
 from .workcalendar import default_calendar, package_knows_year
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if not user.is_authenticated:
-        return redirect(settings.LOGIN_URL)
-    if user.role == Role.WORKER:
-        return redirect("portal:home")
-    if user.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
-        return render(request, "core/admin_home.html", {"notices": _notices(user)})
-    from gigbranch.cockpit.queries import home_figures, to_do_sections
-
-    return render(
-        request,
-        "core/console_home.html",
-        {
-            "figures": home_figures(user),
-            "todo": to_do_sections(user),
-            "notices": _notices(user),
-        },
-    )
-
-
-def _notices(user) -> list[SystemNotice]:
+def notices_for(user) -> list[SystemNotice]:
     # System warnings (e.g. a missing calendar year) go to whoever can act on them.
     if has_capability(user, "calendar.manage") or user.role == Role.COUNTY_ADMIN:
         return list(SystemNotice.objects.filter(resolved_at__isnull=True))

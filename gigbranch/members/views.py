@@ -15,10 +15,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
-from gigbranch.core.figures import chosen, counted
+from gigbranch.core.figures import chosen, counted, narrowed
 from gigbranch.core.permissions import can, check_can, require_can, require_capability
 from gigbranch.organizations.models import Organization, Region, Workplace
-from gigbranch.organizations.queries import transfer_letter_validities, transfer_letter_validity
+from gigbranch.organizations.queries import (
+    drill_region,
+    transfer_letter_validities,
+    transfer_letter_validity,
+)
 
 from . import consent, forms, queries, services
 from .models import (
@@ -72,6 +76,8 @@ def workers(request: HttpRequest) -> HttpResponse:
     figure = chosen(queries.WORKER_FIGURES, request.GET.get("figure"))
     if figure is not None:
         qs = qs & figure.rows(request.user)
+    within = drill_region(request.user, request.GET.get("within"))
+    qs = narrowed(qs, within.path if within else None)
     qs = consent.with_political_disclosure(request.user, qs.select_related("workplace", "region"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = "&".join(
@@ -82,6 +88,7 @@ def workers(request: HttpRequest) -> HttpResponse:
             ("status", status),
             ("political", political),
             ("workplace", workplace),
+            ("within", within.pk if within else ""),
         )
         if v
     )
@@ -89,6 +96,7 @@ def workers(request: HttpRequest) -> HttpResponse:
         request,
         "members/workers.html",
         {
+            "within": within,
             "figure": figure,
             "figure_links": counted(queries.WORKER_FIGURES.values(), request.user),
             "page": page,
@@ -330,7 +338,9 @@ def members(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     figure = chosen(queries.MEMBER_FIGURES, request.GET.get("figure"))
     base = figure.rows(request.user) if figure else PartyMember.objects.visible_to(request.user)
-    qs = base.select_related("worker", "organization", "worker__workplace")
+    within = drill_region(request.user, request.GET.get("within"))
+    qs = narrowed(base, within.path if within else None)
+    qs = qs.select_related("worker", "organization", "worker__workplace")
     if status:
         qs = qs.filter(status=status)
     if mobile == "1":
@@ -345,6 +355,7 @@ def members(request: HttpRequest) -> HttpResponse:
             ("q", q),
             ("status", status),
             ("mobile", mobile),
+            ("within", within.pk if within else ""),
         )
         if v
     )
@@ -352,6 +363,7 @@ def members(request: HttpRequest) -> HttpResponse:
         request,
         "members/members.html",
         {
+            "within": within,
             "figure": figure,
             "figure_links": counted(queries.MEMBER_FIGURES.values(), request.user),
             "page": page,

@@ -228,6 +228,33 @@ def org_covered_workplaces(user: Any) -> QuerySet[Workplace]:
     return Workplace.objects.visible_to(user).filter(coverage_mode__in=ORG_COVERED)
 
 
+def work_covered_workplaces(user: Any) -> QuerySet[Workplace]:
+    """工作覆盖的企业/站点: covered by a branch, a joint branch or a party-building
+    instructor (the numerator of the work coverage rate)."""
+    return Workplace.objects.visible_to(user).filter(coverage_mode__in=WORK_COVERED)
+
+
+def uncovered_workplaces(user: Any) -> QuerySet[Workplace]:
+    """尚未覆盖的企业/站点: neither a Party organisation nor an instructor (the gaps)."""
+    return Workplace.objects.visible_to(user).filter(coverage_mode=CoverageMode.NONE)
+
+
+def drill_region(user: Any, raw: str | None) -> Region | None:
+    """`?within=<region id>` on a list or the cockpit: one of the user's visible regions,
+    None when absent; an id outside the user's view (or not an id) is a 404."""
+    from django.http import Http404
+
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if not (raw.isdecimal() and raw.isascii() and len(raw) <= 18):
+        raise Http404
+    region = visible_regions(user).filter(pk=int(raw)).first()
+    if region is None:
+        raise Http404
+    return region
+
+
 ORGANIZATION_FIGURES = index(
     [
         Figure(
@@ -274,6 +301,26 @@ WORKPLACE_FIGURES = index(
             url_name="organizations:workplaces",
             api_path="workplaces",
             queryset=org_covered_workplaces,
+        ),
+        Figure(
+            key="work_covered_workplaces",
+            label="已工作覆盖的企业/站点",
+            unit="家",
+            definition="单独建立党组织、由联合党支部覆盖或选派党建工作指导员的企业/站点（工作覆盖）。",
+            capability="org.view",
+            url_name="organizations:workplaces",
+            api_path="workplaces",
+            queryset=work_covered_workplaces,
+        ),
+        Figure(
+            key="uncovered_workplaces",
+            label="尚未覆盖的企业/站点",
+            unit="家",
+            definition="既未建立或纳入党组织、也未选派党建工作指导员的企业/站点。",
+            capability="org.view",
+            url_name="organizations:workplaces",
+            api_path="workplaces",
+            queryset=uncovered_workplaces,
         ),
     ]
 )

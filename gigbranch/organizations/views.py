@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import stash
 from gigbranch.core.audit import record
-from gigbranch.core.figures import chosen, counted
+from gigbranch.core.figures import chosen, counted, narrowed
 from gigbranch.core.findings import Severity
 from gigbranch.core.models import AuditEvent, Finding
 from gigbranch.core.permissions import require_can, require_capability
@@ -59,22 +59,31 @@ def _with_counts(nodes: Any, user: Any) -> list[Organization]:
 def tree(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     figure = chosen(queries.ORGANIZATION_FIGURES, request.GET.get("figure"))
+    within = queries.drill_region(request.user, request.GET.get("within"))
     if q or figure:
         # A flat list: a name search, or the organisations behind a home-page figure.
-        nodes = (
-            figure.rows(request.user) if figure else Organization.objects.visible_to(request.user)
+        nodes = narrowed(
+            figure.rows(request.user) if figure else Organization.objects.visible_to(request.user),
+            within.path if within else None,
         )
         if q:
             nodes = nodes.filter(name__icontains=q)
         page = Paginator(nodes.order_by("path"), 50).get_page(request.GET.get("page"))
         rows = _with_counts(Organization.objects.filter(pk__in=[o.pk for o in page]), request.user)
         query = "&".join(
-            f"{k}={v}" for k, v in (("figure", figure.key if figure else ""), ("q", q)) if v
+            f"{k}={v}"
+            for k, v in (
+                ("figure", figure.key if figure else ""),
+                ("q", q),
+                ("within", within.pk if within else ""),
+            )
+            if v
         )
         return render(
             request,
             "organizations/tree.html",
             {
+                "within": within,
                 "rows": rows,
                 "q": q,
                 "page": page,
@@ -266,7 +275,9 @@ def workplaces(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     figure = chosen(queries.WORKPLACE_FIGURES, request.GET.get("figure"))
     base = figure.rows(request.user) if figure else Workplace.objects.visible_to(request.user)
-    qs = base.select_related("region", "organization", "instructor")
+    within = queries.drill_region(request.user, request.GET.get("within"))
+    qs = narrowed(base, within.path if within else None)
+    qs = qs.select_related("region", "organization", "instructor")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()))
     if mode in CoverageMode.values:
@@ -291,6 +302,7 @@ def workplaces(request: HttpRequest) -> HttpResponse:
             ("coverage", mode),
             ("kind", kind),
             ("region", region_id),
+            ("within", within.pk if within else ""),
         )
         if v
     )
@@ -298,6 +310,7 @@ def workplaces(request: HttpRequest) -> HttpResponse:
         request,
         "organizations/workplaces.html",
         {
+            "within": within,
             "figure": figure,
             "figure_links": counted(queries.WORKPLACE_FIGURES.values(), request.user),
             "page": page,

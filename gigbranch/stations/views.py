@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.accounts.roles import has_capability
-from gigbranch.core.figures import chosen, counted
+from gigbranch.core.figures import chosen, counted, narrowed
 from gigbranch.core.permissions import require_can, require_capability
+from gigbranch.organizations.queries import drill_region
 
 from . import imports, queries, services
 from .forms import ArticleForm, ClosureForm, ImportForm, SlotPublishForm, StationForm
@@ -41,7 +42,8 @@ def station_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     figure = chosen(queries.STATION_FIGURES, request.GET.get("figure"))
     base = figure.rows(request.user) if figure else Station.objects.visible_to(request.user)
-    qs = base.select_related("region")
+    within = drill_region(request.user, request.GET.get("within"))
+    qs = narrowed(base, within.path if within else None).select_related("region")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
     page = Paginator(qs.prefetch_related("amenities", "hours"), 50).get_page(
@@ -55,8 +57,15 @@ def station_list(request: HttpRequest) -> HttpResponse:
         {
             "figure": figure,
             "figure_links": counted(queries.STATION_FIGURES.values(), request.user),
+            "within": within,
             "query": "&".join(
-                f"{k}={v}" for k, v in (("figure", figure.key if figure else ""), ("q", q)) if v
+                f"{k}={v}"
+                for k, v in (
+                    ("figure", figure.key if figure else ""),
+                    ("q", q),
+                    ("within", within.pk if within else ""),
+                )
+                if v
             ),
             "page": page,
             "rows": rows,

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gigbranch.core import actors
-from gigbranch.core.figures import chosen, counted
+from gigbranch.core.figures import chosen, counted, narrowed
 from gigbranch.core.paging import CappedCountPaginator
 from gigbranch.core.permissions import can, require_capability
+from gigbranch.organizations.queries import drill_region
 
 from .. import forms, queries, rules, services
 from ..models import Appeal, AppealPhoto, AppealQuerySet
@@ -57,6 +58,8 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         if figure
         else Appeal.objects.visible_to(request.user)
     )
+    within = drill_region(request.user, request.GET.get("within"))
+    qs = cast(AppealQuerySet, narrowed(qs, within.path if within else None))
     try:
         qs = queries.filtered(qs, month=f["month"], department=f["department"], region=f["region"])
     except (ValueError, TypeError):
@@ -69,7 +72,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         qs = queries.drill_down(qs, f["metric"])
     qs = qs.select_related("category", "department", "region").only(*LIST_FIELDS)
     number = request.GET.get("page")
-    if figure or any(f[k] for k in ("month", "department", "region", "metric")):
+    if figure or within or any(f[k] for k in ("month", "department", "region", "metric")):
         # A drill-down from a home-page figure or the KPI table: its total must match that
         # figure exactly.
         page = Paginator(qs, 25).get_page(number)
@@ -89,9 +92,14 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
             "figure_links": counted(queries.APPEAL_FIGURES.values(), request.user),
             "query": "&".join(
                 f"{k}={v}"
-                for k, v in [("figure", figure.key if figure else ""), *f.items()]
+                for k, v in [
+                    ("figure", figure.key if figure else ""),
+                    *f.items(),
+                    ("within", within.pk if within else ""),
+                ]
                 if v and k != "q"
             ),
+            "within": within,
             "metric_label": rules.METRIC_LABELS.get(f["metric"], ""),
             "can_intake": can(request.user, "appeals.intake"),
         },
