@@ -32,6 +32,8 @@ __all__ = [
     "export_organizations",
     "export_workplaces",
     "parse",
+    "parse_organizations",
+    "parse_workplaces",
     "template_bytes",
 ]
 
@@ -45,6 +47,14 @@ def template_bytes(kind: str) -> bytes:
 
 def parse(kind: str, data: bytes, *, actor: Any) -> ParseResult:
     return framework.parse(SPECS[kind], data, actor=actor)
+
+
+def parse_workplaces(data: bytes, *, actor: Any) -> ParseResult:
+    return parse("workplaces", data, actor=actor)
+
+
+def parse_organizations(data: bytes, *, actor: Any) -> ParseResult:
+    return parse("organizations", data, actor=actor)
 
 
 def apply(

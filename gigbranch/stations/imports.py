@@ -21,7 +21,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
 from gigbranch.core import imports as framework
-from gigbranch.core.imports import Cells, Column, ImportRefused, ImportSpec, RowError, RowResult
+from gigbranch.core.imports import (
+    Cells,
+    Column,
+    ImportRefused,
+    ImportSpec,
+    ParseResult,
+    RowError,
+    RowResult,
+)
 
 from . import rules, services
 from .models import Amenity, Station, StationKind
@@ -166,17 +174,16 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    parsed: ParseResult | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def apply_import(*, actor: Any, data: bytes, dry_run: bool) -> ImportReport:
-    """Validate; when `dry_run` is False and there are no errors, create/update in one
-    transaction. Re-importing the same file reports every row unchanged."""
-    if not has_capability(actor, "stations.manage"):
-        raise PermissionDenied("您的角色无权导入服务站点。")
+def parse_workbook(data: bytes, *, actor: Any) -> ImportReport:
+    """Read and validate every row; nothing is written. The report holds the errors (a
+    file refused as a whole is one error on row 0, or on row 1 for missing columns)."""
     report = ImportReport()
     try:
         result = framework.parse(SPEC, data, actor=actor)
@@ -186,8 +193,18 @@ def apply_import(*, actor: Any, data: bytes, dry_run: bool) -> ImportReport:
         else:
             report.errors.append(RowError(0, "", str(exc)))
         return report
-    report.errors = result.errors()
-    if not report.ok:
+    report.errors, report.parsed = result.errors(), result
+    return report
+
+
+def apply_import(*, actor: Any, data: bytes, dry_run: bool) -> ImportReport:
+    """Validate; when `dry_run` is False and there are no errors, create/update in one
+    transaction. Re-importing the same file reports every row unchanged."""
+    if not has_capability(actor, "stations.manage"):
+        raise PermissionDenied("您的角色无权导入服务站点。")
+    report = parse_workbook(data, actor=actor)
+    result = report.parsed
+    if result is None or not report.ok:
         return report
     if dry_run:
         counts = result.counts()

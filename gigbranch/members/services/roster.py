@@ -1,4 +1,5 @@
-"""Roster import (Excel) and push (API) writes. See members/roster.py for the engine.
+"""Roster import (Excel) and push (API) writes on the import framework (ADR 0052). See
+members/roster/ for the engine.
 
 Flow: upload (headers read, mapping guessed from the platform's remembered mapping) →
 confirm mapping (remembered per platform when the county admin or the platform confirms) → dry run (counts and an error report) → import
@@ -21,8 +22,8 @@ from django.utils import timezone
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
+from gigbranch.core import imports as framework
 from gigbranch.core.crypto import get_cipher
-from gigbranch.core.xlsx import xlsx_bytes
 
 from .. import roster, rosterpipe
 from ..models import ImportStatus, Platform, RosterImport, Worker, WorkerChange, WorkerStatus
@@ -415,10 +416,16 @@ def mark_missing_left(*, actor: Any, platform: Platform, seen_pks: set[int]) -> 
 
 def error_report(roster_import: RosterImport) -> bytes:
     """The errors as an Excel file: row, column, reason, masked value."""
-    rows = [[e["row"], e["column"], e["reason"], e["value"]] for e in roster_import.errors]
+    note = ""
     if roster_import.error_rows and len(roster_import.errors) >= MAX_STORED_ERRORS:
-        rows.append(["", "", f"仅列出前{MAX_STORED_ERRORS}条错误，请修正后重新校验。", ""])
-    return xlsx_bytes("错误明细", ["行号", "列", "原因", "内容（已脱敏）"], rows)
+        note = f"仅列出前{MAX_STORED_ERRORS}条错误，请修正后重新校验。"
+    return framework.error_report(
+        (
+            roster.RowError(e["row"], e["column"], e["reason"], e["value"])
+            for e in roster_import.errors
+        ),
+        note=note,
+    )
 
 
 @transaction.atomic
