@@ -51,6 +51,8 @@ COLUMNS = [
     Column("联系人", "contact_name", False, "张三", max_length=30),
     Column("联系电话", "contact_phone", False, "0571-00000000", max_length=20),
 ]
+REQUIRED = [c.header for c in COLUMNS if c.required]
+OPTIONAL = [c.header for c in COLUMNS if not c.required]
 KIND_BY_LABEL = {label: value for value, label in StationKind.choices}
 AMENITY_BY_LABEL = {label: value for value, label in Amenity.choices}
 AMENITY_BY_LABEL.update(
