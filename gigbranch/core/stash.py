@@ -3,7 +3,8 @@ station imports): encrypted at rest with the field cipher, bound to the uploadin
 account, and deleted on use or after STASH_MAX_AGE_SECONDS by the periodic sweep — an
 import that is never applied leaves nothing readable behind.
 
-(Roster files have their own encrypted store in members/services/roster.py.)
+(Roster files have their own encrypted store, kept until a possibly queued import
+finishes: members/services/roster_run.py, ADR 0052.)
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Roster validation in a second process (ADR 0011).
+"""Roster validation in a second process (ADR 0011, 0052): the roster's implementation
+of the import framework's batch interface (`core/imports/batches.py`).
 
 A roster import spends most of its time on work that needs no database: reading the
 sheet, parsing and checking values, duplicate checks within the file, blind indexes and
@@ -26,10 +27,12 @@ import pickle
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+
+from gigbranch.core.imports import batches
+from gigbranch.core.imports.batches import Batch
 
 from . import roster
 
@@ -37,34 +40,12 @@ _DONE = b"done"
 _FAILED = b"fail"
 
 
-@dataclass
-class Batch:
-    """One batch of the file, validated: how many rows it had, the valid rows to write,
-    the pks of workers whose row is unchanged, and the errors."""
-
-    size: int
-    valid: list[roster.CleanRow] = field(default_factory=list)
-    same: list[int] = field(default_factory=list)
-    errors: list[roster.RowError] = field(default_factory=list)
-
-
 def validated_batches(
     validator: roster.Validator, rows: Iterable[tuple[int, dict[str, Any]]]
 ) -> Iterator[Batch]:
     """Mapped rows (`roster.iter_mapped_rows`), `roster.CHUNK` at a time, through both
-    validation stages."""
-    check_row, settle = validator.check_row, validator.settle
-    for part in roster.batched(rows, roster.CHUNK):
-        batch = Batch(len(part))
-        for rownum, raw in part:
-            pk, row, errors = settle(check_row(rownum, raw))
-            if pk is not None:
-                batch.same.append(pk)
-            elif row is not None:
-                batch.valid.append(row)
-            if errors:
-                batch.errors.extend(errors)
-        yield batch
+    validation stages: the framework's in-process batches."""
+    return batches.validated_batches(validator.check_row, validator.settle, rows, roster.CHUNK)
 
 
 def use_child_process(rows: int) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from .services import roster
+from .services import roster_run as roster
 
 
 @task()

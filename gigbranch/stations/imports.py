@@ -1,30 +1,58 @@
-"""Excel import of service stations: dry run first, idempotent re-import.
+"""Excel import of service stations on the import framework (ADR 0052): dry run first,
+idempotent re-import.
 
 Columns (header row, any order): 站点编码, 名称, 类型, 地址, 属地, 纬度, 经度, 开放时间,
 法定节假日闭站, 设施, 运营单位, 联系人, 联系电话. A row is matched to an existing station by
-站点编码 (or, without a code, by 名称 + 属地); an unchanged row changes nothing. Formulas are
-refused; every problem is reported with its row number, column and reason in Chinese.
+站点编码 (or, without a code, by 名称 + 属地) among the stations the importing account may
+see; a code held by a station outside its scope is a row error that does not disclose that
+station. An unchanged row changes nothing. Formulas are refused; every problem is
+reported with its row number, column and reason in Chinese. Nothing is written while a
+row has errors.
 """
 
 from __future__ import annotations
 
-import io
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
-from gigbranch.core.text import has_control_characters
-from gigbranch.core.xlsx import xlsx_bytes
+from gigbranch.core import imports as framework
+from gigbranch.core.imports import (
+    Cells,
+    Column,
+    ImportRefused,
+    ImportSpec,
+    ParseResult,
+    RowError,
+    RowResult,
+)
 
 from . import rules, services
 from .models import Amenity, Station, StationKind
 
-REQUIRED = ["名称", "类型", "地址", "属地", "纬度", "经度", "开放时间"]
-OPTIONAL = ["站点编码", "法定节假日闭站", "设施", "运营单位", "联系人", "联系电话"]
+__all__ = ["ImportReport", "RowError", "StationImport", "apply_import", "template_workbook"]
+
+COLUMNS = [
+    Column("站点编码", "external_code", False, "YX-001", max_length=40),
+    Column("名称", "name", True, "城关暖心驿站", max_length=100),
+    Column("类型", "kind", True, "暖心驿站"),
+    Column("地址", "address", True, "人民路1号", max_length=200),
+    Column("属地", "region", True, "城关街道"),
+    Column("纬度", "latitude", True, 29.87),
+    Column("经度", "longitude", True, 120.35),
+    Column("开放时间", "hours", True, "24小时"),
+    Column("法定节假日闭站", "closed_on_holidays", False, "否"),
+    Column("设施", "amenities", False, "饮水、热饭/微波炉、充电"),
+    Column("运营单位", "operator", False, "县总工会", max_length=100),
+    Column("联系人", "contact_name", False, "张三", max_length=30),
+    Column("联系电话", "contact_phone", False, "0571-00000000", max_length=20),
+]
+REQUIRED = [c.header for c in COLUMNS if c.required]
+OPTIONAL = [c.header for c in COLUMNS if not c.required]
 KIND_BY_LABEL = {label: value for value, label in StationKind.choices}
 AMENITY_BY_LABEL = {label: value for value, label in Amenity.choices}
 AMENITY_BY_LABEL.update(
@@ -40,211 +68,135 @@ AMENITY_BY_LABEL.update(
 )
 
 
-@dataclass
-class RowError:
-    row: int
-    column: str
-    reason: str
+class StationImport(ImportSpec):
+    name = "stations"
+    title = "服务站点"
+    columns = COLUMNS
+    audit_action = "stations.imported"
+    audit_object_type = "stations.station"
+    required_message = "不能为空"
+    formula_message = "不接受公式，请粘贴为数值"
+
+    def prepare(self, actor: Any) -> dict[str, Any]:
+        from gigbranch.organizations.models import Region
+
+        return {r.name: r for r in Region.objects.visible_to(actor)}
+
+    def clean(self, regions: dict[str, Any], cells: Cells) -> dict[str, Any]:
+        if not cells.result.ok:  # a required cell empty or refused: nothing more to say
+            return {}
+        out: dict[str, Any] = {"name": cells.text("name")}
+        kind = KIND_BY_LABEL.get(cells.text("kind"))
+        if kind is None:
+            cells.error("kind", f"未知类型“{cells.text('kind')}”，可选：{'、'.join(KIND_BY_LABEL)}")
+        out["kind"] = kind
+        out["address"] = cells.text("address")
+        out["region"] = regions.get(cells.text("region"))
+        if out["region"] is None:
+            cells.error("region", f"“{cells.text('region')}”不是您管理范围内的区域")
+        for key, lo, hi in (("latitude", -90, 90), ("longitude", -180, 180)):
+            try:
+                number = float(cells.text(key))
+                if not lo <= number <= hi:
+                    raise ValueError
+                out[key] = round(number, 6)
+            except ValueError:
+                cells.error(key, f"应为{lo}到{hi}之间的数字")
+        try:
+            rules.parse_hours(cells.text("hours"))
+            out["hours"] = cells.text("hours")
+        except ValueError as exc:
+            cells.error("hours", str(exc))
+        out["closed_on_holidays"] = cells.yes_no("closed_on_holidays")
+        amenities = []
+        for label in cells.text("amenities").replace("，", "、").replace(",", "、").split("、"):
+            label = label.strip()
+            if not label:
+                continue
+            code = AMENITY_BY_LABEL.get(label)
+            if code is None:
+                cells.error("amenities", f"未知设施“{label}”")
+            else:
+                amenities.append(code)
+        out["amenities"] = sorted(set(amenities))
+        for key in ("external_code", "operator", "contact_name", "contact_phone"):
+            out[key] = cells.text(key)
+        return out
+
+    def key(self, values: dict[str, Any]) -> tuple[str, Hashable] | None:
+        if not values or values.get("region") is None:
+            return None
+        if values["external_code"]:
+            return "站点编码", ("code", values["external_code"])
+        return "名称", ("name", values["name"], values["region"].pk)
+
+    def match(self, ctx: Any, values: dict[str, Any], result: RowResult, actor: Any) -> Any:
+        """The station this row updates, among the stations the actor may see (a code used
+        by another township's station must not reveal that station)."""
+        visible = Station.objects.visible_to(actor)
+        code = values["external_code"]
+        if not code:
+            return visible.filter(name=values["name"], region=values["region"]).first()
+        station = visible.filter(external_code=code).first()
+        if station is None and Station.objects.filter(external_code=code).exists():
+            result.error("站点编码", f"站点编码“{code}”已被您管理范围以外的站点使用，请核对编码")
+        return station
+
+    def differs(self, station: Any, values: dict[str, Any]) -> bool:
+        fields = {k: v for k, v in values.items() if k not in ("amenities", "hours")}
+        if audit.diff(station, fields):
+            return True
+        if sorted(station.amenities.values_list("code", flat=True)) != values["amenities"]:
+            return True
+        always, periods = rules.parse_hours(values["hours"])
+        have = sorted((h.weekday, h.opens, h.closes) for h in station.hours.all())
+        return not (
+            station.always_open == always
+            and have == sorted((p.weekday, p.opens, p.closes) for p in periods)
+        )
+
+    def write(self, row: RowResult, actor: Any) -> None:
+        if row.target is None:
+            services.create_station(actor=actor, **row.values)
+            return
+        try:
+            services.update_station(actor=actor, station=row.target, **row.values)
+        except PermissionDenied as exc:
+            raise ValidationError(f"站点“{row.target.name}”不在您的管理范围内") from exc
+
+
+SPEC = StationImport()
 
 
 @dataclass
 class ImportReport:
+    """What the station import page shows: the counts, or every row error."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    row_numbers: list[int] = field(default_factory=list)  # sheet row of each entry in rows
+    parsed: ParseResult | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(value).strip()
-
-
 def parse_workbook(data: bytes, *, actor: Any) -> ImportReport:
-    """Read and validate every row; nothing is written."""
-    from openpyxl import load_workbook
-
-    from gigbranch.core.workbook import WorkbookRefused, check_upload
-    from gigbranch.organizations.models import Region
-
+    """Read and validate every row; nothing is written. The report holds the errors (a
+    file refused as a whole is one error on row 0, or on row 1 for missing columns)."""
     report = ImportReport()
     try:
-        check_upload(data)
-    except WorkbookRefused as exc:
-        report.errors.append(RowError(0, "", str(exc)))
-        return report
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:
-        report.errors.append(RowError(0, "", "无法读取文件，请上传 .xlsx 格式的 Excel 文件"))
-        return report
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows()
-    try:
-        header = [_cell(c.value) for c in next(rows)]
-    except StopIteration:
-        report.errors.append(RowError(1, "", "表格为空"))
-        return report
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        report.errors.append(RowError(1, "、".join(missing), "缺少必填列"))
-        return report
-    regions = {r.name: r for r in Region.objects.visible_to(actor)}
-    seen: dict[str, int] = {}
-    for number, row in enumerate(rows, start=2):
-        values: dict[str, Any] = {}
-        for col, cell in zip(header, row, strict=False):
-            if not col:
-                continue
-            if getattr(cell, "data_type", None) == "f" or (
-                isinstance(cell.value, str) and cell.value.startswith("=")
-            ):
-                report.errors.append(RowError(number, col, "不接受公式，请粘贴为数值"))
-                values[col] = None
-                continue
-            values[col] = cell.value
-        if all(_cell(v) == "" for v in values.values()):
-            continue
-        parsed = _parse_row(number, values, regions, report)
-        if parsed is None:
-            continue
-        key = parsed["external_code"] or f"{parsed['name']}@{parsed['region'].pk}"
-        if key in seen:
-            report.errors.append(
-                RowError(
-                    number,
-                    "站点编码" if parsed["external_code"] else "名称",
-                    f"与第{seen[key]}行重复",
-                )
-            )
-            continue
-        seen[key] = number
-        report.rows.append(parsed)
-        report.row_numbers.append(number)
-    return report
-
-
-def _parse_row(
-    number: int, v: dict[str, Any], regions: dict[str, Any], report: ImportReport
-) -> dict[str, Any] | None:
-    before = len(report.errors)
-
-    def err(column: str, reason: str) -> None:
-        report.errors.append(RowError(number, column, reason))
-
-    def text(column: str, limit: int) -> str:
-        value = _cell(v.get(column))
-        if has_control_characters(value):
-            err(column, "含有不可见的控制字符，请删除后重新导入")
-        elif len(value) > limit:
-            err(column, f"超过{limit}个字（现为{len(value)}个字），请缩短后重新导入")
-        return value
-
-    out: dict[str, Any] = {}
-    for col in REQUIRED:
-        if _cell(v.get(col)) == "":
-            err(col, "不能为空")
-    if len(report.errors) > before:
-        return None
-    out["name"] = text("名称", 100)
-    kind = KIND_BY_LABEL.get(_cell(v["类型"]))
-    if kind is None:
-        err("类型", f"未知类型“{_cell(v['类型'])}”，可选：{'、'.join(KIND_BY_LABEL)}")
-    out["kind"] = kind
-    out["address"] = text("地址", 200)
-    region = regions.get(_cell(v["属地"]))
-    if region is None:
-        err("属地", f"“{_cell(v['属地'])}”不是您管理范围内的区域")
-    out["region"] = region
-    for col, key, lo, hi in (("纬度", "latitude", -90, 90), ("经度", "longitude", -180, 180)):
-        try:
-            f = float(_cell(v[col]))
-            if not lo <= f <= hi:
-                raise ValueError
-            out[key] = round(f, 6)
-        except ValueError:
-            err(col, f"应为{lo}到{hi}之间的数字")
-    try:
-        rules.parse_hours(_cell(v["开放时间"]))
-        out["hours"] = _cell(v["开放时间"])
-    except ValueError as exc:
-        err("开放时间", str(exc))
-    holiday = _cell(v.get("法定节假日闭站"))
-    if holiday not in ("", "是", "否"):
-        err("法定节假日闭站", "请填“是”或“否”")
-    out["closed_on_holidays"] = holiday == "是"
-    amenities = []
-    for label in _cell(v.get("设施")).replace("，", "、").replace(",", "、").split("、"):
-        label = label.strip()
-        if not label:
-            continue
-        code = AMENITY_BY_LABEL.get(label)
-        if code is None:
-            err("设施", f"未知设施“{label}”")
+        result = framework.parse(SPEC, data, actor=actor)
+    except ImportRefused as exc:
+        if exc.missing:
+            report.errors.append(RowError(1, "、".join(exc.missing), "缺少必填列"))
         else:
-            amenities.append(code)
-    out["amenities"] = sorted(set(amenities))
-    out["external_code"] = text("站点编码", 40)
-    out["operator"] = text("运营单位", 100)
-    out["contact_name"] = text("联系人", 30)
-    out["contact_phone"] = text("联系电话", 20)
-    return None if len(report.errors) > before else out
-
-
-def _existing(row: dict[str, Any], actor: Any) -> Station | None:
-    """The station this row updates, looked up only among stations the actor may see (a
-    code used by another township's station must not reveal that station)."""
-    visible = Station.objects.visible_to(actor)
-    if row["external_code"]:
-        return visible.filter(external_code=row["external_code"]).first()
-    return visible.filter(name=row["name"], region=row["region"]).first()
-
-
-def _check_codes_in_scope(report: ImportReport, actor: Any) -> None:
-    """A 站点编码 already used by a station outside the actor's scope is a row error (in the
-    dry run too); the other station's details are not disclosed."""
-    codes = {row["external_code"] for row in report.rows if row["external_code"]}
-    if not codes:
-        return
-    visible = set(
-        Station.objects.visible_to(actor)
-        .filter(external_code__in=codes)
-        .values_list("external_code", flat=True)
-    )
-    taken = set(
-        Station.objects.filter(external_code__in=codes - visible).values_list(
-            "external_code", flat=True
-        )
-    )
-    for number, row in zip(report.row_numbers, report.rows, strict=True):
-        if row["external_code"] in taken:
-            report.errors.append(
-                RowError(
-                    number,
-                    "站点编码",
-                    f"站点编码“{row['external_code']}”已被您管理范围以外的站点使用，请核对编码",
-                )
-            )
-
-
-def _same(station: Station, row: dict[str, Any]) -> bool:
-    fields = {k: v for k, v in row.items() if k not in ("amenities", "hours")}
-    if audit.diff(station, fields):
-        return False
-    if sorted(station.amenities.values_list("code", flat=True)) != row["amenities"]:
-        return False
-    always, periods = rules.parse_hours(row["hours"])
-    have = sorted((h.weekday, h.opens, h.closes) for h in station.hours.all())
-    return station.always_open == always and have == sorted(
-        (p.weekday, p.opens, p.closes) for p in periods
-    )
+            report.errors.append(RowError(0, "", str(exc)))
+        return report
+    report.errors, report.parsed = result.errors(), result
+    return report
 
 
 def apply_import(*, actor: Any, data: bytes, dry_run: bool) -> ImportReport:
@@ -253,59 +205,25 @@ def apply_import(*, actor: Any, data: bytes, dry_run: bool) -> ImportReport:
     if not has_capability(actor, "stations.manage"):
         raise PermissionDenied("您的角色无权导入服务站点。")
     report = parse_workbook(data, actor=actor)
-    if report.ok:
-        _check_codes_in_scope(report, actor)
-    if not report.ok:
+    result = report.parsed
+    if result is None or not report.ok:
         return report
-    with transaction.atomic():
-        for row in report.rows:
-            station = _existing(row, actor)
-            if station is None:
-                report.created += 1
-                if not dry_run:
-                    services.create_station(actor=actor, **row)
-            elif _same(station, row):
-                report.unchanged += 1
-            else:
-                report.updated += 1
-                if not dry_run:
-                    try:
-                        services.update_station(actor=actor, station=station, **row)
-                    except PermissionDenied as exc:
-                        raise ValidationError(f"站点“{station.name}”不在您的管理范围内") from exc
-        if not dry_run:
-            audit.record(
-                actor=actor,
-                action="stations.imported",
-                object_type="stations.station",
-                changes={
-                    "created": report.created,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                },
-            )
+    if dry_run:
+        counts = result.counts()
+        report.created, report.updated, report.unchanged = (
+            counts["create"],
+            counts["update"],
+            counts["unchanged"],
+        )
+        return report
+    done = framework.apply(SPEC, result, actor=actor)
+    report.created, report.updated, report.unchanged = (
+        done["created"],
+        done["updated"],
+        done["unchanged"],
+    )
     return report
 
 
 def template_workbook() -> bytes:
-    return xlsx_bytes(
-        "服务站点",
-        ["站点编码", *REQUIRED, "法定节假日闭站", "设施", "运营单位", "联系人", "联系电话"],
-        [
-            [
-                "YX-001",
-                "城关暖心驿站",
-                "暖心驿站",
-                "人民路1号",
-                "城关街道",
-                29.87,
-                120.35,
-                "24小时",
-                "否",
-                "饮水、热饭/微波炉、充电",
-                "县总工会",
-                "张三",
-                "0571-00000000",
-            ]
-        ],
-    )
+    return framework.template_bytes(SPEC.title, SPEC.columns, mark_required=False)

@@ -112,9 +112,10 @@ def test_roster_row_with_a_vertical_tab_is_refused_without_echoing_it():
 
 @pytest.mark.django_db
 def test_station_rows_refuse_control_characters_and_long_text(county):
+    from gigbranch.core.imports import Cells, RowResult
+    from gigbranch.core.imports.cells import raw_cells
     from gigbranch.stations import imports
 
-    report = imports.ImportReport()
     row = {
         "名称": "暖心驿站\x0b一号",
         "类型": "暖心驿站",
@@ -124,8 +125,11 @@ def test_station_rows_refuse_control_characters_and_long_text(county):
         "经度": "120.3",
         "开放时间": "08:00-20:00",
     }
-    assert imports._parse_row(2, row, {"甲镇": county}, report) is None
-    reasons = {(e.column, e.reason) for e in report.errors}
+    result = RowResult(row=2)
+    header = {c.key: i for i, c in enumerate(imports.COLUMNS)}
+    raw = raw_cells([row.get(c.header) for c in imports.COLUMNS], header, imports.COLUMNS, result)
+    assert imports.SPEC.clean({"甲镇": county}, Cells(raw, result, imports.COLUMNS)) == {}
+    reasons = set(result.errors)
     assert ("名称", "含有不可见的控制字符，请删除后重新导入") in reasons
     assert ("地址", "超过200个字（现为201个字），请缩短后重新导入") in reasons
 
