@@ -13,11 +13,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from gigbranch.core import ratelimit
 from gigbranch.core.permissions import require_capability
+from gigbranch.core.viewhelpers import add_service_errors, safe_next
 
 from . import changes, services
 from .forms import DecisionForm, LoginForm, PasswordChangeForm, UserChangeForm, UserCreateForm
@@ -25,14 +25,6 @@ from .models import AccountChange, User
 from .roles import Role, has_capability
 
 PENDING_PASSWORD_CHANGE = "_pending_password_change"
-
-
-def _form_errors(form: Any, exc: ValidationError, default_field: str | None = None) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(default_field, exc.messages)
 
 
 def _require_any(*capabilities: str) -> Callable[..., Any]:
@@ -75,10 +67,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:password_change")
         if result.user is not None:
             login(request, result.user)
-            target = request.POST.get("next") or request.GET.get("next") or "/"
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-                target = "/"
-            return redirect(target)
+            return redirect(safe_next(request, "/"))
         error = result.error
     return render(
         request,
@@ -112,7 +101,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc, "new_password")
+            add_service_errors(form, exc, "new_password")
         else:
             request.session.pop(PENDING_PASSWORD_CHANGE, None)
             login(request, user, backend="gigbranch.accounts.backends.UsernameOrMobileBackend")
@@ -167,7 +156,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         try:
             change = changes.propose_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -192,7 +181,7 @@ def user_change(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             changes.propose_change(actor=request.user, user=user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已提交账号 {user.username} 的变更申请，待安全管理员审批。")
             return redirect("accounts:changes")
