@@ -57,6 +57,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy gigbranch config
 	$(BIN)/djlint gigbranch/templates --lint
+	$(BIN)/python tools/module_sizes.py
 	GIGBRANCH_PROFILE=test $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install
