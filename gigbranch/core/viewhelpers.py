@@ -35,6 +35,12 @@ def is_pk(value: str | None) -> bool:
     return value is not None and value.isdecimal() and value.isascii() and len(value) <= 18
 
 
+def model_form_fields(form: Any) -> dict[str, Any]:
+    """A valid model form's cleaned values for the fields its Meta names: the keyword
+    arguments of the service that creates or updates the record."""
+    return {name: form.cleaned_data[name] for name in type(form).Meta.fields}
+
+
 def add_service_errors(form: Any, exc: ValidationError, default_field: str | None = None) -> None:
     """Show a service's ValidationError on `form`: a message keyed by a field of the form on
     that field, any other keyed message as a non-field error, and an unkeyed error on

@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from gigbranch.accounts.roles import has_capability
 from gigbranch.core.figures import chosen, counted
 from gigbranch.core.permissions import can, check_can, require_capability
 from gigbranch.core.viewhelpers import message_errors, message_form_errors
@@ -96,7 +95,7 @@ def transfers(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": rows,
-            "can_change": has_capability(request.user, "people.change"),
+            "can_change": can(request.user, "members.change"),
             "today": timezone.localdate(),
         },
     )

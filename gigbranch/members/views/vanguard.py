@@ -12,8 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from gigbranch.accounts.roles import has_capability
-from gigbranch.core.permissions import require_capability
+from gigbranch.core.permissions import can, require_capability
 from gigbranch.core.viewhelpers import message_errors, message_form_errors
 
 from .. import forms, queries, services
@@ -50,7 +49,7 @@ def vanguard_teams(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "members/vanguard_teams.html",
-        {"page": page, "can_change": has_capability(request.user, "people.change")},
+        {"page": page, "can_change": can(request.user, "members.change")},
     )
 
 

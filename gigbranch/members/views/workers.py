@@ -12,9 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from gigbranch.accounts.roles import has_capability
 from gigbranch.core.figures import chosen, counted
-from gigbranch.core.permissions import require_capability
+from gigbranch.core.permissions import can, require_capability
 from gigbranch.core.viewhelpers import message_errors, message_form_errors
 
 from .. import consent, forms, queries, services
@@ -109,8 +108,8 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": worker.changes.select_related("actor")[:20],
         "points": worker.point_entries.all()[:20],
         "points_total": services.balance(worker),
-        "can_change": has_capability(request.user, "people.change"),
-        "can_reveal": has_capability(request.user, "pii.reveal"),
+        "can_change": can(request.user, "members.change"),
+        "can_reveal": can(request.user, "members.reveal"),
         "consent_form": forms.ConsentForm(),
         # Offering the mobile-member form only to party members would disclose the status.
         "is_member_status": political_disclosed

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from gigbranch.core.permissions import require_capability
-from gigbranch.core.viewhelpers import add_service_errors, is_pk
+from gigbranch.core.viewhelpers import add_service_errors, is_pk, model_form_fields
 
 from .. import forms, queries, services
 from ..models import (
@@ -77,10 +77,6 @@ def organization_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _workplace_fields(form: Any) -> dict[str, Any]:
-    return {name: form.cleaned_data[name] for name in forms.WorkplaceForm.Meta.fields}
-
-
 @require_capability("org.change")
 def workplace_create(request: HttpRequest) -> HttpResponse:
     form = forms.WorkplaceForm(request.POST or None, user=request.user)
@@ -88,7 +84,7 @@ def workplace_create(request: HttpRequest) -> HttpResponse:
         wp = _save(
             request,
             form,
-            lambda: services.create_workplace(actor=request.user, **_workplace_fields(form)),
+            lambda: services.create_workplace(actor=request.user, **model_form_fields(form)),
         )
         if wp is not None:
             messages.success(request, f"已新增企业/站点“{wp.name}”。")
@@ -114,7 +110,7 @@ def workplace_edit(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             form,
             lambda: services.update_workplace(
-                actor=request.user, workplace=wp, **_workplace_fields(form)
+                actor=request.user, workplace=wp, **model_form_fields(form)
             ),
         )
         if saved is not None:
@@ -149,10 +145,6 @@ def workplace_assign_instructor(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("organizations:workplace", pk=wp.pk)
 
 
-def _instructor_fields(form: Any) -> dict[str, Any]:
-    return {name: form.cleaned_data[name] for name in forms.InstructorForm.Meta.fields}
-
-
 @require_capability("org.change")
 def instructor_create(request: HttpRequest) -> HttpResponse:
     form = forms.InstructorForm(request.POST or None, user=request.user)
@@ -160,7 +152,7 @@ def instructor_create(request: HttpRequest) -> HttpResponse:
         inst = _save(
             request,
             form,
-            lambda: services.create_instructor(actor=request.user, **_instructor_fields(form)),
+            lambda: services.create_instructor(actor=request.user, **model_form_fields(form)),
         )
         if inst is not None:
             messages.success(request, f"已新增党建工作指导员“{inst.name}”。")
@@ -186,7 +178,7 @@ def instructor_edit(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             form,
             lambda: services.update_instructor(
-                actor=request.user, instructor=inst, **_instructor_fields(form)
+                actor=request.user, instructor=inst, **model_form_fields(form)
             ),
         )
         if saved is not None:

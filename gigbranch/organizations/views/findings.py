@@ -10,11 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from gigbranch.accounts.roles import has_capability
 from gigbranch.core.audit import record
 from gigbranch.core.findings import Severity
 from gigbranch.core.models import Finding
-from gigbranch.core.permissions import require_capability
+from gigbranch.core.permissions import can, require_capability
 from gigbranch.core.viewhelpers import is_pk, safe_next
 
 from .. import queries
@@ -78,8 +77,8 @@ def findings(request: HttpRequest) -> HttpResponse:
             "org_id": org_id,
             "query": query,
             "severities": Severity.choices,
-            "can_rules": has_capability(request.user, "org.rules"),
-            "can_change": has_capability(request.user, "org.change"),
+            "can_rules": can(request.user, "organizations.rules"),
+            "can_change": can(request.user, "organizations.change"),
             "regions": queries.visible_regions(request.user).order_by("path"),
             "orgs": Organization.objects.visible_to(request.user)
             .exclude(kind="party_group")

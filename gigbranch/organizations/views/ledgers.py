@@ -13,10 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from gigbranch.accounts.roles import has_capability
 from gigbranch.core import stash
 from gigbranch.core.audit import record
-from gigbranch.core.permissions import require_can, require_capability
+from gigbranch.core.permissions import can, require_can, require_capability
 from gigbranch.members.models import MemberKind
 
 from .. import excel, queries
@@ -114,7 +113,7 @@ def import_apply(request: HttpRequest, kind: str) -> HttpResponse:
 def export_ledger(request: HttpRequest, kind: str) -> FileResponse:
     """The ledger as Excel; phone numbers masked unless the user holds `pii.reveal`."""
     _kind(kind)
-    reveal = has_capability(request.user, "pii.reveal")
+    reveal = can(request.user, "organizations.reveal")
     if kind == "workplaces":
         wps = Workplace.objects.visible_to(request.user)
         data, title, rows = excel.export_workplaces(wps, reveal=reveal), "企业站点台账", wps.count()

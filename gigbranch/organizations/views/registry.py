@@ -10,10 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from gigbranch.accounts.roles import has_capability
 from gigbranch.core.figures import chosen, counted
 from gigbranch.core.models import AuditEvent, Finding
-from gigbranch.core.permissions import require_capability
+from gigbranch.core.permissions import can, require_capability
 from gigbranch.core.viewhelpers import is_pk
 
 from .. import forms, queries, services
@@ -75,7 +74,7 @@ def workplaces(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "query": query,
             "region": region,
-            "can_change": has_capability(request.user, "org.change"),
+            "can_change": can(request.user, "organizations.change"),
             "modes": CoverageMode.choices,
             "kinds": WorkplaceKind.choices,
         },
@@ -93,7 +92,7 @@ def instructors(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "organizations/instructors.html",
-        {"instructors": qs, "can_change": has_capability(request.user, "org.change")},
+        {"instructors": qs, "can_change": can(request.user, "organizations.change")},
     )
 
 
@@ -144,9 +143,9 @@ def workplace_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assign_form": forms.AssignInstructorForm(
                 initial={"instructor": wp.instructor_id}, user=request.user
             )
-            if has_capability(request.user, "org.change")
+            if can(request.user, "organizations.change")
             else None,
             "findings": findings_qs,
-            "can_reveal": has_capability(request.user, "pii.reveal"),
+            "can_reveal": can(request.user, "organizations.reveal"),
         },
     )

@@ -12,10 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from gigbranch.accounts.roles import has_capability
 from gigbranch.core.figures import chosen, counted
 from gigbranch.core.models import AuditEvent, Finding
-from gigbranch.core.permissions import require_capability
+from gigbranch.core.permissions import can, require_capability
 from gigbranch.members.queries import FULL_MEMBER_Q
 
 from .. import forms, queries, services
@@ -75,7 +74,7 @@ def tree(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "q": "",
             "searching": False,
-            "can_change": has_capability(request.user, "org.change"),
+            "can_change": can(request.user, "organizations.change"),
             "figure_links": counted(queries.ORGANIZATION_FIGURES.values(), request.user),
         },
     )
@@ -110,7 +109,7 @@ def _detail_context(
         total=Count("pk", filter=Q(status__in=queries.IN_STANDING)),
     )
     move_form = None
-    if has_capability(request.user, "org.change"):
+    if can(request.user, "organizations.change"):
         move_form = MoveForm(user=request.user, node=org)
         if letter_form is None:
             letter_form = forms.TransferLetterDaysForm(
@@ -139,7 +138,7 @@ def _detail_context(
         "history": _history(org),
         "findings": findings[:20],
         "can_change": move_form is not None,
-        "can_reveal": has_capability(request.user, "pii.reveal"),
+        "can_reveal": can(request.user, "organizations.reveal"),
     }
 
 
