@@ -58,6 +58,7 @@ lint: install
 	$(BIN)/mypy gigbranch config
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/djlint gigbranch/templates --lint
+	$(BIN)/python tools/module_sizes.py
 	GIGBRANCH_PROFILE=test $(BIN)/python manage.py makemigrations --check --dry-run
 	@if [ "$(AUDIT_LATER)" != 1 ]; then $(MAKE) --no-print-directory audit; fi
 

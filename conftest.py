@@ -74,6 +74,17 @@ def county_admin(county):
     return UserFactory(username="county_admin", role="county_admin", scope_region=county)
 
 
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    """Accounts made in the test hash their passwords with MD5: the suite's speed, not
+    production's (argon2, tested in accounts). An app's conftest opts in with an autouse
+    fixture that asks for this one."""
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
+
 @pytest.fixture
 def client_for(client):
     def login(user):

@@ -26,7 +26,7 @@ NOT_PAGES = {
     "healthz": "健康检查（地板基线）",
 }
 
-# Demo accounts (gigbranch/demo.py) and what they stand for.
+# Demo accounts (gigbranch/demo/) and what they stand for.
 ROLES: list[tuple[str, str]] = [
     ("county", "县级管理员"),
     ("industry", "行业党委"),

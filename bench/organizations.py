@@ -292,7 +292,7 @@ def run_one(label: str, scale: float, runs: int) -> list[tuple[str, float, float
         cur.execute("ANALYZE")  # what autovacuum / a production database would have done
     gen_s = time.perf_counter() - t0
     from gigbranch.core.services import recompute_findings
-    from gigbranch.organizations.queries import UNCOVERED_TOP
+    from gigbranch.organizations.coverage import UNCOVERED_TOP
 
     client = Client()
     client.force_login(data["admin"])

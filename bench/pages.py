@@ -8,7 +8,7 @@
 URL patterns come from the URLconf (bench/_pagewalk.py): every list, detail (with a real
 object, one the role may see), aggregate and export is requested; a pattern the walk cannot
 fill is listed as "unfilled", never dropped. Each run is its own child process on the demo
-data (gigbranch/demo.py) at the given scale: SQLite from a seeded file cached under
+data (gigbranch/demo/) at the given scale: SQLite from a seeded file cached under
 /tmp/gigbranch-bench (copied per run, migrated to the current schema), PostgreSQL in the
 database `gb_benchwalk` (seeded once; its comment records what was seeded).
 
@@ -51,7 +51,8 @@ WARM_GOAL_MS, COLD_GOAL_MS = 300.0, 1000.0
 def seed_key(scale: str) -> str:
     """What the seeded data depends on: the demo generators (the schema is migrated after)."""
     digest = hashlib.sha256(scale.encode())
-    for path in sorted((ROOT / "gigbranch").rglob("demo.py")):
+    generators = {*(ROOT / "gigbranch").rglob("demo.py"), *(ROOT / "gigbranch/demo").rglob("*.py")}
+    for path in sorted(generators):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 

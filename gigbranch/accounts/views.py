@@ -14,11 +14,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from gigbranch.core import ratelimit
 from gigbranch.core.permissions import require_capability
+from gigbranch.core.viewhelpers import add_service_errors, safe_next
 
 from . import changes, mfa, services
 from .forms import DecisionForm, LoginForm, PasswordChangeForm, UserChangeForm, UserCreateForm
@@ -27,14 +27,6 @@ from .roles import Role, has_capability
 
 PENDING_LOGIN = "_pending_login"
 BACKEND = "gigbranch.accounts.backends.UsernameOrMobileBackend"
-
-
-def _form_errors(form: Any, exc: ValidationError, default_field: str | None = None) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(default_field, exc.messages)
 
 
 def _require_any(*capabilities: str) -> Callable[..., Any]:
@@ -70,9 +62,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if result.user is not None:
-            target = request.POST.get("next") or request.GET.get("next") or "/"
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-                target = "/"
+            target = safe_next(request, "/")
             # The password alone signs nobody in: the session holds a pending sign-in
             # until the second factor and any forced password change are done (ADR 0045).
             request.session.cycle_key()
@@ -166,7 +156,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc, "new_password")
+            add_service_errors(form, exc, "new_password")
         else:
             messages.success(request, "密码已修改。")
             if pending is not None:
@@ -233,7 +223,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         try:
             change = changes.propose_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -258,7 +248,7 @@ def user_change(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             changes.propose_change(actor=request.user, user=user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已提交账号 {user.username} 的变更申请，待安全管理员审批。")
             return redirect("accounts:changes")
@@ -421,7 +411,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                     days=form.cleaned_data["days"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
                 status = 400
             else:
                 form = ApiTokenForm()

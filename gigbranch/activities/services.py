@@ -14,8 +14,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gigbranch.accounts.roles import Role, has_capability
+from gigbranch.accounts.roles import Role
 from gigbranch.core import audit
+from gigbranch.core.permissions import check_manage
 
 from .models import Activity, ActivityStatus, SignUp, SignUpEvent, SignUpStatus
 
@@ -60,21 +61,15 @@ def transition_signup(*, actor: Any, signup: SignUp, to: str, note: str = "") ->
 
 
 def _check_manage(actor: Any, activity: Activity | None = None, organization: Any = None) -> None:
-    if not has_capability(actor, "activities.manage"):
-        raise PermissionDenied("您的角色无权发布或维护活动。")
     from gigbranch.organizations.models import Organization
 
-    if (
-        organization is not None
-        and not Organization.objects.visible_to(actor).filter(pk=organization.pk).exists()
-    ):
-        raise PermissionDenied("该党组织不在您的管理范围内。")
-    if (
-        activity is not None
-        and activity.pk
-        and not Activity.objects.visible_to(actor).filter(pk=activity.pk).exists()
-    ):
-        raise PermissionDenied("该活动不在您的管理范围内。")
+    check_manage(
+        actor,
+        "activities.manage",
+        "您的角色无权发布或维护活动。",
+        (Organization.objects.visible_to(actor), organization, "该党组织不在您的管理范围内。"),
+        (Activity.objects.visible_to(actor), activity, "该活动不在您的管理范围内。"),
+    )
 
 
 @transaction.atomic

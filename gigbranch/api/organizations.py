@@ -20,6 +20,7 @@ from gigbranch.accounts.roles import has_capability
 from gigbranch.api.pagination import LimitOffsetPagination
 from gigbranch.core.figures import chosen
 from gigbranch.core.models import Finding
+from gigbranch.organizations import coverage as org_coverage
 from gigbranch.organizations import queries
 from gigbranch.organizations import services as org_services
 from gigbranch.organizations.models import (
@@ -274,7 +275,8 @@ class WorkplacePatch(Schema):
     instructor_id: int | None = None
 
 
-def _workplace_fields(user: Any, fields: dict[str, Any]) -> dict[str, Any]:
+def _workplace_references(user: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """The payload's ids as records the caller may see (404 otherwise), for the service."""
     if "region_id" in fields:
         fields["region"] = _region(user, fields.pop("region_id"))
     if "organization_id" in fields:
@@ -340,7 +342,7 @@ def get_workplace(request: Any, workplace_id: int) -> Workplace:
 @workplaces_router.post("", response={201: WorkplaceOut})
 def create_workplace(request: Any, payload: WorkplaceIn) -> Status[Workplace]:
     _require_change(request.auth)
-    fields = _workplace_fields(request.auth, payload.dict())
+    fields = _workplace_references(request.auth, payload.dict())
     wp = org_services.create_workplace(actor=request.auth, **fields)
     return Status(201, Workplace.objects.select_related("region").get(pk=wp.pk))
 
@@ -349,7 +351,7 @@ def create_workplace(request: Any, payload: WorkplaceIn) -> Status[Workplace]:
 def patch_workplace(request: Any, workplace_id: int, payload: WorkplacePatch) -> Workplace:
     _require_change(request.auth)
     wp = get_object_or_404(Workplace.objects.visible_to(request.auth), pk=workplace_id)
-    fields = _workplace_fields(request.auth, payload.dict(exclude_unset=True))
+    fields = _workplace_references(request.auth, payload.dict(exclude_unset=True))
     updated = org_services.update_workplace(actor=request.auth, workplace=wp, **fields)
     return Workplace.objects.select_related("region").get(pk=updated.pk)
 
@@ -426,8 +428,8 @@ def coverage(request: Any, region_id: int | None = None) -> dict[str, Any]:
         if top is None:
             raise Http404("没有可统计的区域。")
         region = top
-    report = queries.coverage_report(request.auth, region)
-    queries.coverage_rows_in_view(report, request.auth, region)
+    report = org_coverage.coverage_report(request.auth, region)
+    org_coverage.coverage_rows_in_view(report, request.auth, region)
     return {
         "region_id": region.pk,
         "region_name": region.name,

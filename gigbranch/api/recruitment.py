@@ -16,8 +16,8 @@ from gigbranch.api.pagination import PersonalDataPagination
 from gigbranch.members.models import Worker
 from gigbranch.organizations.models import Organization, Region
 from gigbranch.recruitment import docs, policy, queries, services
-from gigbranch.recruitment.deadlines import Consent
 from gigbranch.recruitment.models import Case, CaseSource, StepDelay, Vote, today
+from gigbranch.recruitment.policy.deadlines import Consent
 
 router = Router(tags=["发展党员"])
 

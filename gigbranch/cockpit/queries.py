@@ -19,6 +19,7 @@ from gigbranch.appeals import queries as appeal_queries
 from gigbranch.appeals.models import Appeal
 from gigbranch.core.figures import Figure, FigureValue, counted, narrowed
 from gigbranch.core.models import Finding
+from gigbranch.organizations import coverage as org_coverage
 from gigbranch.organizations import queries as org_queries
 from gigbranch.organizations.models import PATH_STEP, CoverageMode, Region
 from gigbranch.recruitment import queries as recruitment_queries
@@ -75,8 +76,8 @@ def coverage(user: Any, region: Region | None) -> tuple[list[dict[str, Any]], li
     per workplace kind, from one pass over the workplaces (coverage_report)."""
     if region is None or not has_capability(user, "org.view"):
         return [], []
-    report = org_queries.coverage_report(user, region)
-    org_queries.coverage_rows_in_view(report, user, region)
+    report = org_coverage.coverage_report(user, region)
+    org_coverage.coverage_rows_in_view(report, user, region)
     rows = []
     for r in report["per_region"]:
         row = r.as_dict()
@@ -236,8 +237,8 @@ def map_layers(user: Any, region: Region) -> dict[str, Any]:
     workplaces by coverage, stations, and appeals received this year per child region."""
     out: dict[str, Any] = {"areas": {"type": "FeatureCollection", "features": []}}
     if has_capability(user, "org.view"):
-        out["areas"] = org_queries.region_areas(user, region)
-        out["workplaces"] = org_queries.map_points(user, region)
+        out["areas"] = org_coverage.region_areas(user, region)
+        out["workplaces"] = org_coverage.map_points(user, region)
         out["branches"] = [
             [float(lat), float(lng), name]
             for lat, lng, name in narrowed(org_queries.party_branches(user), region.path)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from gigbranch.accounts.roles import has_capability
 from gigbranch.appeals import queries as appeal_queries
 from gigbranch.appeals.models import Appeal
-from gigbranch.organizations import queries as org_queries
+from gigbranch.organizations import coverage as org_coverage
 
 from . import queries
 from .stats import Period, parse_period
@@ -250,7 +250,7 @@ def build_report(user: Any, report: ReportPeriod) -> bytes:
             if chart is not None:
                 doc.add_picture(chart, width=Cm(16))
         if region is not None:
-            gaps = org_queries.uncovered_top(user, region, GAPS_IN_REPORT)
+            gaps = org_coverage.uncovered_top(user, region, GAPS_IN_REPORT)
             doc.add_heading("尚未覆盖的企业/站点（按从业人数）", level=2)
             if gaps:
                 _table(

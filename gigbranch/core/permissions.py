@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from gigbranch.accounts.roles import has_capability
@@ -90,3 +91,20 @@ def require_can(name: str) -> Callable[..., Any]:
         return wrapper
 
     return decorator
+
+
+# --- Managing a scoped record: the capability, then the record in view -------------------
+
+
+def check_manage(
+    actor: Any, capability: str, refusal: str, *in_view: tuple[QuerySet[Any], Any, str]
+) -> None:
+    """PermissionDenied(`refusal`) unless `actor` holds `capability`; then, for each
+    `(rows, obj, message)`, PermissionDenied(`message`) when `obj` is a saved record that
+    is not among `rows` (the actor's `visible_to` rows). Each app's services name their
+    own messages and call this; the check itself lives here once."""
+    if not has_capability(actor, capability):
+        raise PermissionDenied(refusal)
+    for rows, obj, message in in_view:
+        if obj is not None and obj.pk and not rows.filter(pk=obj.pk).exists():
+            raise PermissionDenied(message)

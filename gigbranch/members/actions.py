@@ -8,6 +8,10 @@ from gigbranch.accounts.roles import has_capability
 from gigbranch.core.permissions import action, capability_action
 
 capability_action("members.roster_import", "people.change")
+# Buttons and views of the people pages ask these (the views fetch the record through
+# `visible_to`, so the scope is already applied).
+capability_action("members.change", "people.change")
+capability_action("members.reveal", "pii.reveal")
 
 
 @action("members.transfer.move")

@@ -19,6 +19,12 @@ FULL_IN_NORMAL_STANDING = Q(kind=MemberKind.FULL, status=MemberStatus.NORMAL)
 
 class PeopleCounts:
     in_standing_statuses: tuple[str, ...] = tuple(str(s) for s in IN_STANDING)
+    full_kind: str = str(MemberKind.FULL)
+
+    def full_member_q(self) -> Any:
+        from .queries import FULL_MEMBER_Q
+
+        return FULL_MEMBER_Q
 
     def full_members_by_workplace(self, workplace_ids: list[int] | None) -> dict[int, int]:
         from .queries import FULL_MEMBER_Q

@@ -18,6 +18,12 @@ from django.db.models import QuerySet
 class PeopleCounts(Protocol):
     #: Member statuses that count as "in standing" (normal, lost contact).
     in_standing_statuses: tuple[str, ...]
+    #: The kind of a full (正式) member, as opposed to a probationary one.
+    full_kind: str
+
+    def full_member_q(self) -> Any:
+        """The headline figure's 正式党员, as a Q over Party member records."""
+        ...
 
     def full_members_by_workplace(self, workplace_ids: list[int] | None) -> dict[int, int]:
         """正式党员 per workplace, as the headline figure counts them."""

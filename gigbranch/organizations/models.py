@@ -7,6 +7,8 @@ zero-padded and dot-terminated ("000001.000007."), so a subtree is one indexed
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -57,6 +59,16 @@ class RegionQuerySet(ScopedQuerySet["Region"]):
 
     def subtree(self, node: Region) -> RegionQuerySet:
         return self.filter(path__startswith=node.path)
+
+    def home_of(self, user: Any) -> Region | None:
+        """Where a user's work starts: the region of a region scope (属地), or the region an
+        organisation scope sits in; None for any other scope. The one place that reads a
+        user's scope as a region (views ask here, not the user)."""
+        if getattr(user, "scope_region_id", None) is not None:
+            return self.filter(pk=user.scope_region_id).first()
+        if getattr(user, "scope_organization_id", None) is not None:
+            return self.filter(organizations__pk=user.scope_organization_id).first()
+        return None
 
 
 class Region(models.Model):

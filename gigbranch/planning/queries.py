@@ -58,7 +58,7 @@ def _workplaces(user: Any, region: Region) -> Any:
 def _rows(qs: Any) -> list[tuple[Any, ...]]:
     """The rows of a scoped queryset straight from the cursor: at city scale that is
     thousands of rows and Django's per-row converters would cost more than the query
-    (as organizations.queries.map_points)."""
+    (as organizations.coverage.map_points)."""
     sql, params = qs.query.sql_with_params()
     with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, params)

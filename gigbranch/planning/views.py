@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gigbranch.core.permissions import require_capability
 from gigbranch.core.xlsx import xlsx_bytes
-from gigbranch.organizations import queries as org_queries
+from gigbranch.organizations import coverage as org_coverage
 from gigbranch.organizations.models import Region
 
 from . import candidates, planner, queries, services
@@ -123,7 +123,7 @@ def layers(request: HttpRequest) -> JsonResponse:
             ],
             "checkins": queries.checkin_layer(request.user, region),
             "appeals": queries.appeal_layer(request.user, region),
-            "areas": org_queries.region_areas(request.user, region),
+            "areas": org_coverage.region_areas(request.user, region),
         }
     )
 

@@ -18,8 +18,9 @@ from gigbranch.accounts.roles import has_capability
 from gigbranch.core import audit
 from gigbranch.core.models import Finding
 
-from . import deadlines, policy
+from . import policy
 from .models import CaseEvent, RuleSet, SpecialApproval, StepDelay, StepRecord
+from .policy import deadlines
 
 REVIEW = "recruitment.review"
 

@@ -8,7 +8,7 @@ from gigbranch.members.models import MemberStatus, PartyMember
 from gigbranch.organizations.models import Organization
 
 from . import policy
-from .deadlines import Consent
+from .policy.deadlines import Consent
 
 
 class DateInput(forms.DateInput):

@@ -18,7 +18,8 @@ from typing import Any
 
 from gigbranch.core.findings import Candidate, Severity, checker
 
-from . import deadlines, policy
+from . import policy
+from .policy import deadlines
 
 REMINDER_DAYS = 7
 
@@ -73,7 +74,7 @@ def scan(qs: Any, *, today: dt.date) -> Iterator[tuple[dict[str, Any], list[Any]
     from gigbranch.organizations.models import Region
 
     from .models import CLOSED_STATUSES, StepRecord
-    from .services import effective_rules
+    from .rulesets import effective_rules
 
     rows = list(qs.order_by("pk").values(*SCAN_FIELDS))
     regions = Region.objects.in_bulk({r["worker__region_id"] for r in rows})

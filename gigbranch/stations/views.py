@@ -19,20 +19,12 @@ from django.views.decorators.http import require_POST
 from gigbranch.accounts.roles import has_capability
 from gigbranch.core.figures import chosen, counted, narrowed
 from gigbranch.core.permissions import require_can, require_capability
+from gigbranch.core.viewhelpers import add_service_errors
 from gigbranch.organizations.queries import drill_region
 
 from . import imports, queries, services
 from .forms import ArticleForm, ClosureForm, ImportForm, SlotPublishForm, StationForm
 from .models import Article, Booking, BookingStatus, ServiceProvider, Slot, Station, StationClosure
-
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
-
 
 # --- Stations -------------------------------------------------------------------------------
 
@@ -86,7 +78,7 @@ def station_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, amenities=amenities, hours=hours, **data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已新增站点“{station.name}”。")
             return redirect("stations:detail", pk=station.pk)
@@ -139,7 +131,7 @@ def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **data,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "站点信息已保存。")
             return redirect("stations:detail", pk=pk)
@@ -365,7 +357,7 @@ def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             saved = services.save_article(actor=request.user, article=article, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "学习资料已保存（正文已清洗，脚本和外部样式已移除）。")
             return redirect("stations:article_edit", pk=saved.pk)

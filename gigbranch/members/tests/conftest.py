@@ -36,5 +36,5 @@ def make_branch():
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_hasher(fast_password_hashing):
+    """Every test here hashes with the root conftest's fast hasher."""

@@ -112,5 +112,5 @@ def workplace_factory():
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_hasher(fast_password_hashing):
+    """Every test here hashes with the root conftest's fast hasher."""

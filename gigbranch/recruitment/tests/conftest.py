@@ -18,8 +18,8 @@ GOOD_VOTE = services.VoteInput(
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_hasher(fast_password_hashing):
+    """Every test here hashes with the root conftest's fast hasher."""
 
 
 @pytest.fixture(autouse=True)

@@ -9,13 +9,13 @@ import datetime as dt
 import pytest
 
 from gigbranch.recruitment import policy
-from gigbranch.recruitment.deadlines import (
+from gigbranch.recruitment.policy import CaseFacts, LocalRules, StepInput, check_step
+from gigbranch.recruitment.policy.deadlines import (
     Consent,
     deadline_rule,
     delay_summary,
     lateness,
 )
-from gigbranch.recruitment.policy import CaseFacts, LocalRules, StepInput, check_step
 
 D = dt.date
 RULES = LocalRules()

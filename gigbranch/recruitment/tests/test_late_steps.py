@@ -13,13 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from gigbranch.core.models import AuditEvent, Finding
 from gigbranch.core.services import recompute_findings
 from gigbranch.recruitment import delays, policy, services
-from gigbranch.recruitment.deadlines import Consent
 from gigbranch.recruitment.models import (
     CaseEvent,
     SpecialApproval,
     StepDelay,
     StepRecord,
 )
+from gigbranch.recruitment.policy.deadlines import Consent
 
 from .conftest import drive
 

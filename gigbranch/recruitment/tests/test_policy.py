@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gigbranch.recruitment import policy
-from gigbranch.recruitment.deadlines import Consent
 from gigbranch.recruitment.policy import (
     CaseFacts,
     LocalRules,
@@ -21,6 +20,7 @@ from gigbranch.recruitment.policy import (
     eighteenth_birthday,
     vote_outcome_problems,
 )
+from gigbranch.recruitment.policy.deadlines import Consent
 
 D = dt.date
 TODAY = D(2026, 11, 29)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import policy
+from .. import policy
 
 XIZE = "《中国共产党发展党员工作细则》"
 
