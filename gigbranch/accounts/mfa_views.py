@@ -13,11 +13,12 @@ from django.views.decorators.http import require_POST
 
 from gigbranch.core import ratelimit
 from gigbranch.core.permissions import require_capability
+from gigbranch.core.viewhelpers import add_service_errors
 
 from . import mfa
 from .forms import MfaCodeForm
 from .models import User
-from .views import PENDING_LOGIN, _form_errors, continue_login, pending_login
+from .views import PENDING_LOGIN, continue_login, pending_login
 
 
 def _qr_svg(text: str) -> str:
@@ -99,7 +100,7 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
             try:
                 codes = mfa.confirm_enrolment(user=user, code=form.cleaned_data["code"])
             except ValidationError as exc:
-                _form_errors(form, exc, "code")
+                add_service_errors(form, exc, "code")
             else:
                 if pending is not None:
                     pending[1]["mfa"] = True

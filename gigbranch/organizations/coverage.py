@@ -4,7 +4,7 @@ and region areas (split from organizations/queries.py; the figures stay there)."
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections
@@ -33,6 +33,7 @@ from .queries import ORG_COVERED, WORK_COVERED, visible_regions
 # (members.queries.FULL_MEMBER_Q), through headcounts.people().
 
 
+@dataclass
 class CoverageRow:
     key: str
     label: str

@@ -321,7 +321,6 @@ WORKPLACE_FIGURES = index(
 )
 
 
-@dataclass
 def visible_regions(user: Any) -> QuerySet[Region]:
     """The regions a user may look at (and see the names of).
 
