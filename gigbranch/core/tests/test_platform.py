@@ -25,6 +25,7 @@ def test_production_profile_passes_check_deploy(tmp_path):
         "SECRET_KEY": "p" * 20 + "Q9!x" * 10 + "zZ-_",
         "FIELD_ENCRYPTION_KEYS": "k1:" + "ab" * 16,
         "FIELD_HASH_KEY": "cd" * 32,
+        "AUDIT_HMAC_KEY": "ef" * 32,
         "ALLOWED_HOSTS": "dangjian.example.gov.cn",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         "GIGBRANCH_VAR_DIR": str(tmp_path),
