@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_county_admin_sees_chinese_console_with_scope(desktop, two_townships, county_admin):
     login(desktop, "county_admin", PASSWORD)
-    assert desktop.title() == "工作台 - 新就业群体党建工作平台"
+    assert desktop.title() == "驾驶舱 - 新就业群体党建工作平台"
     header = desktop.locator("header").inner_text()
     assert "测试县" in header and "县级管理员" in header
     assert desktop.locator(".gb-stat-label").first.inner_text() == "党组织"

@@ -102,7 +102,7 @@ def test_english_mode_screenshots(desktop, phone, two_townships, county_admin, l
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
     )
     login(desktop, "county_admin", PASSWORD)
-    assert desktop.title() == "Console - Party Building Platform for New Employment Groups"
+    assert desktop.title() == "Cockpit - Party Building Platform for New Employment Groups"
     nav = desktop.locator("#gb-sidebar").inner_text()
     assert not HAN.search(nav), nav
     assert "County administrator" in desktop.locator("header").inner_text()
