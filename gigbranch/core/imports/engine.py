@@ -8,6 +8,7 @@ change nothing is not written, so applying the same file again changes nothing.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -27,7 +28,7 @@ Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 200
 
 
-class ImportSpec:
+class ImportSpec(abc.ABC):
     """What a domain supplies. Subclasses set the class attributes and implement
     `clean`, `match` and `write`; `prepare`, `key` and `differs` have defaults."""
 
@@ -44,26 +45,29 @@ class ImportSpec:
         """State loaded once per file (lookups within the actor's scope)."""
         return None
 
+    @abc.abstractmethod
     def clean(self, ctx: Any, cells: Cells) -> dict[str, Any]:
         """The row's values as the writer takes them; problems go to `cells.error`."""
-        raise NotImplementedError
+        ...
 
     def key(self, values: dict[str, Any]) -> tuple[str, Hashable] | None:
         """(column header, identity) of the row: a second row with the same identity is
         an error naming the first. None: no duplicate check."""
         return None
 
+    @abc.abstractmethod
     def match(self, ctx: Any, values: dict[str, Any], result: RowResult, actor: Any) -> Any:
         """The existing object this row updates, or None to create one. May add an
         error (a code held outside the actor's scope)."""
-        raise NotImplementedError
+        ...
 
     def differs(self, target: Any, values: dict[str, Any]) -> bool:
         return bool(audit.diff(target, values))
 
+    @abc.abstractmethod
     def write(self, row: RowResult, actor: Any) -> None:
         """Create (row.target is None) or update row.target through the services."""
-        raise NotImplementedError
+        ...
 
 
 @dataclass
